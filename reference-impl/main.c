@@ -1,0 +1,20 @@
+#include "options.h"
+#include "server.h"
+
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+    bookd_options options;
+    char err[512];
+    switch (bookd_options_parse(argc, argv, &options, err, sizeof(err))) {
+    case BOOKD_OPTIONS_HELP:
+        fputs(bookd_usage, stdout);
+        return 0;
+    case BOOKD_OPTIONS_ERROR:
+        fprintf(stderr, "bookd: %s\n%s", err, bookd_usage);
+        return 2;
+    default:
+        return bookd_server_run(&options);
+    }
+}

@@ -1,0 +1,144 @@
+#include "options.h"
+
+#include "../common/iso8601.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char bookd_usage[] =
+    "usage: bookd [--listen HOST:PORT] [--db PATH] [--fix none|C|A-notx|A|A+C]\n"
+    "             [--slot-cache off|ttl:SECONDS|versioned] [--clock real|virtual[:ISO8601]]\n"
+    "             [--race-window-us N] [--threads N] [--seed demo|none|FILE.json]\n"
+    "\n"
+    "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080; port 0 picks a free one)\n"
+    "  --db PATH             SQLite database file (default bookd.db; \":memory:\" for one thread)\n"
+    "  --fix MODE            booking rules (default A+C): none is the incident, C the unique index only,\n"
+    "                        A-notx the check without a transaction, A the transactional check\n"
+    "  --slot-cache MODE     optimal-slots cache (default versioned); ttl:300 is the incident's\n"
+    "  --clock MODE          real, or virtual (stands still; moved by POST /__test/clock)\n"
+    "  --race-window-us N    pause between the overlap check and the insert (default 0)\n"
+    "  --threads N           event-loop threads, one SQLite connection each (default: CPUs)\n"
+    "  --seed WHAT           demo data (default), none, or a catalogue JSON file\n";
+
+static int parse_long(const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    if (*text == '\0' || *text == ' ' || *text == '+')
+        return -1;
+    long v = strtol(text, &end, 10);
+    if (errno || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_listen(const char *text, bookd_options *o)
+{
+    const char *colon = strrchr(text, ':');
+    long port;
+    if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof(o->listen_host))
+        return -1;
+    if (parse_long(colon + 1, 0, 65535, &port))
+        return -1;
+    memcpy(o->listen_host, text, (size_t)(colon - text));
+    o->listen_host[colon - text] = '\0';
+    o->listen_port = (int)port;
+    return 0;
+}
+
+static int parse_clock(const char *text, bookd_options *o)
+{
+    if (strcmp(text, "real") == 0) {
+        o->clock_kind = BOOKD_CLOCK_REAL;
+        return 0;
+    }
+    if (strcmp(text, "virtual") == 0) {
+        o->clock_kind = BOOKD_CLOCK_VIRTUAL;
+        return 0;
+    }
+    if (strncmp(text, "virtual:", 8) == 0) {
+        o->clock_kind = BOOKD_CLOCK_VIRTUAL;
+        return br_time_parse(text + 8, strlen(text + 8), &o->clock_start_us) == 0 ? 0 : -1;
+    }
+    return -1;
+}
+
+int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof(*o));
+    snprintf(o->listen_host, sizeof(o->listen_host), "127.0.0.1");
+    o->listen_port = 8080;
+    o->db_path = "bookd.db";
+    o->fix = BOOKD_FIX_A_C;
+    o->cache_spec = "versioned";
+    o->cache_mode = BOOKD_CACHE_VERSIONED;
+    o->clock_kind = BOOKD_CLOCK_REAL;
+    o->clock_start_us = -1;
+    o->seed = "demo";
+    int threads_given = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *flag = argv[i];
+        if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0)
+            return BOOKD_OPTIONS_HELP;
+        if (strncmp(flag, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%s'", flag);
+            return BOOKD_OPTIONS_ERROR;
+        }
+        /* Every flag takes a value: either "--flag value" or "--flag=value". */
+        const char *value;
+        char name[32];
+        const char *eq = strchr(flag, '=');
+        if (eq != NULL) {
+            snprintf(name, sizeof(name), "%.*s", (int)(eq - flag), flag);
+            value = eq + 1;
+        } else {
+            snprintf(name, sizeof(name), "%s", flag);
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "%s needs a value", flag);
+                return BOOKD_OPTIONS_ERROR;
+            }
+            value = argv[++i];
+        }
+        long n = 0;
+        int bad = 0;
+        if (strcmp(name, "--listen") == 0)
+            bad = parse_listen(value, o);
+        else if (strcmp(name, "--db") == 0)
+            bad = *value == '\0', o->db_path = value;
+        else if (strcmp(name, "--fix") == 0)
+            bad = bookd_fix_parse(value, &o->fix);
+        else if (strcmp(name, "--slot-cache") == 0)
+            bad = bookd_cache_mode_parse(value, &o->cache_mode, &o->cache_ttl_us), o->cache_spec = value;
+        else if (strcmp(name, "--clock") == 0)
+            bad = parse_clock(value, o);
+        else if (strcmp(name, "--race-window-us") == 0)
+            bad = parse_long(value, 0, 60L * 1000 * 1000, &n), o->race_window_us = n;
+        else if (strcmp(name, "--threads") == 0)
+            bad = parse_long(value, 1, 256, &n), o->threads = (int)n, threads_given = 1;
+        else if (strcmp(name, "--seed") == 0)
+            bad = *value == '\0', o->seed = value;
+        else {
+            snprintf(err, errlen, "unknown flag '%s'", name);
+            return BOOKD_OPTIONS_ERROR;
+        }
+        if (bad) {
+            snprintf(err, errlen, "invalid value '%s' for %s", value, name);
+            return BOOKD_OPTIONS_ERROR;
+        }
+    }
+    int memory_db = strcmp(o->db_path, ":memory:") == 0;
+    if (!threads_given) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        o->threads = memory_db ? 1 : (int)(cpus < 1 ? 1 : cpus > 256 ? 256 : cpus);
+    }
+    if (memory_db && o->threads > 1) {
+        snprintf(err, errlen, "--db :memory: gives each connection its own database; use --threads 1 or a file");
+        return BOOKD_OPTIONS_ERROR;
+    }
+    return BOOKD_OPTIONS_OK;
+}

@@ -1,0 +1,38 @@
+/* bookd's command line, parsed into one struct (a contract other tools rely on: see README.md). */
+#ifndef BOOKD_OPTIONS_H
+#define BOOKD_OPTIONS_H
+
+#include "booking.h"
+#include "clock.h"
+#include "slot_cache.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char listen_host[256];
+    int listen_port; /* 0 picks a free port */
+    const char *db_path;
+    bookd_fix fix;
+    const char *cache_spec; /* as given, for /health */
+    bookd_cache_mode cache_mode;
+    int64_t cache_ttl_us;
+    bookd_clock_kind clock_kind;
+    int64_t clock_start_us; /* virtual only; the real time at start when not given */
+    int64_t race_window_us;
+    int threads;
+    const char *seed; /* "demo", "none" or a JSON file */
+} bookd_options;
+
+enum { BOOKD_OPTIONS_OK = 0, BOOKD_OPTIONS_HELP = 1, BOOKD_OPTIONS_ERROR = -1 };
+
+/*
+ * Parses argv (argv[0] is skipped). Returns BOOKD_OPTIONS_OK, _HELP for
+ * --help, or _ERROR with a one-line reason in |err|. Strings in |out| point
+ * into argv or static storage.
+ */
+int bookd_options_parse(int argc, char **argv, bookd_options *out, char *err, size_t errlen);
+
+extern const char bookd_usage[];
+
+#endif

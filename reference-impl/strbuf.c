@@ -1,0 +1,128 @@
+#include "strbuf.h"
+
+#include "../common/iso8601.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bookd_strbuf_init(bookd_strbuf *b, size_t initial, size_t limit)
+{
+    b->cap = initial < 16 ? 16 : initial;
+    b->len = 0;
+    b->limit = limit;
+    b->data = malloc(b->cap);
+    b->failed = b->data == NULL;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void bookd_strbuf_free(bookd_strbuf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+static int reserve(bookd_strbuf *b, size_t extra)
+{
+    if (b->failed)
+        return -1;
+    size_t need = b->len + extra + 1;
+    if (b->limit && need > b->limit + 1) {
+        b->failed = 1;
+        return -1;
+    }
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap;
+    while (cap < need)
+        cap *= 2;
+    char *grown = realloc(b->data, cap);
+    if (grown == NULL) {
+        b->failed = 1;
+        return -1;
+    }
+    b->data = grown;
+    b->cap = cap;
+    return 0;
+}
+
+void bookd_strbuf_append(bookd_strbuf *b, const char *data, size_t len)
+{
+    if (reserve(b, len))
+        return;
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
+void bookd_strbuf_puts(bookd_strbuf *b, const char *text)
+{
+    bookd_strbuf_append(b, text, strlen(text));
+}
+
+void bookd_strbuf_printf(bookd_strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || reserve(b, (size_t)n)) {
+        b->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void bookd_strbuf_json_string(bookd_strbuf *b, const char *text)
+{
+    static const char hex[] = "0123456789abcdef";
+    bookd_strbuf_append(b, "\"", 1);
+    const char *run = text;
+    for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        bookd_strbuf_append(b, run, (size_t)(p - run));
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        if (c == '"' || c == '\\') {
+            esc[1] = (char)c;
+            bookd_strbuf_append(b, esc, 2);
+        } else if (c == '\n') {
+            bookd_strbuf_append(b, "\\n", 2);
+        } else {
+            bookd_strbuf_append(b, esc, 6);
+        }
+        run = p + 1;
+    }
+    bookd_strbuf_puts(b, run);
+    bookd_strbuf_append(b, "\"", 1);
+}
+
+void bookd_strbuf_json_time(bookd_strbuf *b, int64_t us)
+{
+    char text[BR_TIME_BUFSIZE + 2];
+    text[0] = '"';
+    size_t n = br_time_format(us, text + 1);
+    text[n + 1] = '"';
+    bookd_strbuf_append(b, text, n + 2);
+}
+
+char *bookd_strbuf_take(bookd_strbuf *b, size_t *len)
+{
+    if (b->failed) {
+        bookd_strbuf_free(b);
+        return NULL;
+    }
+    char *data = b->data;
+    if (len)
+        *len = b->len;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return data;
+}

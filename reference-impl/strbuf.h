@@ -1,0 +1,31 @@
+/*
+ * A growable byte buffer for building response bodies. Appends never fail
+ * loudly: the first allocation failure sets |failed| and later appends do
+ * nothing, so a builder checks once at the end instead of after every call.
+ * |limit| caps the size (0 = no cap); going past it also sets |failed|.
+ */
+#ifndef BOOKD_STRBUF_H
+#define BOOKD_STRBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char *data; /* malloc'd, NUL-terminated when not failed; owned by the buffer until taken */
+    size_t len, cap, limit;
+    int failed;
+} bookd_strbuf;
+
+void bookd_strbuf_init(bookd_strbuf *b, size_t initial, size_t limit);
+void bookd_strbuf_free(bookd_strbuf *b);
+void bookd_strbuf_append(bookd_strbuf *b, const char *data, size_t len);
+void bookd_strbuf_puts(bookd_strbuf *b, const char *text);
+void bookd_strbuf_printf(bookd_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends |text| as a JSON string literal, quotes included. */
+void bookd_strbuf_json_string(bookd_strbuf *b, const char *text);
+/* Appends a timestamp as a JSON string literal ("2026-12-01T09:26:00Z"). */
+void bookd_strbuf_json_time(bookd_strbuf *b, int64_t us);
+/* Hands the data to the caller (who frees it) and resets the buffer; NULL if it failed. */
+char *bookd_strbuf_take(bookd_strbuf *b, size_t *len);
+
+#endif
