@@ -23,6 +23,15 @@
 #define BOOKD_NAME_MAX 64  /* inspector, service and company ids */
 #define BOOKD_TEXT_MAX 256 /* address, customer name and email */
 
+/*
+ * No stored range (inspection or hold) is longer than this: services last at
+ * most 540 minutes (seed validation) and holds at most 12 hours (API
+ * validation). Range queries rely on it to bound their index scans: a row
+ * overlapping [start, end) must start after start - BOOKD_MAX_SPAN_US, so a
+ * scan never walks the whole history of an inspector.
+ */
+#define BOOKD_MAX_SPAN_US (INT64_C(12) * 3600 * 1000000)
+
 enum {
     BOOKD_STORE_ENOTFOUND = -1, /* no such row for this company */
     BOOKD_STORE_EUNIQUE = -2,   /* the unique partial index refused the insert (fix C) */

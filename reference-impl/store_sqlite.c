@@ -36,6 +36,10 @@ enum {
 #define INSPECTION_COLUMNS                                                                                   \
     "id, inspector_id, service_id, start_us, end_us, status, scheduled_us, address, customer_name, "       \
     "customer_email, coalesce(hold_id, '')"
+/* "starts after start - max span": see BOOKD_MAX_SPAN_US. */
+#define SPAN_BOUND(param) " AND start_us > " param " - 43200000000"
+_Static_assert(BOOKD_MAX_SPAN_US == INT64_C(43200000000), "SPAN_BOUND must match BOOKD_MAX_SPAN_US");
+
 #define HOLD_COLUMNS "id, inspector_id, start_us, end_us, created_us, expires_us, status"
 
 static const char *const statement_sql[STMT_COUNT] = {
@@ -49,12 +53,12 @@ static const char *const statement_sql[STMT_COUNT] = {
     [STMT_ROLLBACK] = "ROLLBACK",
     [STMT_FIND_OVERLAP] = "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND "
                           "inspector_id = ?2 AND status <> 'cancelled' AND start_us < ?4 AND end_us > ?3 "
-                          "ORDER BY start_us LIMIT 1",
+                          SPAN_BOUND("?3") " ORDER BY start_us LIMIT 1",
     [STMT_FIND_AT] = "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND "
                      "inspector_id = ?2 AND status <> 'cancelled' AND start_us = ?3 LIMIT 1",
     [STMT_FIND_HOLD_OVERLAP] = "SELECT " HOLD_COLUMNS " FROM events WHERE company_id = ?1 AND inspector_id = ?2 "
                                "AND status = 'active' AND expires_us > ?5 AND start_us < ?4 AND end_us > ?3 "
-                               "AND id <> ?6 ORDER BY start_us LIMIT 1",
+                               "AND id <> ?6" SPAN_BOUND("?3") " ORDER BY start_us LIMIT 1",
     [STMT_INSERT_INSPECTION] =
         "INSERT INTO inspections(id, company_id, inspector_id, service_id, start_us, end_us, status, "
         "scheduled_us, address, customer_name, customer_email, hold_id) "
@@ -67,12 +71,12 @@ static const char *const statement_sql[STMT_COUNT] = {
     [STMT_GET_HOLD] = "SELECT " HOLD_COLUMNS " FROM events WHERE company_id = ?1 AND id = ?2",
     [STMT_CONVERT_HOLD] = "UPDATE events SET status = 'converted' WHERE company_id = ?1 AND id = ?2",
     [STMT_LIST] = "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND start_us < ?3 AND "
-                  "end_us > ?2 AND (?4 IS NULL OR inspector_id = ?4) AND (?5 IS NULL OR status = ?5) "
-                  "ORDER BY start_us, inspector_id, id",
+                  "end_us > ?2 AND (?4 IS NULL OR inspector_id = ?4) AND (?5 IS NULL OR status = ?5)"
+                  SPAN_BOUND("?2") " ORDER BY start_us, inspector_id, id",
     [STMT_LIST_BUSY] = "SELECT inspector_id, start_us, end_us FROM inspections WHERE company_id = ?1 AND "
-                       "status <> 'cancelled' AND start_us < ?3 AND end_us > ?2 "
-                       "UNION ALL SELECT inspector_id, start_us, end_us FROM events WHERE company_id = ?1 AND "
-                       "status = 'active' AND expires_us > ?4 AND start_us < ?3 AND end_us > ?2",
+                       "status <> 'cancelled' AND start_us < ?3 AND end_us > ?2" SPAN_BOUND("?2")
+                       " UNION ALL SELECT inspector_id, start_us, end_us FROM events WHERE company_id = ?1 AND "
+                       "status = 'active' AND expires_us > ?4 AND start_us < ?3 AND end_us > ?2" SPAN_BOUND("?2"),
     [STMT_VERSION_GET] = "SELECT version FROM company_versions WHERE company_id = ?1",
     [STMT_VERSION_BUMP] = "INSERT INTO company_versions(company_id, version) VALUES(?1, 1) "
                           "ON CONFLICT(company_id) DO UPDATE SET version = version + 1",
@@ -95,6 +99,7 @@ static const char schema_sql[] =
     " inspector_id TEXT NOT NULL, type TEXT NOT NULL, start_us INTEGER NOT NULL, end_us INTEGER NOT NULL,"
     " created_us INTEGER NOT NULL, expires_us INTEGER NOT NULL, status TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS events_by_inspector ON events(company_id, inspector_id, start_us);"
+    "CREATE INDEX IF NOT EXISTS events_by_time ON events(company_id, start_us);"
     "CREATE TABLE IF NOT EXISTS company_versions(company_id TEXT PRIMARY KEY, version INTEGER NOT NULL);";
 
 typedef struct {
