@@ -1,0 +1,859 @@
+#include "engine.h"
+
+#include "../common/iso8601.h"
+#include "jsonptr.h"
+#include "pool.h"
+#include "template.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    char inspector[BR_NAME_MAX];
+    char start[BR_TIME_BUFSIZE], end[BR_TIME_BUFSIZE];
+    int64_t start_us, end_us;
+} slot;
+
+typedef struct {
+    const char *name; /* borrowed from the scenario */
+    br_step_kind kind;
+    int valid;
+    slot *list; /* fetch_slots */
+    size_t list_count;
+    slot picked;           /* pick */
+    char id[BR_ID_MAX];    /* hold, book */
+    slot booked;           /* book */
+} saved_value;
+
+typedef struct {
+    saved_value *values;
+    size_t count, cap;
+    char email[160];
+    br_actor_view view;
+} actor_state;
+
+typedef struct {
+    const br_run_config *cfg;
+    const br_scenario *sc;
+    const br_target *tg;
+    br_pool *pool;
+    int64_t origin_us;
+    br_trial *trial;
+    actor_state *actors;
+    char date_end[11];
+    char run_tag[48];
+    br_run_result *result;
+} run_ctx;
+
+/* ---- small helpers --------------------------------------------------------------------------------- */
+
+static void trial_note(br_trial *t, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    t->notes = realloc(t->notes, (t->note_count + 1) * sizeof(char *));
+    t->notes[t->note_count++] = strdup(buf);
+}
+
+static int fail_target(run_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->result->error, sizeof(c->result->error), fmt, ap);
+    va_end(ap);
+    c->result->status = BR_RUN_ETARGET;
+    return -1;
+}
+
+static saved_value *find_saved(actor_state *a, const char *name, br_step_kind kind)
+{
+    for (size_t i = 0; i < a->count; i++)
+        if (a->values[i].kind == kind && strcmp(a->values[i].name, name) == 0)
+            return &a->values[i];
+    return NULL;
+}
+
+/* Returns the value to overwrite for (name, kind), creating it; the previous list is freed. */
+static saved_value *save_slot_for(actor_state *a, const char *name, br_step_kind kind)
+{
+    saved_value *v = find_saved(a, name, kind);
+    if (v == NULL) {
+        if (a->count == a->cap) {
+            a->cap = a->cap ? a->cap * 2 : 8;
+            a->values = realloc(a->values, a->cap * sizeof(saved_value));
+        }
+        v = &a->values[a->count++];
+        memset(v, 0, sizeof(*v));
+        v->name = name;
+        v->kind = kind;
+    }
+    free(v->list);
+    v->list = NULL;
+    v->list_count = 0;
+    v->valid = 0;
+    return v;
+}
+
+static void free_actor_states(actor_state *actors, size_t n)
+{
+    for (size_t i = 0; actors && i < n; i++) {
+        for (size_t j = 0; j < actors[i].count; j++)
+            free(actors[i].values[j].list);
+        free(actors[i].values);
+    }
+    free(actors);
+}
+
+/* Reads a pointer's value as text: strings as they are, integers in decimal. NULL if absent or another type. */
+static const char *pointer_text(json_t *root, const char *ptr, char *buf, size_t cap)
+{
+    json_t *v = br_json_pointer_get(root, ptr);
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    return NULL;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* ---- requests -------------------------------------------------------------------------------------- */
+
+typedef struct {
+    br_request req;
+    br_op_kind op;
+    int actor;
+    int base_url;
+    char *path;
+    struct curl_slist *headers;
+    slot slot_used; /* what a hold or book asked for */
+    int has_slot;
+    char target_id[BR_ID_MAX]; /* cancel: the booking */
+} pending;
+
+static void pending_free(pending *p)
+{
+    free(p->req.url);
+    free(p->req.body);
+    free(p->req.response);
+    free(p->path);
+    curl_slist_free_all(p->headers);
+}
+
+static void fill_template_ctx(run_ctx *c, br_template_ctx *t, int actor, const slot *s, const char *booking_id,
+                              const char *hold_id, br_slot_view *sv)
+{
+    memset(t, 0, sizeof(*t));
+    if (actor >= 0)
+        t->actor = &c->actors[actor].view;
+    if (s != NULL) {
+        sv->inspector = s->inspector;
+        sv->start = s->start;
+        sv->end = s->end;
+        t->slot = sv;
+    }
+    t->variables = c->sc->variables;
+    t->booking_id = booking_id;
+    t->hold_id = hold_id;
+    t->date = c->trial->date;
+    t->date_end = c->date_end;
+    t->run_id = c->cfg->run_id;
+    t->trial = c->trial->index;
+}
+
+/*
+ * Builds one request of operation |op| for |actor| (-1 for none) against base
+ * URL |base|. Returns 0, or -1 with the reason in |err| (a template error: a
+ * bad scenario or profile, exit 2).
+ */
+static int build_request(run_ctx *c, pending *p, br_op_kind op, int actor, int base, br_template_ctx *tctx,
+                         char *err, size_t errlen)
+{
+    const br_operation *o = &c->tg->ops[op];
+    memset(p, 0, sizeof(*p));
+    p->op = op;
+    p->actor = actor;
+    p->base_url = base;
+    p->path = br_template_string(o->path, tctx, BR_ESCAPE_URL, err, errlen);
+    if (p->path == NULL)
+        return -1;
+    const char *baseurl = c->tg->base_urls[base];
+    size_t len = strlen(baseurl) + strlen(p->path) + 1;
+    p->req.url = malloc(len);
+    snprintf(p->req.url, len, "%s%s", baseurl, p->path);
+    int has_content_type = 0;
+    for (size_t i = 0; i < c->tg->header_count; i++) {
+        char *value = br_template_string(c->tg->header_values[i], tctx, BR_ESCAPE_NONE, err, errlen);
+        if (value == NULL)
+            return -1;
+        char line[4096];
+        snprintf(line, sizeof(line), "%s: %s", c->tg->header_names[i], value);
+        free(value);
+        p->headers = curl_slist_append(p->headers, line);
+        has_content_type |= strcasecmp(c->tg->header_names[i], "Content-Type") == 0;
+    }
+    /* A known length and no "Expect: 100-continue": the body follows the headers at once. */
+    p->headers = curl_slist_append(p->headers, "Expect:");
+    if (o->body != NULL) {
+        json_t *body = br_template_json(o->body, tctx, err, errlen);
+        if (body == NULL)
+            return -1;
+        p->req.body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+        p->req.body_len = strlen(p->req.body);
+        json_decref(body);
+        if (!has_content_type)
+            p->headers = curl_slist_append(p->headers, "Content-Type: application/json");
+    }
+    p->req.method = o->method;
+    p->req.headers = p->headers;
+    p->req.timeout_ms = c->tg->timeout_ms;
+    p->req.thread = actor >= 0 ? actor : 0;
+    return 0;
+}
+
+static br_outcome classify(const br_operation *o, const br_request *r)
+{
+    if (r->curl_code != CURLE_OK)
+        return BR_OUTCOME_INFO;
+    switch (br_operation_classify(o, r->status)) {
+    case BR_CLASS_SUCCESS:
+        return BR_OUTCOME_OK;
+    case BR_CLASS_CONFLICT:
+    case BR_CLASS_REJECTED:
+        return BR_OUTCOME_FAIL;
+    default:
+        return BR_OUTCOME_INFO;
+    }
+}
+
+/* Appends the completed request to the trial's history; returns the record. */
+static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step)
+{
+    br_trial *t = c->trial;
+    if (t->op_count == t->op_cap) {
+        t->op_cap = t->op_cap ? t->op_cap * 2 : 64;
+        t->ops = realloc(t->ops, t->op_cap * sizeof(br_history_op));
+    }
+    br_history_op *h = &t->ops[t->op_count];
+    memset(h, 0, sizeof(*h));
+    br_op_record *r = &h->rec;
+    r->index = (int)t->op_count++;
+    r->actor = p->actor;
+    if (p->actor >= 0)
+        snprintf(r->actor_name, sizeof(r->actor_name), "%s", c->sc->actors[p->actor].name);
+    r->step = step;
+    r->op = p->op;
+    r->outcome = classify(&c->tg->ops[p->op], &p->req);
+    r->status = p->req.status;
+    r->invoke_us = p->req.invoke_us;
+    r->complete_us = p->req.complete_us;
+    r->invoke_scenario_us = p->req.invoke_us + t->advanced_us;
+    r->complete_scenario_us = p->req.complete_us + t->advanced_us;
+    if (p->has_slot) {
+        snprintf(r->inspector, sizeof(r->inspector), "%s", p->slot_used.inspector);
+        r->start_us = p->slot_used.start_us;
+        r->end_us = p->slot_used.end_us;
+    }
+    if (p->target_id[0])
+        snprintf(r->id, sizeof(r->id), "%s", p->target_id);
+    h->barrier_step = barrier_step;
+    snprintf(h->method, sizeof(h->method), "%s", p->req.method);
+    h->path = p->path;
+    p->path = NULL;
+    h->error = p->req.curl_code != CURLE_OK ? strdup(p->req.curl_error) : NULL;
+    h->last_byte_us = p->req.last_byte_us;
+    h->base_url = p->base_url;
+    if (p->req.response != NULL) {
+        json_error_t jerr;
+        h->response = json_loadb(p->req.response, p->req.response_len, 0, &jerr);
+        if (h->response == NULL) /* keep what came as text, cut to a readable size */
+            h->response = json_stringn(p->req.response, p->req.response_len > 4096 ? 4096 : p->req.response_len);
+        if (h->response == NULL) {
+            char note[96];
+            snprintf(note, sizeof(note), "(%zu bytes that are neither JSON nor UTF-8 text)", p->req.response_len);
+            h->response = json_string(note);
+        }
+    }
+    return h;
+}
+
+/* Runs |n| requests as one batch and records them. */
+static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br_release release)
+{
+    br_request **reqs = malloc((n ? n : 1) * sizeof(*reqs));
+    for (size_t i = 0; i < n; i++) {
+        ps[i].req.thread = ps[i].actor >= 0 ? ps[i].actor % br_pool_threads(c->pool) : 0;
+        reqs[i] = &ps[i].req;
+    }
+    int64_t skew = br_pool_run(c->pool, reqs, n, barrier_step >= 0, release);
+    free(reqs);
+    return skew;
+}
+
+/* ---- steps ----------------------------------------------------------------------------------------- */
+
+static int parse_slot(run_ctx *c, json_t *item, const br_operation *o, slot *out, int step, size_t index)
+{
+    char b1[32], b2[32], b3[32];
+    const char *insp = pointer_text(item, o->ptr_inspector, b1, sizeof(b1));
+    const char *start = pointer_text(item, o->ptr_start, b2, sizeof(b2));
+    const char *end = pointer_text(item, o->ptr_end, b3, sizeof(b3));
+    if (insp == NULL || start == NULL || end == NULL)
+        return fail_target(c, "steps[%d] (fetch_slots): slot %zu lacks %s (pointer %s does not resolve to a string)",
+                           step, index, insp == NULL ? "its inspector" : start == NULL ? "its start" : "its end",
+                           insp == NULL ? o->ptr_inspector : start == NULL ? o->ptr_start : o->ptr_end);
+    if (br_time_parse(start, strlen(start), &out->start_us) || br_time_parse(end, strlen(end), &out->end_us) ||
+        out->end_us <= out->start_us)
+        return fail_target(c, "steps[%d] (fetch_slots): slot %zu has an unusable range '%s' - '%s' (RFC 3339 UTC, "
+                              "end after start)",
+                           step, index, start, end);
+    snprintf(out->inspector, sizeof(out->inspector), "%s", insp);
+    br_time_format(out->start_us, out->start);
+    br_time_format(out->end_us, out->end);
+    /* Keep the target's own spelling of the times: it is what gets sent back. */
+    snprintf(out->start, sizeof(out->start), "%s", start);
+    snprintf(out->end, sizeof(out->end), "%s", end);
+    return 0;
+}
+
+static int after_fetch(run_ctx *c, const br_step *st, pending *p, br_history_op *h, int step)
+{
+    actor_state *a = &c->actors[p->actor];
+    saved_value *v = save_slot_for(a, st->save, BR_STEP_FETCH_SLOTS);
+    if (h->rec.outcome != BR_OUTCOME_OK)
+        return 0;
+    const br_operation *o = &c->tg->ops[BR_OP_FETCH_SLOTS];
+    json_t *items = h->response ? br_json_pointer_get(h->response, o->ptr_items) : NULL;
+    if (!json_is_array(items))
+        return fail_target(c, "steps[%d] (fetch_slots): pointer %s does not resolve to an array in the %ld response "
+                              "to actor %s",
+                           step, o->ptr_items, h->rec.status, a->view.name);
+    v->list_count = json_array_size(items);
+    v->list = calloc(v->list_count + 1, sizeof(slot));
+    for (size_t i = 0; i < v->list_count; i++)
+        if (parse_slot(c, json_array_get(items, i), o, &v->list[i], step, i))
+            return -1;
+    v->valid = 1;
+    return 0;
+}
+
+static int after_write(run_ctx *c, const br_step *st, pending *p, br_history_op *h, int step)
+{
+    actor_state *a = &c->actors[p->actor];
+    const br_operation *o = &c->tg->ops[p->op];
+    saved_value *v = st->save ? save_slot_for(a, st->save, st->kind) : NULL;
+    if (h->rec.outcome != BR_OUTCOME_OK)
+        return 0;
+    char b[64];
+    const char *id = pointer_text(h->response, o->ptr_id, b, sizeof(b));
+    if (id == NULL)
+        return fail_target(c, "steps[%d] (%s): pointer %s does not resolve to an id in the %ld response to actor %s",
+                           step, br_step_kind_name(st->kind), o->ptr_id, h->rec.status, a->view.name);
+    snprintf(h->rec.id, sizeof(h->rec.id), "%s", id);
+    /* The response's own range and inspector, when the profile says where they are, are the truth. */
+    if (p->op == BR_OP_BOOK) {
+        char b1[32], b2[32], b3[32];
+        const char *insp = o->ptr_inspector ? pointer_text(h->response, o->ptr_inspector, b1, sizeof(b1)) : NULL;
+        const char *start = o->ptr_start ? pointer_text(h->response, o->ptr_start, b2, sizeof(b2)) : NULL;
+        const char *end = o->ptr_end ? pointer_text(h->response, o->ptr_end, b3, sizeof(b3)) : NULL;
+        int64_t s_us, e_us;
+        if (insp)
+            snprintf(h->rec.inspector, sizeof(h->rec.inspector), "%s", insp);
+        if (start && end && br_time_parse(start, strlen(start), &s_us) == 0 &&
+            br_time_parse(end, strlen(end), &e_us) == 0 && e_us > s_us) {
+            h->rec.start_us = s_us;
+            h->rec.end_us = e_us;
+        }
+    }
+    if (v != NULL) {
+        snprintf(v->id, sizeof(v->id), "%s", id);
+        v->booked = p->slot_used;
+        v->valid = 1;
+    }
+    return 0;
+}
+
+static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const saved_value *list, char *why,
+                             size_t whylen)
+{
+    char err[256];
+    char *only = NULL;
+    if (st->inspector) {
+        br_template_ctx t;
+        br_slot_view sv;
+        fill_template_ctx(c, &t, actor, NULL, NULL, NULL, &sv);
+        only = br_template_string(st->inspector, &t, BR_ESCAPE_NONE, err, sizeof(err));
+        if (only == NULL) {
+            snprintf(why, whylen, "inspector filter: %s", err);
+            return NULL;
+        }
+    }
+    const slot **cands = calloc(list->list_count + 1, sizeof(*cands));
+    size_t n = 0;
+    for (size_t i = 0; i < list->list_count; i++)
+        if (only == NULL || strcmp(list->list[i].inspector, only) == 0)
+            cands[n++] = &list->list[i];
+    free(only);
+    const slot *chosen = NULL;
+    const saved_value *other = NULL;
+    if (st->rule == BR_PICK_SAME_AS || st->rule == BR_PICK_OVERLAPPING) {
+        other = find_saved(&c->actors[st->other_actor], st->other_pick, BR_STEP_PICK);
+        if (other == NULL || !other->valid) {
+            snprintf(why, whylen, "actor %s has no valid pick '%s'", c->sc->actors[st->other_actor].name,
+                     st->other_pick);
+            free(cands);
+            return NULL;
+        }
+    }
+    switch (st->rule) {
+    case BR_PICK_FIRST:
+        chosen = n ? cands[0] : NULL;
+        break;
+    case BR_PICK_NTH:
+        chosen = (size_t)st->nth < n ? cands[st->nth] : NULL;
+        break;
+    case BR_PICK_RANDOM:
+        if (n) {
+            uint64_t r = mix64(c->cfg->seed ^ mix64(((uint64_t)c->trial->index << 40) ^ ((uint64_t)actor << 20) ^
+                                                    (uint64_t)(st - c->sc->steps)));
+            chosen = cands[r % n];
+        }
+        break;
+    case BR_PICK_SAME_AS:
+        for (size_t i = 0; i < n && !chosen; i++)
+            if (strcmp(cands[i]->inspector, other->picked.inspector) == 0 &&
+                cands[i]->start_us == other->picked.start_us)
+                chosen = cands[i];
+        break;
+    case BR_PICK_OVERLAPPING: {
+        int64_t best = INT64_MAX;
+        for (size_t i = 0; i < n; i++) {
+            const slot *s = cands[i];
+            if (strcmp(s->inspector, other->picked.inspector) != 0 || s->start_us == other->picked.start_us ||
+                !(s->start_us < other->picked.end_us && other->picked.start_us < s->end_us))
+                continue;
+            int64_t d = llabs(s->start_us - other->picked.start_us);
+            if (d < best) {
+                best = d;
+                chosen = s;
+            }
+        }
+        break;
+    }
+    }
+    if (chosen == NULL)
+        snprintf(why, whylen, "no slot in '%s' (%zu slots, %zu after the inspector filter) matches choose %s",
+                 st->from, list->list_count, n,
+                 (const char *[]){"first", "nth", "random", "same-as", "overlapping"}[st->rule]);
+    free(cands);
+    return chosen;
+}
+
+static void do_pick(run_ctx *c, const br_step *st, int step)
+{
+    for (size_t i = 0; i < st->actor_count; i++) {
+        int a = st->actors[i];
+        saved_value *list = find_saved(&c->actors[a], st->from, BR_STEP_FETCH_SLOTS);
+        char why[400];
+        const slot *chosen = NULL;
+        if (list == NULL || !list->valid)
+            snprintf(why, sizeof(why), "its list '%s' was not fetched successfully", st->from);
+        else
+            chosen = pick_slot(c, st, a, list, why, sizeof(why));
+        saved_value *v = save_slot_for(&c->actors[a], st->save, BR_STEP_PICK);
+        if (chosen != NULL) {
+            v->picked = *chosen;
+            v->valid = 1;
+        } else {
+            trial_note(c->trial, "steps[%d] (pick): actor %s picked nothing: %s", step, c->sc->actors[a].name, why);
+        }
+    }
+}
+
+/* Builds, runs and records the requests of one HTTP step. */
+static int do_http_step(run_ctx *c, const br_step *st, int step)
+{
+    br_op_kind op = st->kind == BR_STEP_FETCH_SLOTS ? BR_OP_FETCH_SLOTS
+                    : st->kind == BR_STEP_HOLD      ? BR_OP_HOLD
+                    : st->kind == BR_STEP_BOOK      ? BR_OP_BOOK
+                                                    : BR_OP_CANCEL;
+    if (!c->tg->ops[op].present) {
+        snprintf(c->result->error, sizeof(c->result->error),
+                 "steps[%d] (%s): the target profile has no %s operation", step, br_step_kind_name(st->kind),
+                 br_op_profile_name(op));
+        c->result->status = BR_RUN_EINTERNAL;
+        return -1;
+    }
+    pending *ps = calloc(st->actor_count + 1, sizeof(pending));
+    size_t n = 0;
+    int rc = 0;
+    for (size_t i = 0; i < st->actor_count && rc == 0; i++) {
+        int a = st->actors[i];
+        actor_state *as = &c->actors[a];
+        const slot *s = NULL;
+        const char *booking_id = NULL, *hold_id = NULL;
+        const char *missing = NULL;
+        if (st->slot) {
+            saved_value *v = find_saved(as, st->slot, BR_STEP_PICK);
+            if (v && v->valid)
+                s = &v->picked;
+            else
+                missing = st->slot;
+        }
+        if (st->hold) {
+            saved_value *v = find_saved(as, st->hold, BR_STEP_HOLD);
+            if (v && v->valid)
+                hold_id = v->id;
+            else
+                missing = st->hold;
+        }
+        if (st->booking) {
+            saved_value *v = find_saved(as, st->booking, BR_STEP_BOOK);
+            if (v && v->valid) {
+                booking_id = v->id;
+                s = &v->booked;
+            } else {
+                missing = st->booking;
+            }
+        }
+        if (missing) {
+            trial_note(c->trial, "steps[%d] (%s): actor %s skipped: '%s' has no value (an earlier step failed)",
+                       step, br_step_kind_name(st->kind), as->view.name, missing);
+            if (st->save)
+                save_slot_for(as, st->save, st->kind);
+            continue;
+        }
+        br_template_ctx t;
+        br_slot_view sv;
+        char err[512];
+        fill_template_ctx(c, &t, a, s, booking_id, hold_id, &sv);
+        pending *p = &ps[n];
+        if (build_request(c, p, op, a, a % (int)c->tg->base_url_count, &t, err, sizeof(err)) != 0) {
+            snprintf(c->result->error, sizeof(c->result->error), "steps[%d] (%s), actor %s: %s", step,
+                     br_step_kind_name(st->kind), as->view.name, err);
+            c->result->status = BR_RUN_EINTERNAL;
+            pending_free(p);
+            rc = -1;
+            break;
+        }
+        if (s != NULL && op != BR_OP_FETCH_SLOTS) {
+            p->slot_used = *s;
+            p->has_slot = 1;
+        }
+        if (booking_id)
+            snprintf(p->target_id, sizeof(p->target_id), "%s", booking_id);
+        n++;
+    }
+    if (rc == 0 && n > 0) {
+        const br_step *barrier = st->barrier >= 0 ? &c->sc->steps[st->barrier] : NULL;
+        br_release release = barrier ? barrier->release : BR_RELEASE_PLAIN;
+        int64_t skew = run_batch(c, ps, n, barrier ? st->barrier : -1, release);
+        int64_t first = INT64_MAX;
+        size_t unreachable = 0;
+        for (size_t i = 0; i < n; i++) {
+            br_history_op *h = record(c, &ps[i], step, barrier ? st->barrier : -1);
+            if (ps[i].req.last_byte_us && ps[i].req.last_byte_us < first)
+                first = ps[i].req.last_byte_us;
+            if (ps[i].req.curl_code == CURLE_COULDNT_CONNECT || ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST)
+                unreachable++;
+            if (rc == 0) {
+                if (op == BR_OP_FETCH_SLOTS)
+                    rc = after_fetch(c, st, &ps[i], h, step);
+                else if (op == BR_OP_HOLD || op == BR_OP_BOOK)
+                    rc = after_write(c, st, &ps[i], h, step);
+            }
+        }
+        if (barrier) {
+            br_trial *t = c->trial;
+            t->barriers = realloc(t->barriers, (t->barrier_count + 1) * sizeof(br_barrier_record));
+            t->barriers[t->barrier_count++] = (br_barrier_record){
+                .step = step, .barrier_step = st->barrier, .release = release, .racers = (int)n,
+                .skew_us = skew, .released_us = first == INT64_MAX ? 0 : first};
+        }
+        if (rc == 0 && unreachable == n)
+            rc = fail_target(c, "steps[%d] (%s): the target could not be reached (%s)", step,
+                             br_step_kind_name(st->kind), ps[0].req.curl_error);
+    }
+    for (size_t i = 0; i < n; i++)
+        pending_free(&ps[i]);
+    free(ps);
+    if (rc == 0 && atomic_load(c->cfg->stop)) {
+        c->result->status = BR_RUN_EINTERRUPTED;
+        return -1;
+    }
+    return rc;
+}
+
+/* A one-off request outside a scenario step (clock, reset, list), run on thread 0. */
+static int simple_request(run_ctx *c, br_op_kind op, int base, double seconds, br_history_op **out, int step)
+{
+    br_template_ctx t;
+    br_slot_view sv;
+    char err[512];
+    fill_template_ctx(c, &t, -1, NULL, NULL, NULL, &sv);
+    t.seconds = seconds;
+    t.has_seconds = 1;
+    pending p;
+    if (build_request(c, &p, op, -1, base, &t, err, sizeof(err)) != 0) {
+        snprintf(c->result->error, sizeof(c->result->error), "%s operation: %s", br_op_profile_name(op), err);
+        c->result->status = BR_RUN_EINTERNAL;
+        pending_free(&p);
+        return -1;
+    }
+    run_batch(c, &p, 1, -1, BR_RELEASE_PLAIN);
+    br_history_op *h = record(c, &p, step, -1);
+    int ok = h->rec.outcome == BR_OUTCOME_OK;
+    if (!ok)
+        fail_target(c, "%s operation on %s answered %ld%s%s", br_op_profile_name(op), c->tg->base_urls[base],
+                    h->rec.status, h->error ? ": " : "", h->error ? h->error : "");
+    pending_free(&p);
+    if (out)
+        *out = h;
+    return ok ? 0 : -1;
+}
+
+static int interruptible_wait(run_ctx *c, double seconds, const char *what)
+{
+    int64_t until = br_monotonic_us() + (int64_t)(seconds * 1e6);
+    int tty = !c->cfg->quiet && isatty(STDERR_FILENO);
+    int64_t last_shown = -1;
+    for (;;) {
+        if (atomic_load(c->cfg->stop)) {
+            c->result->status = BR_RUN_EINTERRUPTED;
+            return -1;
+        }
+        int64_t left = until - br_monotonic_us();
+        if (left <= 0)
+            break;
+        int64_t secs = (left + 999999) / 1000000;
+        if (!c->cfg->quiet && secs != last_shown) {
+            if (tty)
+                fprintf(stderr, "\r%s: %llds left ", what, (long long)secs);
+            else if (last_shown < 0)
+                fprintf(stderr, "%s: waiting %.1fs in real time\n", what, seconds);
+            last_shown = secs;
+        }
+        struct timespec ts = {0, (left < 100000 ? left : 100000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (tty && last_shown >= 0)
+        fprintf(stderr, "\r%s: done%20s\n", what, "");
+    return 0;
+}
+
+static int do_advance(run_ctx *c, const br_step *st, int step)
+{
+    if (c->tg->ops[BR_OP_CLOCK].present) {
+        for (size_t b = 0; b < c->tg->base_url_count; b++)
+            if (simple_request(c, BR_OP_CLOCK, (int)b, st->seconds, NULL, step) != 0)
+                return -1;
+        c->trial->advanced_us += (int64_t)llround(st->seconds * 1e6);
+        return 0;
+    }
+    char what[96];
+    snprintf(what, sizeof(what), "steps[%d] advance %.0fs (the target has no clock operation)", step, st->seconds);
+    return interruptible_wait(c, st->seconds, what);
+}
+
+static void read_ground_truth(run_ctx *c)
+{
+    br_trial *t = c->trial;
+    const br_operation *o = &c->tg->ops[BR_OP_LIST];
+    if (!o->present) {
+        snprintf(t->truth_note, sizeof(t->truth_note), "the target profile has no list operation");
+        return;
+    }
+    br_history_op *h = NULL;
+    if (simple_request(c, BR_OP_LIST, 0, 0, &h, -1) != 0) {
+        snprintf(t->truth_note, sizeof(t->truth_note), "the list operation failed: %s", c->result->error);
+        c->result->status = BR_RUN_OK;
+        c->result->error[0] = '\0';
+        return;
+    }
+    json_t *items = br_json_pointer_get(h->response, o->ptr_items);
+    if (!json_is_array(items)) {
+        fail_target(c, "list operation: pointer %s does not resolve to an array", o->ptr_items);
+        return;
+    }
+    t->truth_count = json_array_size(items);
+    t->truth = calloc(t->truth_count + 1, sizeof(br_truth_booking));
+    for (size_t i = 0; i < t->truth_count; i++) {
+        json_t *item = json_array_get(items, i);
+        br_truth_booking *b = &t->truth[i];
+        char b1[64], b2[64], b3[64], b4[64], b5[64];
+        const char *id = pointer_text(item, o->ptr_id, b1, sizeof(b1));
+        const char *insp = pointer_text(item, o->ptr_inspector, b2, sizeof(b2));
+        const char *start = pointer_text(item, o->ptr_start, b3, sizeof(b3));
+        const char *end = pointer_text(item, o->ptr_end, b4, sizeof(b4));
+        if (!id || !insp || !start || !end || br_time_parse(start, strlen(start), &b->start_us) ||
+            br_time_parse(end, strlen(end), &b->end_us)) {
+            fail_target(c, "list operation: item %zu lacks a readable id, inspector, start or end", i);
+            return;
+        }
+        snprintf(b->id, sizeof(b->id), "%s", id);
+        snprintf(b->inspector, sizeof(b->inspector), "%s", insp);
+        b->active = 1;
+        if (o->ptr_status) {
+            const char *status = pointer_text(item, o->ptr_status, b5, sizeof(b5));
+            for (size_t k = 0; status && k < o->cancelled_count; k++)
+                if (strcmp(status, o->cancelled_statuses[k]) == 0)
+                    b->active = 0;
+        }
+        b->ours = -1;
+        if (o->ptr_tag) {
+            json_t *tag = br_json_pointer_get(item, o->ptr_tag);
+            b->ours = json_is_string(tag) && strstr(json_string_value(tag), c->run_tag) != NULL;
+        }
+    }
+    t->truth_checked = 1;
+}
+
+static void setup_actors(run_ctx *c)
+{
+    const br_scenario *s = c->sc;
+    c->actors = calloc(s->actor_count, sizeof(actor_state));
+    snprintf(c->run_tag, sizeof(c->run_tag), "%s.t%d", c->cfg->run_id, c->trial->index);
+    for (size_t i = 0; i < s->actor_count; i++) {
+        actor_state *a = &c->actors[i];
+        snprintf(a->email, sizeof(a->email), "%s.%s@bookrace.test", s->actors[i].name, c->run_tag);
+        a->view = (br_actor_view){.name = s->actors[i].name, .email = a->email, .address = s->actors[i].address,
+                                  .lat = s->actors[i].lat, .lng = s->actors[i].lng, .index = (int)i};
+    }
+}
+
+static int run_trial(run_ctx *c)
+{
+    const br_scenario *s = c->sc;
+    br_trial *t = c->trial;
+    int64_t day;
+    br_date_parse(s->date, 10, &day);
+    if (!c->tg->ops[BR_OP_RESET].present)
+        day += (int64_t)t->index * 86400 * BR_USEC_PER_SEC;
+    char buf[BR_TIME_BUFSIZE];
+    br_time_format(day, buf);
+    snprintf(t->date, sizeof(t->date), "%.10s", buf);
+    br_time_format(day + 86400 * BR_USEC_PER_SEC, buf);
+    snprintf(c->date_end, sizeof(c->date_end), "%.10s", buf);
+    setup_actors(c);
+    int rc = 0;
+    if (c->tg->ops[BR_OP_RESET].present)
+        rc = simple_request(c, BR_OP_RESET, 0, 0, NULL, -1);
+    for (size_t i = 0; i < s->step_count && rc == 0; i++) {
+        const br_step *st = &s->steps[i];
+        switch (st->kind) {
+        case BR_STEP_PICK:
+            do_pick(c, st, (int)i);
+            break;
+        case BR_STEP_SLEEP: {
+            char what[64];
+            snprintf(what, sizeof(what), "steps[%zu] sleep", i);
+            rc = interruptible_wait(c, st->seconds, what);
+            break;
+        }
+        case BR_STEP_ADVANCE:
+            rc = do_advance(c, st, (int)i);
+            break;
+        case BR_STEP_BARRIER:
+            break;
+        default:
+            rc = do_http_step(c, st, (int)i);
+            break;
+        }
+    }
+    if (rc == 0)
+        read_ground_truth(c);
+    /* The oracle sees what was recorded, even after an error: a partial history is still evidence. */
+    br_op_record *recs = calloc(t->op_count + 1, sizeof(br_op_record));
+    for (size_t i = 0; i < t->op_count; i++)
+        recs[i] = t->ops[i].rec;
+    br_oracle_check(recs, t->op_count, t->truth, t->truth_count, t->truth_checked, &t->violations);
+    free(recs);
+    free_actor_states(c->actors, s->actor_count);
+    c->actors = NULL;
+    return c->result->status == BR_RUN_OK ? 0 : -1;
+}
+
+static int64_t wall_us(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+int br_run(const br_run_config *cfg, br_run_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->started_wall_us = wall_us();
+    run_ctx c = {.cfg = cfg, .sc = cfg->scenario, .tg = cfg->target, .result = out};
+    c.origin_us = br_monotonic_us();
+    c.pool = br_pool_new(cfg->threads, c.origin_us, cfg->stop);
+    if (c.pool == NULL) {
+        snprintf(out->error, sizeof(out->error), "cannot start %d worker threads", cfg->threads);
+        out->status = BR_RUN_EINTERNAL;
+        return out->status;
+    }
+    out->trials = calloc((size_t)cfg->repeat, sizeof(br_trial));
+    for (int i = 0; i < cfg->repeat; i++) {
+        c.trial = &out->trials[i];
+        c.trial->index = i;
+        out->trial_count++;
+        if (run_trial(&c) != 0)
+            break;
+        if (atomic_load(cfg->stop)) {
+            out->status = BR_RUN_EINTERRUPTED;
+            break;
+        }
+    }
+    br_pool_del(c.pool);
+    out->finished_wall_us = wall_us();
+    return out->status;
+}
+
+void br_run_result_free(br_run_result *r)
+{
+    for (size_t i = 0; i < r->trial_count; i++) {
+        br_trial *t = &r->trials[i];
+        for (size_t j = 0; j < t->op_count; j++) {
+            free(t->ops[j].path);
+            free(t->ops[j].error);
+            json_decref(t->ops[j].response);
+        }
+        free(t->ops);
+        free(t->truth);
+        free(t->barriers);
+        br_violations_free(&t->violations);
+        for (size_t j = 0; j < t->note_count; j++)
+            free(t->notes[j]);
+        free(t->notes);
+    }
+    free(r->trials);
+    memset(r, 0, sizeof(*r));
+}
+
+size_t br_run_trials_with_violations(const br_run_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->trial_count; i++)
+        n += r->trials[i].violations.count > 0;
+    return n;
+}

@@ -1,0 +1,83 @@
+/*
+ * Runs a scenario against a target: trials, steps, requests through the
+ * worker pool, the history, the ground-truth read-back and the oracle.
+ */
+#ifndef BR_ENGINE_H
+#define BR_ENGINE_H
+
+#include "oracle.h"
+#include "scenario.h"
+#include "target.h"
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const br_scenario *scenario;
+    const br_target *target;
+    int repeat;
+    uint64_t seed;
+    int threads;
+    int quiet;
+    char run_id[17];
+    atomic_int *stop;
+} br_run_config;
+
+typedef struct {
+    int step;            /* the released step */
+    int barrier_step;    /* the barrier that released it */
+    br_release release;
+    int racers;
+    int64_t skew_us;
+    int64_t released_us; /* first final byte, relative to the run start */
+} br_barrier_record;
+
+/* One recorded operation with what the history file keeps beyond the oracle's fields. */
+typedef struct {
+    br_op_record rec;
+    int barrier_step; /* -1 when not released by a barrier */
+    char method[16];
+    char *path;        /* the request target, without the base URL */
+    char *error;       /* transport error, NULL when a response arrived */
+    json_t *response;  /* the parsed body, or a string for non-JSON, or NULL */
+    int64_t last_byte_us;
+    int base_url;
+} br_history_op;
+
+typedef struct {
+    int index;
+    char date[11];
+    br_history_op *ops;
+    size_t op_count, op_cap;
+    br_truth_booking *truth;
+    size_t truth_count;
+    int truth_checked;
+    char truth_note[1024]; /* why ground truth was not checked, or "" */
+    br_barrier_record *barriers;
+    size_t barrier_count;
+    br_violations violations;
+    char **notes; /* skipped steps and the like */
+    size_t note_count;
+    int64_t advanced_us;
+} br_trial;
+
+enum { BR_RUN_OK = 0, BR_RUN_ETARGET = -1, BR_RUN_EINTERRUPTED = -2, BR_RUN_EINTERNAL = -3 };
+
+typedef struct {
+    br_trial *trials;
+    size_t trial_count;
+    int64_t started_wall_us, finished_wall_us;
+    int status; /* BR_RUN_* */
+    char error[768];
+} br_run_result;
+
+/* Runs every trial. Always fills |out| with what was recorded, even on error or interruption. */
+int br_run(const br_run_config *cfg, br_run_result *out);
+void br_run_result_free(br_run_result *r);
+
+/* Trials in which at least one violation was found. */
+size_t br_run_trials_with_violations(const br_run_result *r);
+
+#endif

@@ -1,0 +1,313 @@
+/* bookrace: fires scripted parallel booking sequences at a backend and checks the outcome. */
+#include "engine.h"
+#include "results.h"
+#include "scenario.h"
+#include "target.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef BOOKRACE_VERSION
+#define BOOKRACE_VERSION "0.0.0"
+#endif
+
+enum { EXIT_HELD = 0, EXIT_NOT_HELD = 1, EXIT_USAGE = 2, EXIT_TARGET = 3, EXIT_INTERRUPTED = 130 };
+
+static atomic_int stop_flag;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    atomic_store(&stop_flag, 1);
+}
+
+static const char usage[] =
+    "usage: bookrace run SCENARIO.json [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
+    "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] [--quiet]\n"
+    "       bookrace check RUN.json [--expect-violation]\n"
+    "       bookrace --help | --version\n"
+    "\n"
+    "run     runs the scenario's steps against the target (default scenarios/targets/bookd.json) and checks\n"
+    "        that no two acknowledged bookings of one inspector overlap and none is lost\n"
+    "check   re-runs the oracle on a saved run.json\n"
+    "\n"
+    "exit codes: 0 the expectation held (no violation; with --expect-violation, at least one reproduced)\n"
+    "            1 it did not; 2 bad command line, scenario or profile; 3 the target could not be reached\n"
+    "            or answered nonsense; 130 interrupted (partial results are still written)\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "bookrace: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return EXIT_USAGE;
+}
+
+static int parse_int(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* The default profile: ./scenarios/targets/bookd.json, else next to the binary (build/../scenarios). */
+static const char *default_target(char *buf, size_t cap)
+{
+    const char *rel = "scenarios/targets/bookd.json";
+    if (access(rel, R_OK) == 0)
+        return rel;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, cap, "%s/../%s", exe, rel);
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+    }
+    return rel;
+}
+
+static void default_out_dir(char *buf, size_t cap, const char *scenario)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(buf, cap, "results/%s-%s", stamp, scenario);
+    struct stat st;
+    for (int i = 2; stat(buf, &st) == 0 && i < 1000; i++)
+        snprintf(buf, cap, "results/%s-%s-%d", stamp, scenario, i);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *scenario_path = NULL, *target_path = NULL, *out_dir = NULL, *junit_path = NULL;
+    char **base_urls = calloc((size_t)argc + 1, sizeof(char *));
+    size_t base_url_count = 0;
+    long repeat = 1, seed = 1, threads = 0;
+    int expect_violation = 0, quiet = 0, rc;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--expect-violation") == 0) {
+            expect_violation = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1] == '-') {
+            if (v == NULL) {
+                free(base_urls);
+                return usage_error("%s needs a value", a);
+            }
+            i++;
+            if (strcmp(a, "--target") == 0)
+                target_path = v;
+            else if (strcmp(a, "--base-url") == 0)
+                base_urls[base_url_count++] = (char *)v;
+            else if (strcmp(a, "--out") == 0)
+                out_dir = v;
+            else if (strcmp(a, "--junit") == 0)
+                junit_path = v;
+            else if (strcmp(a, "--repeat") == 0 ? parse_int(v, 1, 100000, &repeat) != 0
+                     : strcmp(a, "--seed") == 0  ? parse_int(v, 0, LONG_MAX, &seed) != 0
+                     : strcmp(a, "--threads") == 0 ? parse_int(v, 1, 256, &threads) != 0
+                                                  : (free(base_urls), 1)) {
+                if (strcmp(a, "--repeat") && strcmp(a, "--seed") && strcmp(a, "--threads"))
+                    return usage_error("unknown option %s", a);
+                free(base_urls);
+                return usage_error("invalid value for %s", a);
+            }
+        } else if (scenario_path == NULL) {
+            scenario_path = a;
+        } else {
+            free(base_urls);
+            return usage_error("unexpected argument %s", a);
+        }
+    }
+    if (scenario_path == NULL) {
+        free(base_urls);
+        return usage_error("%s", "run needs a SCENARIO.json");
+    }
+    char err[1024], target_buf[PATH_MAX + 64];
+    if (target_path == NULL)
+        target_path = default_target(target_buf, sizeof(target_buf));
+    br_scenario *sc = br_scenario_load(scenario_path, err, sizeof(err));
+    if (sc == NULL) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        free(base_urls);
+        return EXIT_USAGE;
+    }
+    br_target *tg = br_target_load(target_path, err, sizeof(err));
+    if (tg == NULL || (base_url_count && br_target_set_base_urls(tg, base_urls, base_url_count) != 0)) {
+        if (tg != NULL)
+            snprintf(err, sizeof(err), "--base-url must be an http:// or https:// URL");
+        fprintf(stderr, "bookrace: %s\n", err);
+        br_scenario_free(sc);
+        br_target_free(tg);
+        free(base_urls);
+        return EXIT_USAGE;
+    }
+    free(base_urls);
+
+    br_run_config cfg = {.scenario = sc, .target = tg, .repeat = (int)repeat, .seed = (uint64_t)seed,
+                         .quiet = quiet, .stop = &stop_flag};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg.threads = threads ? (int)threads
+                          : (int)((size_t)(cpus < 1 ? 1 : cpus) < sc->actor_count ? (cpus < 1 ? 1 : cpus)
+                                                                                  : (long)sc->actor_count);
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        rnd = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+    snprintf(cfg.run_id, sizeof(cfg.run_id), "%08x", rnd);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    br_run_result result;
+    int status = br_run(&cfg, &result);
+    br_run_meta meta = {.scenario_file = scenario_path, .target_file = target_path,
+                        .expect_violation = expect_violation};
+    size_t with = br_run_trials_with_violations(&result);
+    if (status == BR_RUN_EINTERRUPTED) {
+        rc = EXIT_INTERRUPTED;
+        meta.outcome = "interrupted";
+    } else if (status == BR_RUN_ETARGET) {
+        rc = EXIT_TARGET;
+        meta.outcome = "target-error";
+    } else if (status == BR_RUN_EINTERNAL) {
+        rc = EXIT_USAGE;
+        meta.outcome = "scenario-error";
+    } else {
+        int held = expect_violation ? with > 0 : with == 0;
+        rc = held ? EXIT_HELD : EXIT_NOT_HELD;
+        meta.outcome = held ? "pass" : "fail";
+    }
+    meta.exit_code = rc;
+
+    char dir_buf[4096];
+    if (out_dir == NULL) {
+        default_out_dir(dir_buf, sizeof(dir_buf), sc->name);
+        out_dir = dir_buf;
+    }
+    if (br_results_write(out_dir, &cfg, &result, &meta, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        if (rc == EXIT_HELD)
+            rc = EXIT_NOT_HELD;
+    }
+    if (junit_path != NULL) {
+        /* --junit FILE: a copy of junit.xml where CI expects it. */
+        char src[4200];
+        snprintf(src, sizeof(src), "%s/junit.xml", out_dir);
+        FILE *in = fopen(src, "rb");
+        char *data = NULL;
+        size_t len = 0;
+        if (in) {
+            fseek(in, 0, SEEK_END);
+            len = (size_t)ftell(in);
+            fseek(in, 0, SEEK_SET);
+            data = malloc(len + 1);
+            if (fread(data, 1, len, in) != len)
+                len = 0;
+            fclose(in);
+        }
+        char dir[4096], *slash;
+        snprintf(dir, sizeof(dir), "%s", junit_path);
+        slash = strrchr(dir, '/');
+        const char *name = slash ? slash + 1 : junit_path;
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof(dir), ".");
+        if (data == NULL || br_write_file_atomic(dir, name, data, len) != 0) {
+            fprintf(stderr, "bookrace: cannot write %s\n", junit_path);
+            if (rc == EXIT_HELD)
+                rc = EXIT_NOT_HELD;
+        }
+        free(data);
+    }
+    if (quiet) {
+        printf("%s: %zu/%zu trials reproduced a violation; %s (exit %d)\n", sc->name, with, result.trial_count,
+               meta.outcome, rc);
+    } else {
+        br_results_summary(stdout, &cfg, &result, &meta);
+        printf("results: %s\n", out_dir);
+    }
+    br_run_result_free(&result);
+    br_scenario_free(sc);
+    br_target_free(tg);
+    return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    const char *path = NULL;
+    int force_expect = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--expect-violation") == 0)
+            force_expect = 1;
+        else if (path == NULL && argv[i][0] != '-')
+            path = argv[i];
+        else
+            return usage_error("unexpected argument %s", argv[i]);
+    }
+    if (path == NULL)
+        return usage_error("%s", "check needs a RUN.json");
+    char err[1024];
+    int expect = 0;
+    size_t trials = 0;
+    int with = br_results_check(path, stdout, &expect, &trials, err, sizeof(err));
+    if (with < 0) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        return EXIT_USAGE;
+    }
+    expect |= force_expect;
+    int held = expect ? with > 0 : with == 0;
+    printf("%d of %zu trials show a violation; expected %s: %s\n", with, trials, expect ? "a violation" : "none",
+           held ? "pass" : "fail");
+    return held ? EXIT_HELD : EXIT_NOT_HELD;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "a command is required");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("bookrace %s (libcurl %s)\n", BOOKRACE_VERSION, curl_version_info(CURLVERSION_NOW)->version);
+        return 0;
+    }
+    curl_global_init(CURL_GLOBAL_ALL);
+    int rc;
+    if (strcmp(argv[1], "run") == 0)
+        rc = cmd_run(argc, argv);
+    else if (strcmp(argv[1], "check") == 0)
+        rc = cmd_check(argc, argv);
+    else
+        rc = usage_error("unknown command %s", argv[1]);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * The oracle: decides from a recorded history (and, when the target can list
+ * its bookings, from the ground truth) whether the invariant held:
+ *   no two acknowledged bookings of one inspector overlap;
+ *   no acknowledged booking is lost.
+ * Pure functions over plain data, so `bookrace check` re-runs it on a saved
+ * run and the unit tests feed it hand-written histories. See docs/oracle.md.
+ */
+#ifndef BR_ORACLE_H
+#define BR_ORACLE_H
+
+#include "target.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { BR_OUTCOME_OK, BR_OUTCOME_FAIL, BR_OUTCOME_INFO } br_outcome;
+
+const char *br_outcome_name(br_outcome outcome);
+
+#define BR_ID_MAX 128
+#define BR_NAME_MAX 80
+
+/* One completed operation of the history. Times are microseconds since the run started. */
+typedef struct {
+    int index;
+    int actor;
+    char actor_name[BR_NAME_MAX];
+    int step;
+    br_op_kind op;
+    br_outcome outcome;
+    long status;             /* 0 when no response arrived */
+    char inspector[BR_NAME_MAX];
+    int64_t start_us, end_us; /* the booked or held range; 0 when none */
+    char id[BR_ID_MAX];       /* the booking or hold id from the response; for cancel, the cancelled booking */
+    int64_t invoke_us, complete_us;
+    int64_t invoke_scenario_us, complete_scenario_us; /* plus time moved by advance steps */
+} br_op_record;
+
+/* A booking as the target lists it afterwards. */
+typedef struct {
+    char id[BR_ID_MAX];
+    char inspector[BR_NAME_MAX];
+    int64_t start_us, end_us;
+    int active; /* not cancelled */
+    int ours;   /* 1 when its tag marks it as this run's, 0 when not, -1 when the profile has no tag */
+} br_truth_booking;
+
+typedef enum {
+    BR_VIOLATION_DOUBLE_BOOKING,        /* from the history */
+    BR_VIOLATION_DOUBLE_BOOKING_STORED, /* two active stored bookings overlap */
+    BR_VIOLATION_LOST,                  /* an acknowledged booking is missing or no longer active */
+    BR_VIOLATION_UNEXPECTED,            /* a stored booking of this run that no request created */
+} br_violation_kind;
+
+const char *br_violation_kind_name(br_violation_kind kind);
+
+typedef struct {
+    br_violation_kind kind;
+    int op_a, op_b; /* history indexes involved, -1 when none */
+    char text[768]; /* one line, the way an engineer would write it up */
+} br_violation;
+
+typedef struct {
+    br_violation *items;
+    size_t count, cap;
+} br_violations;
+
+void br_violations_free(br_violations *v);
+
+/*
+ * Checks the history of one trial. |truth| may be NULL (the target cannot
+ * list bookings). Appends what it finds to |out|; returns the number found.
+ */
+size_t br_oracle_check(const br_op_record *ops, size_t op_count, const br_truth_booking *truth, size_t truth_count,
+                       int truth_checked, br_violations *out);
+
+#endif

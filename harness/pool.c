@@ -1,0 +1,384 @@
+#include "pool.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct br_worker br_worker;
+
+struct br_worker {
+    br_pool *pool;
+    int index;
+    pthread_t thread;
+    CURLM *multi;
+    unsigned long seen_generation;
+};
+
+struct br_pool {
+    int thread_count;
+    int64_t origin_us;
+    atomic_int *stop;
+    br_worker *workers;
+
+    pthread_mutex_t lock;
+    pthread_cond_t work_ready, work_done;
+    unsigned long generation;
+    int shutdown;
+    int threads_busy;
+
+    /* The current batch (read-only to the workers while it runs). */
+    br_request **requests;
+    size_t request_count;
+    int barrier;
+    br_release release;
+    int participants;          /* threads with at least one request */
+    atomic_int primed_threads; /* threads ready for the release */
+    atomic_int released;
+};
+
+int64_t br_monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static size_t on_response(char *data, size_t size, size_t n, void *arg)
+{
+    br_request *r = arg;
+    size_t len = size * n;
+    if (r->response_len + len > BR_MAX_RESPONSE)
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR: reported as indeterminate */
+    char *grown = realloc(r->response, r->response_len + len + 1);
+    if (grown == NULL)
+        return 0;
+    r->response = grown;
+    memcpy(r->response + r->response_len, data, len);
+    r->response_len += len;
+    r->response[r->response_len] = '\0';
+    return len;
+}
+
+typedef struct {
+    br_request *request;
+    br_pool *pool;
+} read_ctx;
+
+/*
+ * Supplies the body. While the last byte is held, it gives out all but the
+ * final byte and then pauses the transfer: libcurl asks for more only after
+ * it has sent what it had, so "primed" means the bytes are on the wire.
+ */
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+    br_request *r = arg;
+    size_t room = size * n, remaining = r->body_len - r->sent;
+    if (remaining == 0)
+        return 0;
+    if (r->hold_last_byte) {
+        if (remaining == 1) {
+            r->primed = 1;
+            return CURL_READFUNC_PAUSE;
+        }
+        remaining -= 1;
+    }
+    size_t give = remaining < room ? remaining : room;
+    memcpy(buf, r->body + r->sent, give);
+    r->sent += give;
+    if (r->sent == r->body_len)
+        r->last_byte_us = br_monotonic_us();
+    return give;
+}
+
+static int start_request(br_worker *w, br_request *r)
+{
+    CURL *e = curl_easy_init();
+    if (e == NULL)
+        return -1;
+    r->easy = e;
+    r->invoke_us = br_monotonic_us();
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_response);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_error);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    if (r->body != NULL) {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+        curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(e, CURLOPT_READDATA, r);
+    } else {
+        r->last_byte_us = r->invoke_us;
+    }
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "POST") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+    else if (strcmp(r->method, "GET") == 0 && r->body == NULL)
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    if (curl_multi_add_handle(w->multi, e) != CURLM_OK)
+        return -1;
+    return 0;
+}
+
+static void finish_request(br_worker *w, br_request *r, CURLcode code)
+{
+    r->curl_code = code;
+    r->complete_us = br_monotonic_us();
+    if (code == CURLE_OK)
+        curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    else if (r->curl_error[0] == '\0')
+        snprintf(r->curl_error, sizeof(r->curl_error), "%s", curl_easy_strerror(code));
+    curl_multi_remove_handle(w->multi, r->easy);
+    curl_easy_cleanup(r->easy);
+    r->easy = NULL;
+    r->done = 1;
+}
+
+static void collect_done(br_worker *w)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(w->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        br_request *r;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        finish_request(w, r, msg->data.result);
+    }
+}
+
+/* Drives the multi handle until |enough| says so (or the stop flag is raised). */
+static void drive(br_worker *w, br_request **mine, size_t n, int (*enough)(br_request **, size_t))
+{
+    int running;
+    while (!enough(mine, n)) {
+        if (atomic_load(w->pool->stop)) {
+            for (size_t i = 0; i < n; i++)
+                if (mine[i]->easy && !mine[i]->done) {
+                    snprintf(mine[i]->curl_error, sizeof(mine[i]->curl_error), "interrupted");
+                    finish_request(w, mine[i], CURLE_ABORTED_BY_CALLBACK);
+                }
+            return;
+        }
+        curl_multi_perform(w->multi, &running);
+        collect_done(w);
+        if (enough(mine, n))
+            return;
+        curl_multi_poll(w->multi, NULL, 0, 50, NULL);
+    }
+}
+
+static int all_done(br_request **mine, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!mine[i]->done)
+            return 0;
+    return 1;
+}
+
+static int all_primed(br_request **mine, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mine[i]->hold_last_byte && !mine[i]->primed && !mine[i]->done)
+            return 0;
+    return 1;
+}
+
+/* Waits for every participating thread: the last one to arrive releases everybody. */
+static void rendezvous(br_pool *pool)
+{
+    if (atomic_fetch_add(&pool->primed_threads, 1) + 1 == pool->participants)
+        atomic_store(&pool->released, 1);
+    /* Spin briefly (the others are normally moments away), then yield the CPU while waiting. */
+    for (unsigned spins = 0; !atomic_load(&pool->released) && !atomic_load(pool->stop); spins++)
+        if (spins > 20000)
+            sched_yield();
+}
+
+static void run_share(br_worker *w)
+{
+    br_pool *pool = w->pool;
+    size_t n = 0;
+    for (size_t i = 0; i < pool->request_count; i++)
+        n += pool->requests[i]->thread == w->index;
+    if (n == 0)
+        return;
+    br_request **mine = malloc(n * sizeof(*mine));
+    size_t k = 0;
+    for (size_t i = 0; i < pool->request_count; i++)
+        if (pool->requests[i]->thread == w->index)
+            mine[k++] = pool->requests[i];
+
+    if (pool->barrier && pool->release == BR_RELEASE_LAST_BYTE) {
+        for (size_t i = 0; i < n; i++) {
+            mine[i]->hold_last_byte = mine[i]->body != NULL && mine[i]->body_len > 0;
+            if (mine[i]->hold_last_byte && start_request(w, mine[i]) != 0)
+                finish_request(w, mine[i], CURLE_OUT_OF_MEMORY);
+        }
+        drive(w, mine, n, all_primed);
+        rendezvous(pool);
+        /* The release: unpause every primed request, start bodiless ones, and send in one pass. */
+        for (size_t i = 0; i < n; i++) {
+            if (mine[i]->hold_last_byte && mine[i]->primed && !mine[i]->done) {
+                mine[i]->hold_last_byte = 0;
+                curl_easy_pause(mine[i]->easy, CURLPAUSE_CONT);
+            } else if (!mine[i]->hold_last_byte && mine[i]->easy == NULL && !mine[i]->done) {
+                if (start_request(w, mine[i]) != 0)
+                    finish_request(w, mine[i], CURLE_OUT_OF_MEMORY);
+            }
+        }
+    } else {
+        if (pool->barrier)
+            rendezvous(pool);
+        for (size_t i = 0; i < n; i++)
+            if (start_request(w, mine[i]) != 0)
+                finish_request(w, mine[i], CURLE_OUT_OF_MEMORY);
+    }
+    drive(w, mine, n, all_done);
+    free(mine);
+}
+
+static void *worker_main(void *arg)
+{
+    br_worker *w = arg;
+    br_pool *pool = w->pool;
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        while (pool->generation == w->seen_generation && !pool->shutdown)
+            pthread_cond_wait(&pool->work_ready, &pool->lock);
+        if (pool->shutdown) {
+            pthread_mutex_unlock(&pool->lock);
+            return NULL;
+        }
+        w->seen_generation = pool->generation;
+        pthread_mutex_unlock(&pool->lock);
+
+        run_share(w);
+
+        pthread_mutex_lock(&pool->lock);
+        if (--pool->threads_busy == 0)
+            pthread_cond_signal(&pool->work_done);
+        pthread_mutex_unlock(&pool->lock);
+    }
+}
+
+br_pool *br_pool_new(int threads, int64_t origin_us, atomic_int *stop)
+{
+    br_pool *pool = calloc(1, sizeof(*pool));
+    if (pool == NULL)
+        goto fail_pool;
+    pool->thread_count = threads;
+    pool->origin_us = origin_us;
+    pool->stop = stop;
+    pool->workers = calloc((size_t)threads, sizeof(br_worker));
+    if (pool->workers == NULL)
+        goto fail_workers;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->work_ready, NULL);
+    pthread_cond_init(&pool->work_done, NULL);
+    int started = 0;
+    for (; started < threads; started++) {
+        br_worker *w = &pool->workers[started];
+        w->pool = pool;
+        w->index = started;
+        w->multi = curl_multi_init();
+        if (w->multi == NULL || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            if (w->multi)
+                curl_multi_cleanup(w->multi);
+            break;
+        }
+    }
+    if (started == threads)
+        return pool;
+    pool->thread_count = started;
+    br_pool_del(pool);
+    return NULL;
+fail_workers:
+    free(pool);
+fail_pool:
+    return NULL;
+}
+
+void br_pool_del(br_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    pthread_mutex_lock(&pool->lock);
+    pool->shutdown = 1;
+    pthread_cond_broadcast(&pool->work_ready);
+    pthread_mutex_unlock(&pool->lock);
+    for (int i = 0; i < pool->thread_count; i++) {
+        pthread_join(pool->workers[i].thread, NULL);
+        curl_multi_cleanup(pool->workers[i].multi);
+    }
+    pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->work_ready);
+    pthread_cond_destroy(&pool->work_done);
+    free(pool->workers);
+    free(pool);
+}
+
+int br_pool_threads(const br_pool *pool)
+{
+    return pool->thread_count;
+}
+
+int64_t br_pool_run(br_pool *pool, br_request **requests, size_t count, int barrier, br_release release)
+{
+    int has_requests[256] = {0};
+    int participants = 0;
+    for (size_t i = 0; i < count; i++) {
+        br_request *r = requests[i];
+        r->thread = r->thread % pool->thread_count;
+        r->status = 0;
+        r->curl_code = CURLE_OK;
+        r->curl_error[0] = '\0';
+        r->sent = 0;
+        r->primed = r->done = r->hold_last_byte = 0;
+        r->invoke_us = r->last_byte_us = r->complete_us = 0;
+        if (r->thread < 256 && !has_requests[r->thread]) {
+            has_requests[r->thread] = 1;
+            participants++;
+        }
+    }
+    pthread_mutex_lock(&pool->lock);
+    pool->requests = requests;
+    pool->request_count = count;
+    pool->barrier = barrier;
+    pool->release = release;
+    pool->participants = participants;
+    atomic_store(&pool->primed_threads, 0);
+    atomic_store(&pool->released, 0);
+    pool->threads_busy = pool->thread_count;
+    pool->generation++;
+    pthread_cond_broadcast(&pool->work_ready);
+    while (pool->threads_busy > 0)
+        pthread_cond_wait(&pool->work_done, &pool->lock);
+    pool->requests = NULL;
+    pthread_mutex_unlock(&pool->lock);
+
+    /* Times become relative to the run's origin; a request that never sent its last byte has none. */
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    size_t measured = 0;
+    for (size_t i = 0; i < count; i++) {
+        br_request *r = requests[i];
+        if (r->invoke_us)
+            r->invoke_us -= pool->origin_us;
+        if (r->complete_us)
+            r->complete_us -= pool->origin_us;
+        if (r->last_byte_us == 0)
+            continue;
+        r->last_byte_us -= pool->origin_us;
+        if (r->last_byte_us < first)
+            first = r->last_byte_us;
+        if (r->last_byte_us > last)
+            last = r->last_byte_us;
+        measured++;
+    }
+    return measured >= 2 ? last - first : 0;
+}

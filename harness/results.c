@@ -1,0 +1,516 @@
+#include "results.h"
+
+#include "../common/iso8601.h"
+#include "jsonload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef BOOKRACE_VERSION
+#define BOOKRACE_VERSION "0.0.0"
+#endif
+
+static json_t *time_json(int64_t us)
+{
+    char buf[BR_TIME_BUFSIZE];
+    br_time_format(us, buf);
+    return json_string(buf);
+}
+
+static int compare_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static int64_t percentile(const int64_t *sorted, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    size_t rank = (size_t)((p / 100.0) * (double)n + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    if (rank > n)
+        rank = n;
+    return sorted[rank - 1];
+}
+
+static json_t *operations_summary(const br_run_result *r)
+{
+    json_t *ops = json_object();
+    for (int k = 0; k < BR_OP_COUNT; k++) {
+        size_t count = 0;
+        for (size_t t = 0; t < r->trial_count; t++)
+            for (size_t i = 0; i < r->trials[t].op_count; i++)
+                count += r->trials[t].ops[i].rec.op == (br_op_kind)k;
+        if (count == 0)
+            continue;
+        int64_t *lat = calloc(count, sizeof(int64_t));
+        size_t nlat = 0;
+        json_t *statuses = json_object(), *outcomes = json_object();
+        size_t outcome_counts[3] = {0};
+        for (size_t t = 0; t < r->trial_count; t++)
+            for (size_t i = 0; i < r->trials[t].op_count; i++) {
+                const br_op_record *o = &r->trials[t].ops[i].rec;
+                if (o->op != (br_op_kind)k)
+                    continue;
+                outcome_counts[o->outcome]++;
+                char key[16];
+                snprintf(key, sizeof(key), "%ld", o->status);
+                json_t *c = json_object_get(statuses, o->status ? key : "none");
+                json_object_set_new(statuses, o->status ? key : "none",
+                                    json_integer(c ? json_integer_value(c) + 1 : 1));
+                if (o->status)
+                    lat[nlat++] = o->complete_us - o->invoke_us;
+            }
+        for (int o = 0; o < 3; o++)
+            json_object_set_new(outcomes, br_outcome_name((br_outcome)o), json_integer((json_int_t)outcome_counts[o]));
+        qsort(lat, nlat, sizeof(int64_t), compare_i64);
+        json_object_set_new(ops, br_op_history_name((br_op_kind)k),
+                            json_pack("{s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "count", (json_int_t)count,
+                                      "statuses", statuses, "outcomes", outcomes, "latencyUs", "p50",
+                                      (json_int_t)percentile(lat, nlat, 50), "p90",
+                                      (json_int_t)percentile(lat, nlat, 90), "p99",
+                                      (json_int_t)percentile(lat, nlat, 99), "max",
+                                      (json_int_t)(nlat ? lat[nlat - 1] : 0)));
+        free(lat);
+    }
+    return ops;
+}
+
+/* The median skew of every barrier of one release kind, and how many there were. */
+static int64_t median_skew(const br_run_result *r, br_release release, size_t *count)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < r->trial_count; t++)
+        for (size_t b = 0; b < r->trials[t].barrier_count; b++)
+            n += r->trials[t].barriers[b].release == release && r->trials[t].barriers[b].racers > 1;
+    *count = n;
+    if (n == 0)
+        return 0;
+    int64_t *v = calloc(n, sizeof(int64_t));
+    size_t k = 0;
+    for (size_t t = 0; t < r->trial_count; t++)
+        for (size_t b = 0; b < r->trials[t].barrier_count; b++)
+            if (r->trials[t].barriers[b].release == release && r->trials[t].barriers[b].racers > 1)
+                v[k++] = r->trials[t].barriers[b].skew_us;
+    qsort(v, n, sizeof(int64_t), compare_i64);
+    int64_t m = percentile(v, n, 50);
+    free(v);
+    return m;
+}
+
+static json_t *history_json(const br_trial *t)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < t->op_count; i++) {
+        const br_history_op *h = &t->ops[i];
+        const br_op_record *o = &h->rec;
+        json_t *j = json_pack("{s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
+                              "index", o->index, "actor", o->actor, "actorName", o->actor_name, "step", o->step,
+                              "op", br_op_history_name(o->op), "method", h->method, "path", h->path ? h->path : "",
+                              "baseUrl", h->base_url, "invokeUs", (json_int_t)o->invoke_us, "lastByteUs",
+                              (json_int_t)h->last_byte_us, "completeUs", (json_int_t)o->complete_us,
+                              "invokeScenarioUs", (json_int_t)o->invoke_scenario_us, "completeScenarioUs",
+                              (json_int_t)o->complete_scenario_us, "status", (int)o->status, "outcome",
+                              br_outcome_name(o->outcome));
+        json_object_set_new(j, "barrier", h->barrier_step >= 0 ? json_integer(h->barrier_step) : json_null());
+        json_object_set_new(j, "error", h->error ? json_string(h->error) : json_null());
+        if (o->inspector[0]) {
+            json_object_set_new(j, "inspector", json_string(o->inspector));
+            json_object_set_new(j, "start", time_json(o->start_us));
+            json_object_set_new(j, "end", time_json(o->end_us));
+        }
+        if (o->id[0])
+            json_object_set_new(j, "id", json_string(o->id));
+        json_object_set_new(j, "response", h->response ? json_incref(h->response) : json_null());
+        json_array_append_new(arr, j);
+    }
+    return arr;
+}
+
+static json_t *trial_json(const br_trial *t)
+{
+    json_t *violations = json_array(), *barriers = json_array(), *notes = json_array(), *truth = json_array();
+    for (size_t i = 0; i < t->violations.count; i++) {
+        const br_violation *v = &t->violations.items[i];
+        json_t *ops = json_array();
+        if (v->op_a >= 0)
+            json_array_append_new(ops, json_integer(v->op_a));
+        if (v->op_b >= 0)
+            json_array_append_new(ops, json_integer(v->op_b));
+        json_array_append_new(violations, json_pack("{s:s, s:s, s:o}", "kind", br_violation_kind_name(v->kind),
+                                                    "text", v->text, "ops", ops));
+    }
+    for (size_t i = 0; i < t->barrier_count; i++) {
+        const br_barrier_record *b = &t->barriers[i];
+        json_array_append_new(barriers, json_pack("{s:i, s:i, s:s, s:i, s:I, s:I}", "step", b->step, "barrierStep",
+                                                  b->barrier_step, "release", br_release_name(b->release), "racers",
+                                                  b->racers, "skewUs", (json_int_t)b->skew_us, "releasedUs",
+                                                  (json_int_t)b->released_us));
+    }
+    for (size_t i = 0; i < t->note_count; i++)
+        json_array_append_new(notes, json_string(t->notes[i]));
+    for (size_t i = 0; i < t->truth_count; i++) {
+        const br_truth_booking *b = &t->truth[i];
+        json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:b}", "id", b->id, "inspector", b->inspector, "start",
+                              time_json(b->start_us), "end", time_json(b->end_us), "active", b->active);
+        json_object_set_new(j, "ours", b->ours < 0 ? json_null() : json_boolean(b->ours));
+        json_array_append_new(truth, j);
+    }
+    return json_pack("{s:i, s:s, s:f, s:o, s:o, s:o, s:{s:b, s:s, s:o}, s:o}", "index", t->index, "date", t->date,
+                     "advancedSeconds", (double)t->advanced_us / 1e6, "violations", violations, "barriers", barriers,
+                     "notes", notes, "groundTruth", "checked", t->truth_checked, "note", t->truth_note, "bookings",
+                     truth, "history", history_json(t));
+}
+
+json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta)
+{
+    const br_target *tg = cfg->target;
+    json_t *urls = json_array(), *headers = json_object(), *trials = json_array();
+    for (size_t i = 0; i < tg->base_url_count; i++)
+        json_array_append_new(urls, json_string(tg->base_urls[i]));
+    /* Header templates only, never expanded values; secret ones not even as templates. */
+    for (size_t i = 0; i < tg->header_count; i++)
+        json_object_set_new(headers, tg->header_names[i],
+                            json_string(br_target_header_is_secret(tg, tg->header_names[i]) ? "<redacted>"
+                                                                                            : tg->header_values[i]));
+    size_t violations = 0;
+    for (size_t i = 0; i < r->trial_count; i++) {
+        json_array_append_new(trials, trial_json(&r->trials[i]));
+        violations += r->trials[i].violations.count;
+    }
+    size_t last_byte_count, plain_count;
+    int64_t last_byte_median = median_skew(r, BR_RELEASE_LAST_BYTE, &last_byte_count);
+    int64_t plain_median = median_skew(r, BR_RELEASE_PLAIN, &plain_count);
+    json_t *doc = json_pack(
+        "{s:s, s:{s:s, s:s}, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:f, s:i, s:I, s:i, "
+        "s:s, s:s, s:i}",
+        "schema", BR_RUN_SCHEMA, "tool", "name", "bookrace", "version", BOOKRACE_VERSION, "runId", cfg->run_id,
+        "scenario", "name", cfg->scenario->name, "file", meta->scenario_file, "description",
+        cfg->scenario->description, "date", cfg->scenario->date, "target", "name", tg->name, "file",
+        meta->target_file, "baseUrls", urls, "headers", headers, "startedAt", time_json(r->started_wall_us),
+        "finishedAt", time_json(r->finished_wall_us), "durationSeconds",
+        (double)(r->finished_wall_us - r->started_wall_us) / 1e6, "repeat", cfg->repeat, "seed",
+        (json_int_t)cfg->seed, "threads", cfg->threads, "expectation",
+        meta->expect_violation ? "violation" : "no-violation", "outcome", meta->outcome, "exitCode",
+        meta->exit_code);
+    json_object_set_new(doc, "error", r->error[0] ? json_string(r->error) : json_null());
+    json_object_set_new(
+        doc, "summary",
+        json_pack("{s:i, s:i, s:i, s:o, s:{s:{s:i, s:I}, s:{s:i, s:I}}}", "trials", (int)r->trial_count,
+                  "trialsWithViolations", (int)br_run_trials_with_violations(r), "violations", (int)violations,
+                  "operations", operations_summary(r), "barrierSkew", "last-byte", "barriers", (int)last_byte_count,
+                  "medianUs", (json_int_t)last_byte_median, "plain", "barriers", (int)plain_count, "medianUs",
+                  (json_int_t)plain_median));
+    json_object_set_new(doc, "trials", trials);
+    return doc;
+}
+
+void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta)
+{
+    size_t violations = 0;
+    for (size_t t = 0; t < r->trial_count; t++) {
+        const br_trial *tr = &r->trials[t];
+        for (size_t i = 0; i < tr->violations.count; i++) {
+            if (violations < 10)
+                fprintf(out, "trial %zu (%s): %s\n", t, tr->date, tr->violations.items[i].text);
+            violations++;
+        }
+        for (size_t i = 0; i < tr->note_count && r->trial_count == 1; i++)
+            fprintf(out, "note: %s\n", tr->notes[i]);
+        if (!tr->truth_checked && t == 0 && tr->truth_note[0])
+            fprintf(out, "ground truth not checked: %s\n", tr->truth_note);
+    }
+    if (violations > 10)
+        fprintf(out, "... and %zu more violations (run.json has them all)\n", violations - 10);
+    size_t lb, pl;
+    int64_t lbm = median_skew(r, BR_RELEASE_LAST_BYTE, &lb), plm = median_skew(r, BR_RELEASE_PLAIN, &pl);
+    if (lb)
+        fprintf(out, "barrier release last-byte: %zu barriers, median skew %lld us\n", lb, (long long)lbm);
+    if (pl)
+        fprintf(out, "barrier release plain: %zu barriers, median skew %lld us\n", pl, (long long)plm);
+    fprintf(out, "%s against %s: %zu of %zu trials reproduced a violation (%zu violations); expected %s: %s\n",
+            cfg->scenario->name, cfg->target->name, br_run_trials_with_violations(r), r->trial_count, violations,
+            meta->expect_violation ? "a violation" : "none", meta->outcome);
+    if (r->error[0])
+        fprintf(out, "error: %s\n", r->error);
+}
+
+int br_mkdir_p(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int br_write_file_atomic(const char *dir, const char *name, const char *data, size_t len)
+{
+    char tmp[4096], final[4096];
+    snprintf(final, sizeof(final), "%s/%s", dir, name);
+    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d", dir, name, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int saved = errno;
+            close(fd);
+            unlink(tmp);
+            errno = saved;
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, final) != 0) {
+        int saved = errno;
+        unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+static void xml_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+                fputc(*s, f);
+        }
+    }
+}
+
+static char *junit_xml(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    size_t failures = 0;
+    /* A trial "fails" when it contradicts the expectation. */
+    for (size_t t = 0; t < r->trial_count; t++)
+        failures += meta->expect_violation ? 0 : r->trials[t].violations.count > 0;
+    if (meta->expect_violation && br_run_trials_with_violations(r) == 0)
+        failures = r->trial_count;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"");
+    xml_escape(f, cfg->scenario->name);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" time=\"%.3f\">\n", r->trial_count, failures,
+            r->error[0] ? 1 : 0, (double)(r->finished_wall_us - r->started_wall_us) / 1e6);
+    for (size_t t = 0; t < r->trial_count; t++) {
+        const br_trial *tr = &r->trials[t];
+        fprintf(f, "  <testcase classname=\"bookrace.");
+        xml_escape(f, cfg->scenario->name);
+        fprintf(f, "\" name=\"trial %zu (%s) against ", t, tr->date);
+        xml_escape(f, cfg->target->name);
+        fprintf(f, "\">\n");
+        int has = tr->violations.count > 0;
+        if (!meta->expect_violation && has) {
+            fprintf(f, "    <failure message=\"%zu violation(s)\">", tr->violations.count);
+            for (size_t i = 0; i < tr->violations.count; i++) {
+                xml_escape(f, tr->violations.items[i].text);
+                fputc('\n', f);
+            }
+            fprintf(f, "</failure>\n");
+        } else if (meta->expect_violation && br_run_trials_with_violations(r) == 0) {
+            fprintf(f, "    <failure message=\"expected a violation, none was reproduced\"/>\n");
+        } else if (meta->expect_violation && has) {
+            fprintf(f, "    <system-out>");
+            for (size_t i = 0; i < tr->violations.count; i++) {
+                xml_escape(f, tr->violations.items[i].text);
+                fputc('\n', f);
+            }
+            fprintf(f, "</system-out>\n");
+        }
+        fprintf(f, "  </testcase>\n");
+    }
+    if (r->error[0]) {
+        fprintf(f, "  <testcase classname=\"bookrace\" name=\"run\"><error message=\"");
+        xml_escape(f, r->error);
+        fprintf(f, "\"/></testcase>\n");
+    }
+    fprintf(f, "</testsuite>\n</testsuites>\n");
+    fclose(f);
+    return buf;
+}
+
+int br_results_write(const char *dir, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta,
+                     char *err, size_t errlen)
+{
+    if (br_mkdir_p(dir) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    json_t *doc = br_results_run_json(cfg, r, meta);
+    char *text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+    json_decref(doc);
+    size_t jlen = 0, slen = 0;
+    char *junit = junit_xml(cfg, r, meta, &jlen);
+    char *summary = NULL;
+    FILE *f = open_memstream(&summary, &slen);
+    br_results_summary(f, cfg, r, meta);
+    fclose(f);
+    int rc = 0;
+    if (text == NULL || br_write_file_atomic(dir, "run.json", text, strlen(text)) != 0 ||
+        br_write_file_atomic(dir, "junit.xml", junit, jlen) != 0 ||
+        br_write_file_atomic(dir, "summary.txt", summary, slen) != 0) {
+        snprintf(err, errlen, "cannot write results into %s: %s", dir, strerror(errno));
+        rc = -1;
+    }
+    free(text);
+    free(junit);
+    free(summary);
+    return rc;
+}
+
+/* ---- check: the oracle again, on a saved run -------------------------------------------------------- */
+
+static int64_t parse_time_field(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    int64_t us = 0;
+    if (json_is_string(v))
+        br_time_parse(json_string_value(v), json_string_length(v), &us);
+    return us;
+}
+
+static int op_kind_from_name(const char *name)
+{
+    for (int k = 0; k < BR_OP_COUNT; k++)
+        if (strcmp(name, br_op_history_name((br_op_kind)k)) == 0)
+            return k;
+    return -1;
+}
+
+static int outcome_from_name(const char *name)
+{
+    for (int o = 0; o < 3; o++)
+        if (strcmp(name, br_outcome_name((br_outcome)o)) == 0)
+            return o;
+    return -1;
+}
+
+int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials_out, char *err,
+                     size_t errlen)
+{
+    json_t *doc = br_json_load_file(path, err, errlen);
+    if (doc == NULL)
+        return -1;
+    int result = -1;
+    json_t *schema = json_object_get(doc, "schema"), *trials = json_object_get(doc, "trials");
+    if (!json_is_string(schema) || strcmp(json_string_value(schema), BR_RUN_SCHEMA) != 0) {
+        snprintf(err, errlen, "%s: not a bookrace run (schema must be \"%s\")", path, BR_RUN_SCHEMA);
+        goto done;
+    }
+    if (!json_is_array(trials)) {
+        snprintf(err, errlen, "%s: trials must be an array", path);
+        goto done;
+    }
+    json_t *expectation = json_object_get(doc, "expectation");
+    *expect_violation = json_is_string(expectation) && strcmp(json_string_value(expectation), "violation") == 0;
+    size_t with_violations = 0, t;
+    json_t *trial;
+    json_array_foreach(trials, t, trial)
+    {
+        json_t *history = json_object_get(trial, "history"), *gt = json_object_get(trial, "groundTruth");
+        if (!json_is_array(history)) {
+            snprintf(err, errlen, "%s: trials[%zu].history must be an array", path, t);
+            goto done;
+        }
+        size_t n = json_array_size(history);
+        br_op_record *ops = calloc(n + 1, sizeof(br_op_record));
+        size_t i;
+        json_t *h;
+        json_array_foreach(history, i, h)
+        {
+            br_op_record *o = &ops[i];
+            json_t *op = json_object_get(h, "op"), *outcome = json_object_get(h, "outcome");
+            int kind = json_is_string(op) ? op_kind_from_name(json_string_value(op)) : -1;
+            int oc = json_is_string(outcome) ? outcome_from_name(json_string_value(outcome)) : -1;
+            if (kind < 0 || oc < 0 || !json_is_integer(json_object_get(h, "completeUs"))) {
+                snprintf(err, errlen, "%s: trials[%zu].history[%zu] lacks a valid op, outcome or completeUs", path, t,
+                         i);
+                free(ops);
+                goto done;
+            }
+            o->index = (int)i;
+            o->op = (br_op_kind)kind;
+            o->outcome = (br_outcome)oc;
+            o->actor = (int)json_integer_value(json_object_get(h, "actor"));
+            o->step = (int)json_integer_value(json_object_get(h, "step"));
+            o->status = (long)json_integer_value(json_object_get(h, "status"));
+            o->invoke_us = json_integer_value(json_object_get(h, "invokeUs"));
+            o->complete_us = json_integer_value(json_object_get(h, "completeUs"));
+            o->invoke_scenario_us = json_integer_value(json_object_get(h, "invokeScenarioUs"));
+            o->complete_scenario_us = json_integer_value(json_object_get(h, "completeScenarioUs"));
+            json_t *s;
+            if (json_is_string(s = json_object_get(h, "actorName")))
+                snprintf(o->actor_name, sizeof(o->actor_name), "%s", json_string_value(s));
+            if (json_is_string(s = json_object_get(h, "inspector")))
+                snprintf(o->inspector, sizeof(o->inspector), "%s", json_string_value(s));
+            if (json_is_string(s = json_object_get(h, "id")))
+                snprintf(o->id, sizeof(o->id), "%s", json_string_value(s));
+            o->start_us = parse_time_field(h, "start");
+            o->end_us = parse_time_field(h, "end");
+        }
+        json_t *bookings = json_object_get(gt, "bookings");
+        int checked = json_is_true(json_object_get(gt, "checked"));
+        size_t tn = json_is_array(bookings) ? json_array_size(bookings) : 0;
+        br_truth_booking *truth = calloc(tn + 1, sizeof(br_truth_booking));
+        json_t *b;
+        json_array_foreach(bookings, i, b)
+        {
+            json_t *s;
+            if (json_is_string(s = json_object_get(b, "id")))
+                snprintf(truth[i].id, sizeof(truth[i].id), "%s", json_string_value(s));
+            if (json_is_string(s = json_object_get(b, "inspector")))
+                snprintf(truth[i].inspector, sizeof(truth[i].inspector), "%s", json_string_value(s));
+            truth[i].start_us = parse_time_field(b, "start");
+            truth[i].end_us = parse_time_field(b, "end");
+            truth[i].active = json_is_true(json_object_get(b, "active"));
+            json_t *ours = json_object_get(b, "ours");
+            truth[i].ours = json_is_null(ours) || ours == NULL ? -1 : json_is_true(ours);
+        }
+        br_violations v = {0};
+        br_oracle_check(ops, n, truth, tn, checked, &v);
+        for (size_t k = 0; k < v.count; k++)
+            fprintf(out, "trial %zu: %s\n", t, v.items[k].text);
+        with_violations += v.count > 0;
+        br_violations_free(&v);
+        free(ops);
+        free(truth);
+    }
+    *trials_out = json_array_size(trials);
+    result = (int)with_violations;
+done:
+    json_decref(doc);
+    return result;
+}

@@ -1,0 +1,48 @@
+/*
+ * What a run leaves behind, in results/<UTC timestamp>-<scenario>/:
+ * run.json (schema "bookrace.run/1", docs/results.md), junit.xml and
+ * summary.txt. Every file is written to a temporary name and renamed, so a
+ * reader never sees half a file, even when the run is interrupted.
+ */
+#ifndef BR_RESULTS_H
+#define BR_RESULTS_H
+
+#include "engine.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+#define BR_RUN_SCHEMA "bookrace.run/1"
+
+typedef struct {
+    const char *scenario_file;
+    const char *target_file;
+    int expect_violation;
+    int exit_code;
+    const char *outcome; /* "pass", "fail", "target-error", "interrupted", ... */
+} br_run_meta;
+
+/* Builds the run.json document (the caller owns it). Secret header values never appear in it. */
+json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);
+
+/* Writes the human summary: one line per violation, barrier skews, totals. */
+void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);
+
+/* Writes |data| to |dir|/|name| atomically (temp file, fsync, rename). Returns 0 or -1 with errno set. */
+int br_write_file_atomic(const char *dir, const char *name, const char *data, size_t len);
+
+/* Creates |dir| and its parents. Returns 0 or -1. */
+int br_mkdir_p(const char *dir);
+
+/* Writes run.json, junit.xml and summary.txt into |dir|. Returns 0, or -1 with a message in |err|. */
+int br_results_write(const char *dir, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta,
+                     char *err, size_t errlen);
+
+/*
+ * Re-runs the oracle on a saved run.json. Prints each violation to |out| and
+ * returns the number of trials with a violation, or -1 with |err| for a file
+ * that is not a readable run (file:line:column for JSON errors).
+ */
+int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials, char *err, size_t errlen);
+
+#endif

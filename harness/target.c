@@ -1,0 +1,357 @@
+#include "target.h"
+
+#include "jsonload.h"
+#include "jsonptr.h"
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const profile_names[BR_OP_COUNT] = {"fetchSlots", "book", "hold", "cancel",
+                                                       "list",       "clock", "reset"};
+static const char *const history_names[BR_OP_COUNT] = {"fetch_slots", "book", "hold", "cancel",
+                                                       "list",        "clock", "reset"};
+
+const char *br_op_profile_name(br_op_kind op)
+{
+    return profile_names[op];
+}
+
+const char *br_op_history_name(br_op_kind op)
+{
+    return history_names[op];
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void br_target_free(br_target *t)
+{
+    if (t == NULL)
+        return;
+    free(t->name);
+    free_strings(t->base_urls, t->base_url_count);
+    free_strings(t->header_names, t->header_count);
+    free_strings(t->header_values, t->header_count);
+    free_strings(t->secret_headers, t->secret_count);
+    for (int i = 0; i < BR_OP_COUNT; i++) {
+        br_operation *op = &t->ops[i];
+        free(op->method);
+        free(op->path);
+        json_decref(op->body);
+        free(op->ptr_items);
+        free(op->ptr_id);
+        free(op->ptr_inspector);
+        free(op->ptr_start);
+        free(op->ptr_end);
+        free(op->ptr_status);
+        free(op->ptr_tag);
+        free_strings(op->cancelled_statuses, op->cancelled_count);
+    }
+    free(t);
+}
+
+#define FAIL(...)                                                                                                   \
+    do {                                                                                                           \
+        snprintf(err, errlen, __VA_ARGS__);                                                                        \
+        return -1;                                                                                                 \
+    } while (0)
+
+static int take_string_array(json_t *v, const char *origin, const char *where, char ***out, size_t *count,
+                             char *err, size_t errlen)
+{
+    if (!json_is_array(v))
+        FAIL("%s: %s must be an array of strings", origin, where);
+    *count = json_array_size(v);
+    *out = calloc(*count + 1, sizeof(char *));
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item))
+            FAIL("%s: %s[%zu] must be a string", origin, where, i);
+        (*out)[i] = strdup(json_string_value(item));
+    }
+    return 0;
+}
+
+static int take_statuses(json_t *v, const char *origin, const char *where, int *out, int *count, char *err,
+                         size_t errlen)
+{
+    if (v == NULL)
+        return 0;
+    if (!json_is_array(v) || json_array_size(v) > BR_MAX_STATUSES)
+        FAIL("%s: %s must be an array of at most %d HTTP statuses", origin, where, BR_MAX_STATUSES);
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        json_int_t s = json_is_integer(item) ? json_integer_value(item) : 0;
+        if (s < 100 || s > 599)
+            FAIL("%s: %s[%zu] must be an HTTP status (100-599)", origin, where, i);
+        out[(*count)++] = (int)s;
+    }
+    return 0;
+}
+
+static int take_pointer(json_t *response, const char *key, int required, const char *origin, const char *where,
+                        char **out, char *err, size_t errlen)
+{
+    json_t *v = response ? json_object_get(response, key) : NULL;
+    if (v == NULL) {
+        if (required)
+            FAIL("%s: %s.response.%s is required (an RFC 6901 pointer such as \"/slots\")", origin, where, key);
+        return 0;
+    }
+    if (!json_is_string(v) || !br_json_pointer_valid(json_string_value(v)))
+        FAIL("%s: %s.response.%s must be an RFC 6901 pointer (\"\" or \"/a/b\")", origin, where, key);
+    *out = strdup(json_string_value(v));
+    return 0;
+}
+
+/* Which response pointers each operation needs (1 = required, 0 = optional, -1 = not allowed). */
+static const struct {
+    int items, id, inspector, start, end, status, tag;
+} pointer_rules[BR_OP_COUNT] = {
+    [BR_OP_FETCH_SLOTS] = {1, -1, 1, 1, 1, -1, -1},
+    [BR_OP_BOOK] = {-1, 1, 0, 0, 0, -1, -1},
+    [BR_OP_HOLD] = {-1, 1, -1, -1, -1, -1, -1},
+    [BR_OP_CANCEL] = {-1, -1, -1, -1, -1, -1, -1},
+    [BR_OP_LIST] = {1, 1, 1, 1, 1, 0, 0},
+    [BR_OP_CLOCK] = {-1, -1, -1, -1, -1, -1, -1},
+    [BR_OP_RESET] = {-1, -1, -1, -1, -1, -1, -1},
+};
+
+static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_operation *op, char *err,
+                           size_t errlen)
+{
+    static const char *const keys[] = {"method",  "path",     "body",   "success", "conflict",
+                                       "response", "cancelledStatuses", NULL};
+    char where[64];
+    snprintf(where, sizeof(where), "operations.%s", profile_names[kind]);
+    if (!json_is_object(v))
+        FAIL("%s: %s must be an object", origin, where);
+    char kerr[600];
+    if (br_json_check_keys(v, keys, where, kerr, sizeof(kerr)))
+        FAIL("%s: %s", origin, kerr);
+    json_t *method = json_object_get(v, "method"), *path = json_object_get(v, "path");
+    if (!json_is_string(method) || json_string_length(method) == 0 || strpbrk(json_string_value(method), " \r\n"))
+        FAIL("%s: %s.method must be an HTTP method such as \"POST\"", origin, where);
+    if (!json_is_string(path) || json_string_value(path)[0] != '/')
+        FAIL("%s: %s.path must be a string starting with '/'", origin, where);
+    if (br_template_check(json_string_value(path), kerr, sizeof(kerr)))
+        FAIL("%s: %s.path: %s", origin, where, kerr);
+    op->present = 1;
+    op->method = strdup(json_string_value(method));
+    op->path = strdup(json_string_value(path));
+    json_t *body = json_object_get(v, "body");
+    if (body != NULL) {
+        if (br_template_check_json(body, kerr, sizeof(kerr)))
+            FAIL("%s: %s.body: %s", origin, where, kerr);
+        op->body = json_incref(body);
+    }
+    char sub[160];
+    snprintf(sub, sizeof(sub), "%s.success", where);
+    if (take_statuses(json_object_get(v, "success"), origin, sub, op->success, &op->success_count, err, errlen))
+        return -1;
+    if (op->success_count == 0)
+        FAIL("%s: %s.success must list at least one status", origin, where);
+    snprintf(sub, sizeof(sub), "%s.conflict", where);
+    if (take_statuses(json_object_get(v, "conflict"), origin, sub, op->conflict, &op->conflict_count, err, errlen))
+        return -1;
+
+    json_t *response = json_object_get(v, "response");
+    static const char *const response_keys[] = {"items", "id", "inspector", "start", "end", "status", "tag", NULL};
+    if (response != NULL) {
+        snprintf(sub, sizeof(sub), "%s.response", where);
+        if (!json_is_object(response))
+            FAIL("%s: %s must be an object of pointers", origin, sub);
+        if (br_json_check_keys(response, response_keys, sub, kerr, sizeof(kerr)))
+            FAIL("%s: %s", origin, kerr);
+    }
+    const int *rules = (const int *)&pointer_rules[kind];
+    char **slots[] = {&op->ptr_items, &op->ptr_id, &op->ptr_inspector, &op->ptr_start,
+                      &op->ptr_end,   &op->ptr_status, &op->ptr_tag};
+    for (int i = 0; i < 7; i++) {
+        if (rules[i] < 0) {
+            if (response && json_object_get(response, response_keys[i]))
+                FAIL("%s: %s.response.%s means nothing for this operation", origin, where, response_keys[i]);
+            continue;
+        }
+        if (take_pointer(response, response_keys[i], rules[i], origin, where, slots[i], err, errlen))
+            return -1;
+    }
+    json_t *cancelled = json_object_get(v, "cancelledStatuses");
+    if (cancelled != NULL) {
+        if (kind != BR_OP_LIST)
+            FAIL("%s: %s.cancelledStatuses belongs to the list operation", origin, where);
+        snprintf(sub, sizeof(sub), "%s.cancelledStatuses", where);
+        if (take_string_array(cancelled, origin, sub, &op->cancelled_statuses, &op->cancelled_count, err, errlen))
+            return -1;
+    }
+    if (kind == BR_OP_LIST && op->ptr_status != NULL && op->cancelled_count == 0)
+        FAIL("%s: %s has response.status, so it needs cancelledStatuses (e.g. [\"cancelled\"])", origin, where);
+    return 0;
+}
+
+static int valid_base_url(const char *u)
+{
+    return (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) && strpbrk(u, " \r\n") == NULL;
+}
+
+br_target *br_target_from_json(json_t *root, const char *origin, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"name", "description", "baseUrls", "headers", "secretHeaders", "timeoutMs",
+                                       "operations", NULL};
+    br_target *t = calloc(1, sizeof(*t));
+    char kerr[600];
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "%s: the profile must be a JSON object", origin);
+        goto fail;
+    }
+    if (br_json_check_keys(root, keys, "(top level)", kerr, sizeof(kerr))) {
+        snprintf(err, errlen, "%s: %s", origin, kerr);
+        goto fail;
+    }
+    json_t *name = json_object_get(root, "name");
+    if (!json_is_string(name)) {
+        snprintf(err, errlen, "%s: name must be a string", origin);
+        goto fail;
+    }
+    t->name = strdup(json_string_value(name));
+    json_t *urls = json_object_get(root, "baseUrls");
+    if (urls == NULL || take_string_array(urls, origin, "baseUrls", &t->base_urls, &t->base_url_count, err, errlen))
+        goto fail_urls;
+    if (t->base_url_count == 0)
+        goto fail_urls;
+    for (size_t i = 0; i < t->base_url_count; i++)
+        if (!valid_base_url(t->base_urls[i]))
+            goto fail_urls;
+    json_t *headers = json_object_get(root, "headers");
+    if (headers != NULL) {
+        if (!json_is_object(headers)) {
+            snprintf(err, errlen, "%s: headers must be an object of name: value templates", origin);
+            goto fail;
+        }
+        t->header_count = json_object_size(headers);
+        t->header_names = calloc(t->header_count + 1, sizeof(char *));
+        t->header_values = calloc(t->header_count + 1, sizeof(char *));
+        size_t i = 0;
+        const char *key;
+        json_t *value;
+        json_object_foreach(headers, key, value)
+        {
+            if (!json_is_string(value) || strpbrk(key, " :\r\n") || *key == '\0') {
+                snprintf(err, errlen, "%s: headers.%s must be a string (and a valid header name)", origin, key);
+                goto fail;
+            }
+            if (br_template_check(json_string_value(value), kerr, sizeof(kerr))) {
+                snprintf(err, errlen, "%s: headers.%s: %s", origin, key, kerr);
+                goto fail;
+            }
+            t->header_names[i] = strdup(key);
+            t->header_values[i++] = strdup(json_string_value(value));
+        }
+    }
+    json_t *secret = json_object_get(root, "secretHeaders");
+    if (secret != NULL &&
+        take_string_array(secret, origin, "secretHeaders", &t->secret_headers, &t->secret_count, err, errlen))
+        goto fail;
+    json_t *timeout = json_object_get(root, "timeoutMs");
+    t->timeout_ms = 10000;
+    if (timeout != NULL) {
+        if (!json_is_integer(timeout) || json_integer_value(timeout) < 1 || json_integer_value(timeout) > 600000) {
+            snprintf(err, errlen, "%s: timeoutMs must be an integer from 1 to 600000", origin);
+            goto fail;
+        }
+        t->timeout_ms = (int)json_integer_value(timeout);
+    }
+    json_t *ops = json_object_get(root, "operations");
+    if (!json_is_object(ops)) {
+        snprintf(err, errlen, "%s: operations must be an object", origin);
+        goto fail;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(ops, key, value)
+    {
+        int kind = -1;
+        for (int i = 0; i < BR_OP_COUNT; i++)
+            if (strcmp(key, profile_names[i]) == 0)
+                kind = i;
+        if (kind < 0) {
+            snprintf(err, errlen,
+                     "%s: operations.%s is not an operation (fetchSlots, book, hold, cancel, list, clock, reset)",
+                     origin, key);
+            goto fail;
+        }
+        if (parse_operation(value, (br_op_kind)kind, origin, &t->ops[kind], err, errlen))
+            goto fail;
+    }
+    if (!t->ops[BR_OP_FETCH_SLOTS].present || !t->ops[BR_OP_BOOK].present) {
+        snprintf(err, errlen, "%s: operations.fetchSlots and operations.book are required", origin);
+        goto fail;
+    }
+    return t;
+fail_urls:
+    snprintf(err, errlen, "%s: baseUrls must be a non-empty array of http:// or https:// URLs", origin);
+fail:
+    br_target_free(t);
+    return NULL;
+}
+
+br_target *br_target_load(const char *path, char *err, size_t errlen)
+{
+    json_t *root = br_json_load_file(path, err, errlen);
+    if (root == NULL)
+        return NULL;
+    br_target *t = br_target_from_json(root, path, err, errlen);
+    json_decref(root);
+    return t;
+}
+
+int br_target_set_base_urls(br_target *t, char *const *urls, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!valid_base_url(urls[i]))
+            return -1;
+    free_strings(t->base_urls, t->base_url_count);
+    t->base_urls = calloc(count + 1, sizeof(char *));
+    for (size_t i = 0; i < count; i++) {
+        size_t len = strlen(urls[i]);
+        t->base_urls[i] = strdup(urls[i]);
+        if (len > 0 && t->base_urls[i][len - 1] == '/')
+            t->base_urls[i][len - 1] = '\0';
+    }
+    t->base_url_count = count;
+    return 0;
+}
+
+int br_target_header_is_secret(const br_target *t, const char *name)
+{
+    if (strcasecmp(name, "Authorization") == 0 || strcasecmp(name, "Cookie") == 0)
+        return 1;
+    for (size_t i = 0; i < t->secret_count; i++)
+        if (strcasecmp(name, t->secret_headers[i]) == 0)
+            return 1;
+    return 0;
+}
+
+br_status_class br_operation_classify(const br_operation *op, long status)
+{
+    for (int i = 0; i < op->success_count; i++)
+        if (op->success[i] == status)
+            return BR_CLASS_SUCCESS;
+    for (int i = 0; i < op->conflict_count; i++)
+        if (op->conflict[i] == status)
+            return BR_CLASS_CONFLICT;
+    if (status >= 400 && status < 500)
+        return BR_CLASS_REJECTED;
+    return BR_CLASS_INDETERMINATE;
+}

@@ -1,0 +1,75 @@
+/*
+ * Target profiles: everything that differs between booking backends (routes,
+ * field names, status codes, headers) lives in one JSON file, so the harness
+ * itself knows nothing about any backend. Format: docs/targets.md.
+ */
+#ifndef BR_TARGET_H
+#define BR_TARGET_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef enum {
+    BR_OP_FETCH_SLOTS,
+    BR_OP_BOOK,
+    BR_OP_HOLD,
+    BR_OP_CANCEL,
+    BR_OP_LIST,
+    BR_OP_CLOCK,
+    BR_OP_RESET,
+    BR_OP_COUNT
+} br_op_kind;
+
+/* "fetchSlots", "book", ... as in profiles; and the history's names ("fetch_slots", "book", ...). */
+const char *br_op_profile_name(br_op_kind op);
+const char *br_op_history_name(br_op_kind op);
+
+#define BR_MAX_STATUSES 16
+
+typedef struct {
+    int present;
+    char *method;
+    char *path;   /* template, may hold a query */
+    json_t *body; /* template, NULL for none */
+    int success[BR_MAX_STATUSES], success_count;
+    int conflict[BR_MAX_STATUSES], conflict_count;
+    /* RFC 6901 pointers into the response (NULL when not given). */
+    char *ptr_items;     /* fetchSlots: the slot array; list: the booking array */
+    char *ptr_id;        /* book, hold: in the response; list: in each item */
+    char *ptr_inspector; /* fetchSlots and list: in each item; book: in the response */
+    char *ptr_start, *ptr_end;
+    char *ptr_status, *ptr_tag; /* list only */
+    char **cancelled_statuses;  /* list only: status values that mean "not active" */
+    size_t cancelled_count;
+} br_operation;
+
+typedef struct {
+    char *name;
+    char **base_urls;
+    size_t base_url_count;
+    char **header_names, **header_values; /* values are templates */
+    size_t header_count;
+    char **secret_headers; /* redacted in results: Authorization always, plus these */
+    size_t secret_count;
+    int timeout_ms;
+    br_operation ops[BR_OP_COUNT];
+} br_target;
+
+/* Loads and validates a profile. Returns NULL with a message naming the file and the key in |err|. */
+br_target *br_target_load(const char *path, char *err, size_t errlen);
+/* The same from an already parsed document; |origin| names it in errors. */
+br_target *br_target_from_json(json_t *root, const char *origin, char *err, size_t errlen);
+void br_target_free(br_target *t);
+
+/* Replaces the base URLs (each --base-url). */
+int br_target_set_base_urls(br_target *t, char *const *urls, size_t count);
+
+/* Whether a header is secret (never written to results or logs). Case-insensitive. */
+int br_target_header_is_secret(const br_target *t, const char *name);
+
+typedef enum { BR_CLASS_SUCCESS, BR_CLASS_CONFLICT, BR_CLASS_REJECTED, BR_CLASS_INDETERMINATE } br_status_class;
+
+/* How an HTTP status is read for |op|: success and conflict lists, other 4xx rejected, the rest indeterminate. */
+br_status_class br_operation_classify(const br_operation *op, long status);
+
+#endif
