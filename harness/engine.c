@@ -247,7 +247,7 @@ static br_outcome classify(const br_operation *o, const br_request *r)
 }
 
 /* Appends the completed request to the trial's history; returns the record. */
-static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step)
+static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step, int expect)
 {
     br_trial *t = c->trial;
     if (t->op_count == t->op_cap) {
@@ -262,6 +262,7 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step)
     if (p->actor >= 0)
         snprintf(r->actor_name, sizeof(r->actor_name), "%s", c->sc->actors[p->actor].name);
     r->step = step;
+    r->expect = expect;
     r->op = p->op;
     r->outcome = classify(&c->tg->ops[p->op], &p->req);
     r->status = p->req.status;
@@ -571,7 +572,7 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
         int64_t first = INT64_MAX;
         size_t unreachable = 0;
         for (size_t i = 0; i < n; i++) {
-            br_history_op *h = record(c, &ps[i], step, barrier ? st->barrier : -1);
+            br_history_op *h = record(c, &ps[i], step, barrier ? st->barrier : -1, st->expect);
             if (ps[i].req.last_byte_us && ps[i].req.last_byte_us < first)
                 first = ps[i].req.last_byte_us;
             if (ps[i].req.curl_code == CURLE_COULDNT_CONNECT || ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST)
@@ -621,7 +622,7 @@ static int simple_request(run_ctx *c, br_op_kind op, int base, double seconds, b
         return -1;
     }
     run_batch(c, &p, 1, -1, BR_RELEASE_PLAIN);
-    br_history_op *h = record(c, &p, step, -1);
+    br_history_op *h = record(c, &p, step, -1, -1);
     int ok = h->rec.outcome == BR_OUTCOME_OK;
     if (!ok)
         fail_target(c, "%s operation on %s answered %ld%s%s", br_op_profile_name(op), c->tg->base_urls[base],

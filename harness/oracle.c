@@ -14,7 +14,7 @@ const char *br_outcome_name(br_outcome outcome)
 
 const char *br_violation_kind_name(br_violation_kind kind)
 {
-    static const char *const names[] = {"double-booking", "double-booking-stored", "lost", "unexpected"};
+    static const char *const names[] = {"double-booking", "double-booking-stored", "lost", "unexpected", "outcome"};
     return names[kind];
 }
 
@@ -214,11 +214,31 @@ static void check_truth(const br_op_record *ops, size_t n, const br_truth_bookin
     }
 }
 
+/* Steps that require an outcome: a 409 where success was required is a false conflict. */
+static void check_expectations(const br_op_record *ops, size_t n, br_violations *out, size_t *found)
+{
+    for (size_t i = 0; i < n; i++) {
+        const br_op_record *o = &ops[i];
+        if (o->expect < 0 || (int)o->outcome == o->expect)
+            continue;
+        br_violation *v = add(out, BR_VIOLATION_OUTCOME, o->index, -1);
+        if (v == NULL)
+            return;
+        const char *what = o->expect == BR_OUTCOME_OK && o->outcome == BR_OUTCOME_FAIL ? "FALSE CONFLICT"
+                                                                                         : "UNEXPECTED OUTCOME";
+        snprintf(v->text, sizeof(v->text), "%s steps[%d] (%s) actor %d %s: expected %s, got %s (HTTP %ld)", what,
+                 o->step, br_op_history_name(o->op), o->actor, o->actor_name,
+                 o->expect == BR_OUTCOME_OK ? "success" : "a refusal", br_outcome_name(o->outcome), o->status);
+        (*found)++;
+    }
+}
+
 size_t br_oracle_check(const br_op_record *ops, size_t op_count, const br_truth_booking *truth, size_t truth_count,
                        int truth_checked, br_violations *out)
 {
     size_t found = 0;
     check_history(ops, op_count, out, &found);
+    check_expectations(ops, op_count, out, &found);
     if (truth_checked)
         check_truth(ops, op_count, truth, truth_count, out, &found);
     return found;

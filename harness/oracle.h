@@ -35,6 +35,7 @@ typedef struct {
     char id[BR_ID_MAX];       /* the booking or hold id from the response; for cancel, the cancelled booking */
     int64_t invoke_us, complete_us;
     int64_t invoke_scenario_us, complete_scenario_us; /* plus time moved by advance steps */
+    int expect; /* the outcome the scenario requires (br_outcome), or -1 for any */
 } br_op_record;
 
 /* A booking as the target lists it afterwards. */
@@ -51,6 +52,7 @@ typedef enum {
     BR_VIOLATION_DOUBLE_BOOKING_STORED, /* two active stored bookings overlap */
     BR_VIOLATION_LOST,                  /* an acknowledged booking is missing or no longer active */
     BR_VIOLATION_UNEXPECTED,            /* a stored booking of this run that no request created */
+    BR_VIOLATION_OUTCOME,               /* an outcome the scenario ruled out, e.g. a false conflict */
 } br_violation_kind;
 
 const char *br_violation_kind_name(br_violation_kind kind);

@@ -120,6 +120,7 @@ static json_t *history_json(const br_trial *t)
                               (json_int_t)o->complete_scenario_us, "status", (int)o->status, "outcome",
                               br_outcome_name(o->outcome));
         json_object_set_new(j, "barrier", h->barrier_step >= 0 ? json_integer(h->barrier_step) : json_null());
+        json_object_set_new(j, "expect", o->expect >= 0 ? json_string(br_outcome_name((br_outcome)o->expect)) : json_null());
         json_object_set_new(j, "error", h->error ? json_string(h->error) : json_null());
         if (o->inspector[0]) {
             json_object_set_new(j, "inspector", json_string(o->inspector));
@@ -478,6 +479,8 @@ int br_results_check(const char *path, FILE *out, int *expect_violation, size_t 
                 snprintf(o->inspector, sizeof(o->inspector), "%s", json_string_value(s));
             if (json_is_string(s = json_object_get(h, "id")))
                 snprintf(o->id, sizeof(o->id), "%s", json_string_value(s));
+            json_t *expect = json_object_get(h, "expect");
+            o->expect = json_is_string(expect) ? outcome_from_name(json_string_value(expect)) : -1;
             o->start_us = parse_time_field(h, "start");
             o->end_us = parse_time_field(h, "end");
         }

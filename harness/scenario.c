@@ -261,17 +261,18 @@ static int parse_step(br_scenario *s, size_t index, json_t *v, defined_names *na
                       char *err, size_t errlen)
 {
     static const char *const keys[][10] = {
-        [BR_STEP_FETCH_SLOTS] = {"do", "description", "actors", "save", NULL},
+        [BR_STEP_FETCH_SLOTS] = {"do", "description", "actors", "save", "expect", NULL},
         [BR_STEP_PICK] = {"do", "description", "actors", "from", "choose", "n", "actor", "pick", "inspector", "save"},
-        [BR_STEP_HOLD] = {"do", "description", "actors", "slot", "save", NULL},
-        [BR_STEP_BOOK] = {"do", "description", "actors", "slot", "hold", "save", NULL},
-        [BR_STEP_CANCEL] = {"do", "description", "actors", "booking", NULL},
+        [BR_STEP_HOLD] = {"do", "description", "actors", "slot", "save", "expect", NULL},
+        [BR_STEP_BOOK] = {"do", "description", "actors", "slot", "hold", "save", "expect", NULL},
+        [BR_STEP_CANCEL] = {"do", "description", "actors", "booking", "expect", NULL},
         [BR_STEP_SLEEP] = {"do", "description", "seconds", NULL},
         [BR_STEP_ADVANCE] = {"do", "description", "seconds", NULL},
         [BR_STEP_BARRIER] = {"do", "description", "actors", "release", NULL},
     };
     br_step *st = &s->steps[index];
     st->barrier = -1;
+    st->expect = -1;
     char where[96], kerr[600];
     snprintf(where, sizeof(where), "steps[%zu]", index);
     if (!json_is_object(v))
@@ -293,6 +294,16 @@ static int parse_step(br_scenario *s, size_t index, json_t *v, defined_names *na
         FAIL("%s: %s", origin, kerr);
     if (take_string(v, "description", 0, &st->description, origin, where, err, errlen))
         return -1;
+    json_t *expect = json_object_get(v, "expect");
+    if (expect != NULL) {
+        const char *e = json_is_string(expect) ? json_string_value(expect) : "";
+        if (strcmp(e, "ok") == 0)
+            st->expect = 0;
+        else if (strcmp(e, "fail") == 0)
+            st->expect = 1;
+        else if (strcmp(e, "any") != 0)
+            FAIL("%s: %s: expect must be \"ok\", \"fail\" or \"any\"", origin, where);
+    }
 
     if (st->kind == BR_STEP_SLEEP || st->kind == BR_STEP_ADVANCE) {
         json_t *sec = json_object_get(v, "seconds");

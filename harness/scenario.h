@@ -52,6 +52,7 @@ typedef struct {
     double seconds;       /* sleep, advance */
     br_release release;   /* barrier */
     int barrier;          /* HTTP steps: index of the barrier step releasing it, or -1 */
+    int expect;           /* HTTP steps: the outcome every request must have (br_outcome), or -1 for any */
 } br_step;
 
 typedef struct {

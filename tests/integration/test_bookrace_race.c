@@ -1,0 +1,456 @@
+/*
+ * bookrace against real servers: a 16-actor same-slot race with last-byte
+ * release finds the double booking in bookd --fix none and none in A+C; a
+ * backend of a different JSON shape (a tiny server in this file) works through
+ * its own profile; unreachable targets, interruption and bad scenarios give
+ * their exit codes and still leave results.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "process.h"
+
+static const char *bookrace_bin(void)
+{
+    const char *b = getenv("BOOKRACE_BIN");
+    return b ? b : "./bookrace";
+}
+
+static const char *source_path(const char *rel, char *buf, size_t cap)
+{
+    const char *root = getenv("BOOKRACE_SOURCE_DIR");
+    snprintf(buf, cap, "%s/%s", root ? root : "..", rel);
+    return buf;
+}
+
+static json_t *load_run(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    json_error_t e;
+    json_t *run = json_load_file(path, 0, &e);
+    if (run == NULL)
+        fail_msg("cannot read %s: %s", path, e.text);
+    return run;
+}
+
+/* Counts the history's book operations by status in trial 0. */
+static void count_book_statuses(json_t *run, int *created, int *conflicts, int *other)
+{
+    *created = *conflicts = *other = 0;
+    json_t *history = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history");
+    size_t i;
+    json_t *op;
+    json_array_foreach(history, i, op)
+    {
+        if (strcmp(json_string_value(json_object_get(op, "op")), "book") != 0)
+            continue;
+        json_int_t s = json_integer_value(json_object_get(op, "status"));
+        if (s == 201 || s == 200)
+            (*created)++;
+        else if (s == 409 || s == 422)
+            (*conflicts)++;
+        else
+            (*other)++;
+    }
+}
+
+static int run_bookrace(const char *scenario, const char *target, const char *base_url, const char *out,
+                        const char *extra, char *output, size_t cap)
+{
+    char sc[600], tg[600];
+    source_path(scenario, sc, sizeof(sc));
+    if (target)
+        source_path(target, tg, sizeof(tg));
+    const char *argv[16];
+    int n = 0;
+    argv[n++] = bookrace_bin();
+    argv[n++] = "run";
+    argv[n++] = sc;
+    if (target) {
+        argv[n++] = "--target";
+        argv[n++] = tg;
+    }
+    argv[n++] = "--base-url";
+    argv[n++] = base_url;
+    argv[n++] = "--out";
+    argv[n++] = out;
+    argv[n++] = "--quiet";
+    if (extra)
+        argv[n++] = extra;
+    argv[n] = NULL;
+    return test_run(argv, output, cap);
+}
+
+static void start_bookd(test_process *p, char *db, size_t dbcap, const char *fix)
+{
+    test_temp_path(db, dbcap, ".db");
+    const char *args[] = {"--db", db, "--fix", fix, "--clock", "virtual:2026-12-01T07:00:00Z", "--threads", "2", NULL};
+    test_bookd_start(p, args);
+}
+
+static void test_same_slot_race_against_broken_and_fixed(void **state)
+{
+    (void)state;
+    char db[512], url[64], out[512], output[8192];
+    test_process p;
+    int created, conflicts, other;
+
+    start_bookd(&p, db, sizeof(db), "none");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+    test_temp_path(out, sizeof(out), "-results");
+    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, NULL, output, sizeof(output)), 1);
+    json_t *run = load_run(out);
+    assert_string_equal(json_string_value(json_object_get(run, "outcome")), "fail");
+    assert_true(json_integer_value(json_object_get(json_object_get(run, "summary"), "violations")) > 0);
+    count_book_statuses(run, &created, &conflicts, &other);
+    assert_int_equal(created, 16);
+    json_t *barrier = json_array_get(json_object_get(json_array_get(json_object_get(run, "trials"), 0), "barriers"), 0);
+    assert_string_equal(json_string_value(json_object_get(barrier, "release")), "last-byte");
+    assert_int_equal(json_integer_value(json_object_get(barrier, "racers")), 16);
+    assert_true(json_integer_value(json_object_get(barrier, "skewUs")) >= 0);
+    /* The API key never reaches the results. */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(run, "target"), "headers"),
+                                                          "Authorization")),
+                        "<redacted>");
+    json_decref(run);
+    /* The same reproduction, expected: the harness proves it can see the bug. */
+    test_temp_path(out, sizeof(out), "-results");
+    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, "--expect-violation", output,
+                                  sizeof(output)),
+                     0);
+    assert_int_equal(test_process_stop(&p, SIGTERM), 0);
+    test_remove_db(db);
+
+    start_bookd(&p, db, sizeof(db), "A+C");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+    test_temp_path(out, sizeof(out), "-results");
+    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, NULL, output, sizeof(output)), 0);
+    run = load_run(out);
+    count_book_statuses(run, &created, &conflicts, &other);
+    assert_int_equal(created, 1);
+    assert_int_equal(conflicts, 15);
+    assert_int_equal(other, 0);
+    json_t *truth = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "groundTruth");
+    assert_true(json_is_true(json_object_get(truth, "checked")));
+    assert_int_equal(json_array_size(json_object_get(truth, "bookings")), 1);
+    json_decref(run);
+    /* bookrace check agrees with the run. */
+    char runjson[600];
+    snprintf(runjson, sizeof(runjson), "%s/run.json", out);
+    const char *check[] = {bookrace_bin(), "check", runjson, NULL};
+    assert_int_equal(test_run(check, output, sizeof(output)), 0);
+    assert_non_null(strstr(output, "0 of 1 trials show a violation"));
+    assert_int_equal(test_process_stop(&p, SIGTERM), 0);
+    test_remove_db(db);
+}
+
+/* ---- a backend of another shape ---------------------------------------------------------------------- */
+
+typedef struct {
+    int listen_fd;
+    pthread_mutex_t lock;
+    struct {
+        int ref;
+        char staff[32], from[32], to[32], contact[128];
+    } rows[256];
+    int count;
+} tiny_server;
+
+static tiny_server tiny;
+
+static void tiny_reply(int fd, int status, const char *body)
+{
+    char head[256];
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n", status,
+                     strlen(body));
+    if (write(fd, head, (size_t)n) < 0 || write(fd, body, strlen(body)) < 0)
+        return;
+}
+
+static void tiny_handle(int fd, const char *method, const char *path, const char *body)
+{
+    char out[16384];
+    if (strcmp(method, "GET") == 0 && strncmp(path, "/v2/availability", 16) == 0) {
+        tiny_reply(fd, 200, "{\"data\":{\"openings\":[{\"staff\":{\"handle\":\"martin\"},\"window\":{\"from\":"
+                            "\"2026-12-01T09:00:00Z\",\"to\":\"2026-12-01T10:00:00Z\"}}]}}");
+    } else if (strcmp(method, "POST") == 0 && strcmp(path, "/v2/reservations") == 0) {
+        json_error_t e;
+        json_t *in = json_loads(body, 0, &e);
+        const char *staff = json_string_value(json_object_get(in, "staff"));
+        const char *from = json_string_value(json_object_get(in, "from"));
+        const char *to = json_string_value(json_object_get(in, "to"));
+        const char *contact = json_string_value(json_object_get(in, "contact"));
+        if (!staff || !from || !to || !contact) {
+            tiny_reply(fd, 400, "{\"problem\":\"bad\"}");
+        } else {
+            pthread_mutex_lock(&tiny.lock);
+            int taken = 0;
+            for (int i = 0; i < tiny.count; i++)
+                taken |= strcmp(tiny.rows[i].staff, staff) == 0 && strcmp(tiny.rows[i].from, to) < 0 &&
+                         strcmp(from, tiny.rows[i].to) < 0;
+            if (taken) {
+                pthread_mutex_unlock(&tiny.lock);
+                tiny_reply(fd, 422, "{\"problem\":\"taken\"}");
+            } else {
+                int ref = ++tiny.count;
+                snprintf(tiny.rows[ref - 1].staff, 32, "%s", staff);
+                snprintf(tiny.rows[ref - 1].from, 32, "%s", from);
+                snprintf(tiny.rows[ref - 1].to, 32, "%s", to);
+                snprintf(tiny.rows[ref - 1].contact, 128, "%s", contact);
+                tiny.rows[ref - 1].ref = ref;
+                pthread_mutex_unlock(&tiny.lock);
+                snprintf(out, sizeof(out), "{\"result\":{\"reservation\":{\"ref\":%d}}}", ref);
+                tiny_reply(fd, 200, out);
+            }
+        }
+        json_decref(in);
+    } else if (strcmp(method, "GET") == 0 && strncmp(path, "/v2/reservations", 16) == 0) {
+        size_t len = (size_t)snprintf(out, sizeof(out), "{\"items\":[");
+        pthread_mutex_lock(&tiny.lock);
+        for (int i = 0; i < tiny.count; i++)
+            len += (size_t)snprintf(out + len, sizeof(out) - len,
+                                    "%s{\"ref\":%d,\"staff\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"contact\":\"%s\"}",
+                                    i ? "," : "", tiny.rows[i].ref, tiny.rows[i].staff, tiny.rows[i].from,
+                                    tiny.rows[i].to, tiny.rows[i].contact);
+        pthread_mutex_unlock(&tiny.lock);
+        snprintf(out + len, sizeof(out) - len, "]}");
+        tiny_reply(fd, 200, out);
+    } else {
+        tiny_reply(fd, 404, "{}");
+    }
+}
+
+/* One connection: requests in sequence (keep-alive) until the peer closes. */
+static void *tiny_connection(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    char buf[65536];
+    size_t len = 0;
+    for (;;) {
+        char *end = NULL;
+        while ((end = memmem(buf, len, "\r\n\r\n", 4)) == NULL) {
+            ssize_t n = read(fd, buf + len, sizeof(buf) - len - 1);
+            if (n <= 0)
+                goto done;
+            len += (size_t)n;
+        }
+        *end = '\0';
+        char method[16], path[1024];
+        if (sscanf(buf, "%15s %1023s", method, path) != 2)
+            goto done;
+        size_t body_len = 0;
+        char *cl = strcasestr(buf, "content-length:");
+        if (cl)
+            body_len = (size_t)atol(cl + 15);
+        size_t head_len = (size_t)(end - buf) + 4;
+        while (len < head_len + body_len) {
+            ssize_t n = read(fd, buf + len, sizeof(buf) - len - 1);
+            if (n <= 0)
+                goto done;
+            len += (size_t)n;
+        }
+        char body[8192];
+        snprintf(body, sizeof(body), "%.*s", (int)body_len, buf + head_len);
+        tiny_handle(fd, method, path, body);
+        memmove(buf, buf + head_len + body_len, len - head_len - body_len);
+        len -= head_len + body_len;
+    }
+done:
+    close(fd);
+    return NULL;
+}
+
+static void *tiny_accept(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int fd = accept(tiny.listen_fd, NULL, NULL);
+        if (fd < 0)
+            return NULL;
+        pthread_t t;
+        pthread_create(&t, NULL, tiny_connection, (void *)(intptr_t)fd);
+        pthread_detach(t);
+    }
+}
+
+static void test_another_json_shape_through_its_own_profile(void **state)
+{
+    (void)state;
+    pthread_mutex_init(&tiny.lock, NULL);
+    tiny.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof(addr);
+    assert_int_equal(bind(tiny.listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_int_equal(listen(tiny.listen_fd, 64), 0);
+    getsockname(tiny.listen_fd, (struct sockaddr *)&addr, &alen);
+    pthread_t acceptor;
+    pthread_create(&acceptor, NULL, tiny_accept, NULL);
+    pthread_detach(acceptor);
+
+    char profile[512], out[512], url[64], output[8192];
+    test_temp_path(profile, sizeof(profile), "-profile.json");
+    FILE *f = fopen(profile, "w");
+    fputs("{\"name\":\"tiny\",\"baseUrls\":[\"http://127.0.0.1:1\"],\"operations\":{"
+          "\"fetchSlots\":{\"method\":\"GET\",\"path\":\"/v2/availability?day=${date}\",\"success\":[200],"
+          "\"response\":{\"items\":\"/data/openings\",\"inspector\":\"/staff/handle\",\"start\":\"/window/from\","
+          "\"end\":\"/window/to\"}},"
+          "\"book\":{\"method\":\"POST\",\"path\":\"/v2/reservations\",\"body\":{\"staff\":\"${slot.inspectorId}\","
+          "\"from\":\"${slot.datetime}\",\"to\":\"${slot.endtime}\",\"contact\":\"${actor.email}\"},"
+          "\"success\":[200],\"conflict\":[422],\"response\":{\"id\":\"/result/reservation/ref\"}},"
+          "\"list\":{\"method\":\"GET\",\"path\":\"/v2/reservations\",\"success\":[200],\"response\":{"
+          "\"items\":\"/items\",\"id\":\"/ref\",\"inspector\":\"/staff\",\"start\":\"/from\",\"end\":\"/to\","
+          "\"tag\":\"/contact\"}}}}",
+          f);
+    fclose(f);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(addr.sin_port));
+    test_temp_path(out, sizeof(out), "-results");
+    char sc[600];
+    const char *argv[] = {bookrace_bin(), "run", source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)),
+                          "--target", profile, "--base-url", url, "--out", out, "--quiet", NULL};
+    int rc = test_run(argv, output, sizeof(output));
+    if (rc != 0)
+        fail_msg("bookrace exited %d: %s", rc, output);
+    json_t *run = load_run(out);
+    int created, conflicts, other;
+    count_book_statuses(run, &created, &conflicts, &other);
+    assert_int_equal(created, 1);
+    assert_int_equal(conflicts, 15);
+    /* The integer id the tiny server returns was read through the profile's pointer. */
+    json_t *truth = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "groundTruth");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(truth, "bookings"), 0), "id")),
+                        "1");
+    assert_true(json_is_true(json_object_get(json_array_get(json_object_get(truth, "bookings"), 0), "ours")));
+    json_decref(run);
+    remove(profile);
+    shutdown(tiny.listen_fd, SHUT_RDWR);
+    close(tiny.listen_fd);
+}
+
+static void test_unreachable_target_exits_3_with_results(void **state)
+{
+    (void)state;
+    char out[512], output[8192];
+    test_temp_path(out, sizeof(out), "-results");
+    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, "http://127.0.0.1:1", out, NULL, output,
+                                  sizeof(output)),
+                     3);
+    json_t *run = load_run(out);
+    assert_string_equal(json_string_value(json_object_get(run, "outcome")), "target-error");
+    assert_non_null(strstr(json_string_value(json_object_get(run, "error")), "could not be reached"));
+    json_decref(run);
+}
+
+static void test_bad_scenario_exits_2(void **state)
+{
+    (void)state;
+    char path[512], output[8192];
+    test_temp_path(path, sizeof(path), "-bad.json");
+    FILE *f = fopen(path, "w");
+    fputs("{\"name\":\"bad\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":0,\"lng\":0}],"
+          "\"steps\":[{\"do\":\"book\",\"slot\":\"s\"}]}",
+          f);
+    fclose(f);
+    const char *argv[] = {bookrace_bin(), "run", path, "--base-url", "http://127.0.0.1:1", NULL};
+    assert_int_equal(test_run(argv, output, sizeof(output)), 2);
+    assert_non_null(strstr(output, "steps[0] (book): actor a uses slot 's', which it never picked"));
+    remove(path);
+    const char *usage[] = {bookrace_bin(), "run", NULL};
+    assert_int_equal(test_run(usage, output, sizeof(output)), 2);
+    const char *unknown[] = {bookrace_bin(), "race", NULL};
+    assert_int_equal(test_run(unknown, output, sizeof(output)), 2);
+}
+
+/* SIGINT while a real-time wait runs: exit 130, and the partial history is written. */
+static void test_interrupt_writes_partial_results(void **state)
+{
+    (void)state;
+    char db[512], url[64], out[512], sc[512], profile[600];
+    test_process p;
+    start_bookd(&p, db, sizeof(db), "A+C");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+    test_temp_path(sc, sizeof(sc), "-wait.json");
+    FILE *f = fopen(sc, "w");
+    fputs("{\"name\":\"wait\",\"date\":\"2026-12-01\",\"variables\":{\"serviceId\":\"full-inspection\"},"
+          "\"actors\":[{\"name\":\"a\",\"lat\":30,\"lng\":0}],"
+          "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"},{\"do\":\"sleep\",\"seconds\":60}]}",
+          f);
+    fclose(f);
+    test_temp_path(out, sizeof(out), "-results");
+    const char *argv[] = {bookrace_bin(), "run", sc, "--target", source_path("scenarios/targets/bookd.json", profile,
+                                                                              sizeof(profile)),
+                          "--base-url", url, "--out", out, NULL};
+    /* Start it with stderr on a pipe and wait for the wait to begin. */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        dup2(open("/dev/null", O_WRONLY), STDOUT_FILENO);
+        close(fds[0]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[512];
+    size_t len = 0;
+    while (len + 1 < sizeof(line)) {
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        assert_int_equal(poll(&pfd, 1, 10000), 1);
+        ssize_t n = read(fds[0], line + len, sizeof(line) - len - 1);
+        assert_true(n > 0);
+        len += (size_t)n;
+        line[len] = '\0';
+        if (strstr(line, "waiting"))
+            break;
+    }
+    kill(pid, SIGINT);
+    int status;
+    waitpid(pid, &status, 0);
+    close(fds[0]);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 130);
+    json_t *run = load_run(out);
+    assert_string_equal(json_string_value(json_object_get(run, "outcome")), "interrupted");
+    json_t *history = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history");
+    assert_int_equal(json_array_size(history), 1);
+    json_decref(run);
+    remove(sc);
+    assert_int_equal(test_process_stop(&p, SIGTERM), 0);
+    test_remove_db(db);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_slot_race_against_broken_and_fixed),
+        cmocka_unit_test(test_another_json_shape_through_its_own_profile),
+        cmocka_unit_test(test_unreachable_target_exits_3_with_results),
+        cmocka_unit_test(test_bad_scenario_exits_2),
+        cmocka_unit_test(test_interrupt_writes_partial_results),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,162 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario.h"
+
+static br_scenario *from_text(const char *text, char *err)
+{
+    json_error_t e;
+    json_t *root = json_loads(text, 0, &e);
+    if (root == NULL)
+        fail_msg("test JSON does not parse: %s (%s)", e.text, text);
+    br_scenario *s = br_scenario_from_json(root, "s.json", err, 600);
+    json_decref(root);
+    return s;
+}
+
+#define HEAD "{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2},{\"name\":\"b\",\"lat\":1,\"lng\":2}],"
+
+static void test_shipped_scenarios_load(void **state)
+{
+    (void)state;
+    const char *files[] = {"same-slot-burst", "incident-stale-replay", "stale-cache-same-slot", "overlap-burst",
+                           "hold-race",       "cancel-rebook",         "multi-pod-stale-cache", "same-slot-burst-plain"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[512], err[600];
+        snprintf(path, sizeof(path), "%s/scenarios/%s.json", BOOKRACE_SOURCE_DIR, files[i]);
+        br_scenario *s = br_scenario_load(path, err, sizeof(err));
+        if (s == NULL)
+            fail_msg("%s", err);
+        assert_string_equal(s->name, files[i]);
+        br_scenario_free(s);
+    }
+}
+
+static void test_full_scenario_fields(void **state)
+{
+    (void)state;
+    char err[600];
+    br_scenario *s = from_text(
+        HEAD "\"variables\":{\"serviceId\":\"x\"},\"steps\":["
+             "{\"do\":\"fetch_slots\",\"save\":\"l\"},"
+             "{\"do\":\"pick\",\"actors\":\"a\",\"from\":\"l\",\"choose\":\"nth\",\"n\":2,\"save\":\"s\"},"
+             "{\"do\":\"pick\",\"actors\":[\"b\"],\"from\":\"l\",\"choose\":\"overlapping\",\"actor\":\"a\",\"pick\":\"s\","
+             "\"save\":\"s\"},"
+             "{\"do\":\"hold\",\"slot\":\"s\",\"save\":\"h\"},"
+             "{\"do\":\"barrier\",\"release\":\"plain\"},"
+             "{\"do\":\"book\",\"slot\":\"s\",\"hold\":\"h\",\"save\":\"bk\"},"
+             "{\"do\":\"advance\",\"seconds\":180},"
+             "{\"do\":\"cancel\",\"actors\":\"a\",\"booking\":\"bk\"},"
+             "{\"do\":\"sleep\",\"seconds\":0.5,\"description\":\"breathe\"}]}",
+        err);
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->actor_count, 2);
+    assert_int_equal(s->step_count, 9);
+    assert_int_equal(s->steps[1].rule, BR_PICK_NTH);
+    assert_int_equal(s->steps[1].nth, 2);
+    assert_int_equal(s->steps[1].actor_count, 1);
+    assert_int_equal(s->steps[2].rule, BR_PICK_OVERLAPPING);
+    assert_int_equal(s->steps[2].other_actor, 0);
+    assert_int_equal(s->steps[5].barrier, 4);
+    assert_int_equal(s->steps[4].release, BR_RELEASE_PLAIN);
+    assert_int_equal(s->steps[3].barrier, -1);
+    assert_true(s->steps[6].seconds == 180);
+    assert_string_equal(s->steps[8].description, "breathe");
+    br_scenario_free(s);
+}
+
+static void test_actor_generator(void **state)
+{
+    (void)state;
+    char err[600];
+    br_scenario *s = from_text("{\"name\":\"g\",\"date\":\"2026-12-01\",\"actors\":{\"count\":3,\"namePrefix\":\"cust\","
+                               "\"address\":\"%d Pine Thicket\",\"lat\":30,\"lng\":0,\"latStep\":0.0001},"
+                               "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"}]}",
+                               err);
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->actor_count, 3);
+    assert_string_equal(s->actors[2].name, "cust2");
+    assert_string_equal(s->actors[2].address, "3 Pine Thicket");
+    assert_true(s->actors[2].lat > 30.00019 && s->actors[2].lat < 30.00021);
+    br_scenario_free(s);
+}
+
+static void test_errors_name_the_step(void **state)
+{
+    (void)state;
+    struct {
+        const char *json, *mentions;
+    } cases[] = {
+        {HEAD "\"steps\":[{\"do\":\"bok\"}]}", "steps[0]: unknown step kind 'bok'"},
+        {HEAD "\"steps\":[{\"save\":\"x\"}]}", "(missing \"do\")"},
+        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"actors\":\"zed\",\"save\":\"l\"}]}", "unknown actor zed"},
+        {HEAD "\"steps\":[{\"do\":\"pick\",\"from\":\"l\",\"save\":\"s\"}]}",
+         "steps[0] (pick): actor a picks from 'l', a list it never fetched"},
+        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"actors\":\"a\",\"save\":\"l\"},{\"do\":\"pick\",\"from\":\"l\","
+              "\"save\":\"s\"}]}",
+         "actor b picks from 'l'"},
+        {HEAD "\"steps\":[{\"do\":\"book\",\"slot\":\"s\"}]}", "steps[0] (book): actor a uses slot 's', which it never picked"},
+        {HEAD "\"steps\":[{\"do\":\"cancel\",\"booking\":\"b\"}]}", "cancels booking 'b', which it never made"},
+        {HEAD "\"steps\":[{\"do\":\"barrier\"}]}", "steps[0] (barrier) must be followed by a step that sends requests"},
+        {HEAD "\"steps\":[{\"do\":\"barrier\"},{\"do\":\"fetch_slots\",\"actors\":\"a\",\"save\":\"l\"}]}",
+         "names actor b, but steps[1] does not include it"},
+        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\",\"extra\":1}]}", "unknown key 'extra'"},
+        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"},{\"do\":\"pick\",\"actors\":\"b\",\"from\":\"l\","
+              "\"choose\":\"same-as\",\"actor\":\"a\",\"save\":\"s\"}]}",
+         "actor a has not picked 's' before this step"},
+        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"},{\"do\":\"pick\",\"from\":\"l\",\"choose\":\"best\","
+              "\"save\":\"s\"}]}",
+         "choose must be"},
+        {HEAD "\"steps\":[{\"do\":\"advance\",\"seconds\":-1}]}", "'seconds' must be a number"},
+        {HEAD "\"steps\":[{\"do\":\"barrier\",\"release\":\"fast\"},{\"do\":\"fetch_slots\",\"save\":\"l\"}]}",
+         "release must be"},
+        {HEAD "\"steps\":[]}", "steps must be a non-empty array"},
+        {"{\"name\":\"t\",\"date\":\"2026-13-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2}],\"steps\":[]}",
+         "date must be a day"},
+        {"{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":91,\"lng\":2}],\"steps\":[]}",
+         "actors[0] needs lat"},
+        {"{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2},{\"name\":\"a\","
+         "\"lat\":1,\"lng\":2}],\"steps\":[]}",
+         "actor name 'a' is used twice"},
+        {"{\"name\":\"bad name\",\"date\":\"2026-12-01\",\"actors\":[],\"steps\":[]}", "name must be"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char err[600] = "";
+        br_scenario *s = from_text(cases[i].json, err);
+        if (s != NULL)
+            fail_msg("case %zu loaded", i);
+        if (strstr(err, cases[i].mentions) == NULL || strncmp(err, "s.json: ", 8) != 0)
+            fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].mentions);
+    }
+}
+
+static void test_malformed_file_names_line_and_column(void **state)
+{
+    (void)state;
+    char err[600];
+    FILE *f = fopen("bad-scenario.json", "w");
+    fputs("{\n  \"name\": \"t\",\n  \"steps\": [\n    {\"do\": \"book\" \"slot\": \"s\"}\n  ]\n}\n", f);
+    fclose(f);
+    assert_null(br_scenario_load("bad-scenario.json", err, sizeof(err)));
+    assert_non_null(strstr(err, "bad-scenario.json:4:"));
+    remove("bad-scenario.json");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shipped_scenarios_load),
+        cmocka_unit_test(test_full_scenario_fields),
+        cmocka_unit_test(test_actor_generator),
+        cmocka_unit_test(test_errors_name_the_step),
+        cmocka_unit_test(test_malformed_file_names_line_and_column),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
