@@ -565,6 +565,11 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
             snprintf(p->target_id, sizeof(p->target_id), "%s", booking_id);
         n++;
     }
+    if (rc == 0 && st->barrier >= 0 && n < c->sc->steps[st->barrier].actor_count) {
+        c->trial->inconclusive = 1;
+        trial_note(c->trial, "steps[%d] (%s): the barrier released %zu of its %zu racers; this trial raced nothing",
+                   step, br_step_kind_name(st->kind), n, c->sc->steps[st->barrier].actor_count);
+    }
     if (rc == 0 && n > 0) {
         const br_step *barrier = st->barrier >= 0 ? &c->sc->steps[st->barrier] : NULL;
         br_release release = barrier ? barrier->release : BR_RELEASE_PLAIN;
@@ -849,6 +854,14 @@ void br_run_result_free(br_run_result *r)
     }
     free(r->trials);
     memset(r, 0, sizeof(*r));
+}
+
+size_t br_run_trials_inconclusive(const br_run_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->trial_count; i++)
+        n += r->trials[i].inconclusive;
+    return n;
 }
 
 size_t br_run_trials_with_violations(const br_run_result *r)

@@ -61,6 +61,7 @@ typedef struct {
     char **notes; /* skipped steps and the like */
     size_t note_count;
     int64_t advanced_us;
+    int inconclusive; /* a barrier released fewer racers than it names: the race did not happen */
 } br_trial;
 
 enum { BR_RUN_OK = 0, BR_RUN_ETARGET = -1, BR_RUN_EINTERRUPTED = -2, BR_RUN_EINTERNAL = -3 };
@@ -79,5 +80,7 @@ void br_run_result_free(br_run_result *r);
 
 /* Trials in which at least one violation was found. */
 size_t br_run_trials_with_violations(const br_run_result *r);
+/* Trials whose race did not happen (see br_trial.inconclusive). */
+size_t br_run_trials_inconclusive(const br_run_result *r);
 
 #endif

@@ -198,6 +198,10 @@ static int cmd_run(int argc, char **argv)
     } else if (status == BR_RUN_EINTERNAL) {
         rc = EXIT_USAGE;
         meta.outcome = "scenario-error";
+    } else if (result.trial_count > 0 && br_run_trials_inconclusive(&result) == result.trial_count && with == 0) {
+        /* Nothing raced in any trial: neither "no violation" nor "reproduced" has been shown. */
+        rc = EXIT_NOT_HELD;
+        meta.outcome = "inconclusive";
     } else {
         int held = expect_violation ? with > 0 : with == 0;
         rc = held ? EXIT_HELD : EXIT_NOT_HELD;

@@ -164,8 +164,8 @@ static json_t *trial_json(const br_trial *t)
         json_object_set_new(j, "ours", b->ours < 0 ? json_null() : json_boolean(b->ours));
         json_array_append_new(truth, j);
     }
-    return json_pack("{s:i, s:s, s:f, s:o, s:o, s:o, s:{s:b, s:s, s:o}, s:o}", "index", t->index, "date", t->date,
-                     "advancedSeconds", (double)t->advanced_us / 1e6, "violations", violations, "barriers", barriers,
+    return json_pack("{s:i, s:s, s:b, s:f, s:o, s:o, s:o, s:{s:b, s:s, s:o}, s:o}", "index", t->index, "date",
+                     t->date, "inconclusive", t->inconclusive, "advancedSeconds", (double)t->advanced_us / 1e6, "violations", violations, "barriers", barriers,
                      "notes", notes, "groundTruth", "checked", t->truth_checked, "note", t->truth_note, "bookings",
                      truth, "history", history_json(t));
 }
@@ -202,6 +202,7 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
         meta->expect_violation ? "violation" : "no-violation", "outcome", meta->outcome, "exitCode",
         meta->exit_code);
     json_object_set_new(doc, "error", r->error[0] ? json_string(r->error) : json_null());
+    json_object_set_new(doc, "trialsInconclusive", json_integer((json_int_t)br_run_trials_inconclusive(r)));
     json_object_set_new(
         doc, "summary",
         json_pack("{s:i, s:i, s:i, s:o, s:{s:{s:i, s:I}, s:{s:i, s:I}}}", "trials", (int)r->trial_count,
@@ -223,8 +224,8 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
                 fprintf(out, "trial %zu (%s): %s\n", t, tr->date, tr->violations.items[i].text);
             violations++;
         }
-        for (size_t i = 0; i < tr->note_count && r->trial_count == 1; i++)
-            fprintf(out, "note: %s\n", tr->notes[i]);
+        for (size_t i = 0; i < tr->note_count && (r->trial_count == 1 || (t == 0 && i < 3)); i++)
+            fprintf(out, "note: %s%s\n", r->trial_count > 1 ? "trial 0: " : "", tr->notes[i]);
         if (!tr->truth_checked && t == 0 && tr->truth_note[0])
             fprintf(out, "ground truth not checked: %s\n", tr->truth_note);
     }
@@ -236,6 +237,10 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
         fprintf(out, "barrier release last-byte: %zu barriers, median skew %lld us\n", lb, (long long)lbm);
     if (pl)
         fprintf(out, "barrier release plain: %zu barriers, median skew %lld us\n", pl, (long long)plm);
+    size_t inconclusive = br_run_trials_inconclusive(r);
+    if (inconclusive)
+        fprintf(out, "%zu of %zu trials raced nothing (a barrier released fewer racers than it names: see the notes)\n",
+                inconclusive, r->trial_count);
     fprintf(out, "%s against %s: %zu of %zu trials reproduced a violation (%zu violations); expected %s: %s\n",
             cfg->scenario->name, cfg->target->name, br_run_trials_with_violations(r), r->trial_count, violations,
             meta->expect_violation ? "a violation" : "none", meta->outcome);
