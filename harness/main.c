@@ -1,7 +1,9 @@
 /* bookrace: fires scripted parallel booking sequences at a backend and checks the outcome. */
 #include "engine.h"
+#include "matrix.h"
 #include "results.h"
 #include "scenario.h"
+#include "child.h"
 #include "target.h"
 
 #include <curl/curl.h>
@@ -35,11 +37,15 @@ static const char usage[] =
     "usage: bookrace run SCENARIO.json [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
     "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] [--quiet]\n"
     "       bookrace check RUN.json [--expect-violation]\n"
+    "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode NAME]\n"
+    "                       [--quiet]\n"
     "       bookrace --help | --version\n"
     "\n"
     "run     runs the scenario's steps against the target (default scenarios/targets/bookd.json) and checks\n"
     "        that no two acknowledged bookings of one inspector overlap and none is lost\n"
     "check   re-runs the oracle on a saved run.json\n"
+    "matrix  runs every scenario against a fresh bookd in every mode and compares each cell with its\n"
+    "        expected outcome (the CI gate); bookd is found next to bookrace unless --bookd is given\n"
     "\n"
     "exit codes: 0 the expectation held (no violation; with --expect-violation, at least one reproduced)\n"
     "            1 it did not; 2 bad command line, scenario or profile; 3 the target could not be reached\n"
@@ -292,6 +298,69 @@ static int cmd_check(int argc, char **argv)
     return held ? EXIT_HELD : EXIT_NOT_HELD;
 }
 
+static int cmd_matrix(int argc, char **argv)
+{
+    const char *path = NULL, *out_dir = NULL, *bookd = NULL, *only_scenario = NULL, *only_mode = NULL;
+    long threads = 0;
+    int quiet = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+            continue;
+        }
+        if (a[0] != '-') {
+            if (path != NULL)
+                return usage_error("unexpected argument %s", a);
+            path = a;
+            continue;
+        }
+        if (v == NULL)
+            return usage_error("%s needs a value", a);
+        i++;
+        if (strcmp(a, "--out") == 0)
+            out_dir = v;
+        else if (strcmp(a, "--bookd") == 0)
+            bookd = v;
+        else if (strcmp(a, "--scenario") == 0)
+            only_scenario = v;
+        else if (strcmp(a, "--mode") == 0)
+            only_mode = v;
+        else if (strcmp(a, "--threads") == 0) {
+            if (parse_int(v, 1, 256, &threads) != 0)
+                return usage_error("invalid value for %s", a);
+        } else
+            return usage_error("unknown option %s", a);
+    }
+    if (path == NULL)
+        return usage_error("%s", "matrix needs a MATRIX.json");
+    char err[1024], bookd_buf[PATH_MAX + 16], dir_buf[4096];
+    br_matrix *m = br_matrix_load(path, err, sizeof(err));
+    if (m == NULL) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (bookd == NULL) {
+        br_default_bookd_path(bookd_buf, sizeof(bookd_buf));
+        bookd = bookd_buf;
+    }
+    if (out_dir == NULL) {
+        default_out_dir(dir_buf, sizeof(dir_buf), "matrix");
+        out_dir = dir_buf;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    br_matrix_options opts = {.bookd_bin = bookd, .out_dir = out_dir, .harness_threads = (int)threads,
+                              .quiet = quiet, .stop = &stop_flag, .only_scenario = only_scenario,
+                              .only_mode = only_mode};
+    int rc = br_matrix_run(m, &opts);
+    br_matrix_free(m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -310,6 +379,8 @@ int main(int argc, char **argv)
         rc = cmd_run(argc, argv);
     else if (strcmp(argv[1], "check") == 0)
         rc = cmd_check(argc, argv);
+    else if (strcmp(argv[1], "matrix") == 0)
+        rc = cmd_matrix(argc, argv);
     else
         rc = usage_error("unknown command %s", argv[1]);
     curl_global_cleanup();

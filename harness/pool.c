@@ -115,11 +115,16 @@ static int start_request(br_worker *w, br_request *r)
         curl_easy_setopt(e, CURLOPT_READDATA, r);
     } else {
         r->last_byte_us = r->invoke_us;
+        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+            /* A bodiless POST still says Content-Length: 0. */
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+        }
     }
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "POST") != 0)
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
-    else if (strcmp(r->method, "GET") == 0 && r->body == NULL)
+    if (strcmp(r->method, "GET") == 0 && r->body == NULL)
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    else if (strcmp(r->method, "POST") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
     if (curl_multi_add_handle(w->multi, e) != CURLM_OK)
         return -1;
     return 0;

@@ -214,9 +214,30 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
     return doc;
 }
 
+/* For a single trial, the writes as they happened: what an engineer reads first. */
+static void summary_timeline(FILE *out, const br_trial *t)
+{
+    for (size_t i = 0; i < t->op_count; i++) {
+        const br_op_record *o = &t->ops[i].rec;
+        if (o->op != BR_OP_BOOK && o->op != BR_OP_HOLD && o->op != BR_OP_CANCEL)
+            continue;
+        char s[BR_TIME_BUFSIZE] = "", e[BR_TIME_BUFSIZE] = "";
+        if (o->inspector[0]) {
+            br_time_format(o->start_us, s);
+            br_time_format(o->end_us, e);
+        }
+        fprintf(out, "  +%8.3fs  %-12s %-6s %s %.5s-%.5s  -> %ld %s%s%s\n", (double)o->complete_scenario_us / 1e6,
+                o->actor_name, br_op_history_name(o->op), o->inspector, s[0] ? s + 11 : "", e[0] ? e + 11 : "",
+                o->status, br_outcome_name(o->outcome), t->ops[i].error ? ": " : "",
+                t->ops[i].error ? t->ops[i].error : "");
+    }
+}
+
 void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta)
 {
     size_t violations = 0;
+    if (r->trial_count == 1)
+        summary_timeline(out, &r->trials[0]);
     for (size_t t = 0; t < r->trial_count; t++) {
         const br_trial *tr = &r->trials[t];
         for (size_t i = 0; i < tr->violations.count; i++) {

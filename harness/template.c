@@ -51,6 +51,8 @@ static const char *const known_names[] = {
 /* Validates a placeholder's inside ("actor.lat", "var.x", "API_KEY:-k"). */
 static int check_name(const char *s, size_t n, char *err, size_t errlen)
 {
+    if (n > 1 && s[n - 1] == '?')
+        n--; /* optional: ${hold.id?} */
     const char *dflt = NULL;
     for (size_t i = 0; i + 1 < n; i++)
         if (s[i] == ':' && s[i + 1] == '-') {
@@ -73,7 +75,28 @@ static int check_name(const char *s, size_t n, char *err, size_t errlen)
     return -1;
 }
 
+static json_t *lookup_name(const char *s, size_t n, const br_template_ctx *ctx, char *err, size_t errlen);
+
+/* Sentinel for an optional placeholder without a value: dropped from bodies, empty in text. */
+static json_t *absent(void)
+{
+    /* Its own object, not json_null(): a variable may legitimately hold null. Templates expand on one thread. */
+    static json_t *sentinel;
+    if (sentinel == NULL)
+        sentinel = json_object();
+    return sentinel;
+}
+
 static json_t *lookup(const char *s, size_t n, const br_template_ctx *ctx, char *err, size_t errlen)
+{
+    if (n > 1 && s[n - 1] == '?') {
+        json_t *v = lookup_name(s, n - 1, ctx, err, errlen);
+        return v ? v : absent();
+    }
+    return lookup_name(s, n, ctx, err, errlen);
+}
+
+static json_t *lookup_name(const char *s, size_t n, const br_template_ctx *ctx, char *err, size_t errlen)
 {
     char name[MAX_NAME + 1];
     if (n > MAX_NAME) {
@@ -229,6 +252,10 @@ char *br_template_string(const char *tmpl, const br_template_ctx *ctx, br_escape
         json_t *v = lookup(inner, n, ctx, err, errlen);
         if (v == NULL)
             goto fail;
+        if (v == absent()) {
+            p = inner + n + 1;
+            continue;
+        }
         char *value = scalar_text(v);
         json_decref(v);
         if (value == NULL) {
@@ -254,6 +281,24 @@ fail:
     return NULL;
 }
 
+/* Whether |value| is exactly one optional placeholder that has no value in |ctx|. */
+static int is_unset_optional(json_t *value, const br_template_ctx *ctx)
+{
+    if (!json_is_string(value))
+        return 0;
+    const char *s = json_string_value(value), *start, *inner;
+    size_t n, len = strlen(s);
+    char scratch[256];
+    if (next_placeholder(s, &start, &inner, &n) != 0 || start != s || inner + n + 1 != s + len || n < 2 ||
+        inner[n - 1] != '?')
+        return 0;
+    json_t *v = lookup_name(inner, n - 1, ctx, scratch, sizeof(scratch));
+    if (v == NULL)
+        return 1;
+    json_decref(v);
+    return 0;
+}
+
 json_t *br_template_json(json_t *tmpl, const br_template_ctx *ctx, char *err, size_t errlen)
 {
     if (json_is_string(tmpl)) {
@@ -262,8 +307,10 @@ json_t *br_template_json(json_t *tmpl, const br_template_ctx *ctx, char *err, si
         const char *start, *inner;
         size_t n;
         /* A string that is exactly one placeholder keeps the value's type. */
-        if (next_placeholder(s, &start, &inner, &n) == 0 && start == s && inner + n + 1 == s + len)
-            return lookup(inner, n, ctx, err, errlen);
+        if (next_placeholder(s, &start, &inner, &n) == 0 && start == s && inner + n + 1 == s + len) {
+            json_t *v = lookup(inner, n, ctx, err, errlen);
+            return v == absent() ? json_null() : v;
+        }
         char *expanded = br_template_string(s, ctx, BR_ESCAPE_NONE, err, errlen);
         if (expanded == NULL)
             return NULL;
@@ -279,6 +326,8 @@ json_t *br_template_json(json_t *tmpl, const br_template_ctx *ctx, char *err, si
         json_t *value;
         json_object_foreach(tmpl, key, value)
         {
+            if (is_unset_optional(value, ctx))
+                continue; /* "holdId": "${hold.id?}" without a hold: the member is left out */
             json_t *v = br_template_json(value, ctx, err, errlen);
             if (v == NULL) {
                 json_decref(out);

@@ -9,6 +9,8 @@
  *   ${date} ${dateEnd}   the trial's day (YYYY-MM-DD) and the day after
  *   ${trial} ${run} ${seconds}
  *   ${NAME} ${NAME:-default}   an environment variable (upper case), with an optional default
+ *   ${x?}                an optional placeholder: empty in text when x has no value here, and a
+ *                        JSON member whose value is exactly "${x?}" is left out of the body
  *
  * In a JSON body a string that is exactly one placeholder takes the value's
  * own type (a number stays a number); anywhere else values are spliced into

@@ -122,6 +122,37 @@ static void test_json_bodies_keep_types(void **state)
     json_decref(tmpl);
 }
 
+static void test_optional_placeholders(void **state)
+{
+    (void)state;
+    br_template_ctx c = make_ctx(NULL);
+    char err[256];
+    json_error_t e;
+    json_t *tmpl = json_loads("{\"holdId\":\"${hold.id?}\",\"who\":\"${actor.name}\",\"note\":\"h=${hold.id?}.\"}", 0, &e);
+    json_t *out = br_template_json(tmpl, &c, err, sizeof(err));
+    /* No hold: the member is left out, and the text form is empty. */
+    assert_null(json_object_get(out, "holdId"));
+    assert_string_equal(json_string_value(json_object_get(out, "note")), "h=.");
+    json_decref(out);
+    c.hold_id = "h-7";
+    out = br_template_json(tmpl, &c, err, sizeof(err));
+    assert_string_equal(json_string_value(json_object_get(out, "holdId")), "h-7");
+    assert_string_equal(json_string_value(json_object_get(out, "note")), "h=h-7.");
+    json_decref(out);
+    json_decref(tmpl);
+    assert_int_equal(br_template_check("${hold.id?}", err, sizeof(err)), 0);
+    assert_int_equal(br_template_check("${hold.nope?}", err, sizeof(err)), -1);
+    /* A variable that holds null is a value, not an absent optional. */
+    json_t *vars = json_pack("{s:n}", "x");
+    c.variables = vars;
+    tmpl = json_loads("{\"x\":\"${var.x?}\"}", 0, &e);
+    out = br_template_json(tmpl, &c, err, sizeof(err));
+    assert_true(json_is_null(json_object_get(out, "x")));
+    json_decref(out);
+    json_decref(tmpl);
+    json_decref(vars);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_environment_and_defaults),
         cmocka_unit_test(test_missing_values_and_unknown_names),
         cmocka_unit_test(test_json_bodies_keep_types),
+        cmocka_unit_test(test_optional_placeholders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,101 @@
+#include "child.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int br_server_start(br_server *s, const char *bin, const char *const *args, int timeout_ms, char *err,
+                    size_t errlen)
+{
+    const char *argv[64];
+    int n = 0, fds[2];
+    argv[n++] = bin;
+    argv[n++] = "--listen";
+    argv[n++] = "127.0.0.1:0";
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    memset(s, 0, sizeof(*s));
+    s->pid = -1;
+    if (pipe(fds) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    int rc = posix_spawn(&s->pid, bin, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        s->pid = -1;
+        snprintf(err, errlen, "cannot start %s: %s", bin, strerror(rc));
+        return -1;
+    }
+    s->stdout_fd = fds[0];
+    size_t len = 0;
+    while (len + 1 < sizeof(s->line)) {
+        struct pollfd p = {.fd = s->stdout_fd, .events = POLLIN};
+        if (poll(&p, 1, timeout_ms) != 1 || read(s->stdout_fd, s->line + len, 1) != 1) {
+            s->line[len] = '\0';
+            snprintf(err, errlen, "%s did not start listening (%s)", bin, len ? s->line : "it printed nothing");
+            br_server_stop(s);
+            return -1;
+        }
+        if (s->line[len] == '\n')
+            break;
+        len++;
+    }
+    s->line[len] = '\0';
+    const char *at = strstr(s->line, "listening on ");
+    const char *colon = at ? strchr(at + 13, ':') : NULL;
+    const char *space = colon ? strchr(colon, ' ') : NULL;
+    s->port = colon ? atoi(colon + 1) : 0;
+    if (colon == NULL || space == NULL || s->port <= 0) {
+        snprintf(err, errlen, "unexpected first line from %s: %s", bin, s->line);
+        br_server_stop(s);
+        return -1;
+    }
+    return 0;
+}
+
+int br_server_stop(br_server *s)
+{
+    int status = 0;
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, SIGTERM);
+    while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close(s->stdout_fd);
+    s->pid = -1;
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+void br_default_bookd_path(char *buf, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, cap, "%s/bookd", exe);
+            if (access(buf, X_OK) == 0)
+                return;
+        }
+    }
+    snprintf(buf, cap, "bookd");
+}
