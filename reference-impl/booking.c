@@ -7,9 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* How often a transaction that met a locked database (after its busy timeout) is tried again. */
-#define BUSY_RETRIES 3
-
 static const char *const fix_names[] = {"none", "C", "A-notx", "A", "A+C"};
 
 const char *bookd_fix_name(bookd_fix fix)
@@ -125,38 +122,47 @@ static void sleep_us(int64_t us)
         ;
 }
 
+typedef struct {
+    bookd_booking *b;
+    bookd_pending_write *p;
+    const char *inspector, *own_hold_id;
+    int64_t start_us, end_us;
+    bookd_conflict *conflict;
+    bookd_write_result result;
+} transaction_ctx;
+
+/* The body of fix A's transaction: 0 commits, 1 rolls back with the outcome in ctx->result. */
+static int check_and_write(void *arg)
+{
+    transaction_ctx *t = arg;
+    t->result = check_overlaps(t->b, t->p->company, t->inspector, t->start_us, t->end_us, t->own_hold_id, t->conflict);
+    if (t->result == BOOKD_WRITE_DONE) {
+        if (t->b->race_window_us > 0)
+            sleep_us(t->b->race_window_us);
+        t->result = apply_write(t->b, t->p, t->conflict);
+    }
+    if (t->result == BOOKD_WRITE_DONE)
+        return 0;
+    if (t->result == BOOKD_WRITE_BUSY)
+        return BOOKD_STORE_EBUSY; /* transient: the store retries the whole transaction */
+    return t->result == BOOKD_WRITE_ERROR ? BOOKD_STORE_EIO : 1;
+}
+
 /*
- * Fix A: check and write in one BEGIN IMMEDIATE transaction. The race window
- * is a blocking sleep here on purpose: it models a slow transaction that
- * holds the write lock, and every other writer must wait behind it.
+ * Fix A: check and write in one transaction that the store serialises per
+ * inspector. The race window is a blocking sleep here on purpose: it models
+ * a slow transaction that holds the lock, and every other writer must wait.
  */
 static bookd_write_result write_in_transaction(bookd_booking *b, bookd_pending_write *p, const char *inspector,
                                                int64_t start_us, int64_t end_us, const char *own_hold_id,
                                                bookd_conflict *conflict)
 {
-    bookd_store *s = b->store;
-    bookd_write_result result = BOOKD_WRITE_BUSY;
-    for (int attempt = 0; attempt < BUSY_RETRIES && result == BOOKD_WRITE_BUSY; attempt++) {
-        int rc = s->ops->begin(s);
-        if (rc < 0) {
-            result = from_store(rc);
-            continue;
-        }
-        result = check_overlaps(b, p->company, inspector, start_us, end_us, own_hold_id, conflict);
-        if (result == BOOKD_WRITE_DONE) {
-            if (b->race_window_us > 0)
-                sleep_us(b->race_window_us);
-            result = apply_write(b, p, conflict);
-        }
-        if (result == BOOKD_WRITE_DONE) {
-            rc = s->ops->commit(s);
-            if (rc < 0)
-                result = from_store(rc);
-        }
-        if (result != BOOKD_WRITE_DONE)
-            s->ops->rollback(s);
-    }
-    return result;
+    transaction_ctx t = {.b = b, .p = p, .inspector = inspector, .own_hold_id = own_hold_id,
+                         .start_us = start_us, .end_us = end_us, .conflict = conflict};
+    int rc = b->store->ops->transaction(b->store, p->company, inspector, check_and_write, &t);
+    if (rc < 0)
+        return from_store(rc);
+    return t.result;
 }
 
 static bookd_write_result write_with_rules(bookd_booking *b, bookd_pending_write *p, const char *inspector,
@@ -216,20 +222,24 @@ bookd_write_result bookd_write_resume(bookd_booking *b, bookd_pending_write *p)
     return apply_write(b, p, NULL);
 }
 
+typedef struct {
+    bookd_store *store;
+    const char *company, *id;
+} cancel_ctx;
+
+static int cancel_body(void *arg)
+{
+    cancel_ctx *c = arg;
+    int rc = c->store->ops->cancel_inspection(c->store, c->company, c->id);
+    if (rc == 0)
+        rc = c->store->ops->version_bump(c->store, c->company);
+    return rc;
+}
+
 bookd_write_result bookd_cancel(bookd_booking *b, const char *company, const char *inspection_id)
 {
-    bookd_store *s = b->store;
-    int transactional = fix_is_transactional(b->fix);
-    int rc = transactional ? s->ops->begin(s) : 0;
-    if (rc == 0)
-        rc = s->ops->cancel_inspection(s, company, inspection_id);
-    if (rc == 0)
-        rc = s->ops->version_bump(s, company);
-    if (transactional) {
-        if (rc == 0)
-            rc = s->ops->commit(s);
-        if (rc != 0)
-            s->ops->rollback(s);
-    }
+    cancel_ctx c = {.store = b->store, .company = company, .id = inspection_id};
+    int rc = fix_is_transactional(b->fix) ? b->store->ops->transaction(b->store, company, NULL, cancel_body, &c)
+                                          : cancel_body(&c);
     return rc == 0 ? BOOKD_WRITE_DONE : from_store(rc);
 }

@@ -114,6 +114,31 @@ static int seed_company(bookd_store *store, json_t *c, size_t index, const char 
     return 0;
 }
 
+typedef struct {
+    bookd_store *store;
+    json_t *companies;
+    const char *origin;
+    char *err;
+    size_t errlen;
+    int failed;
+} seed_ctx;
+
+/* The whole seed in one transaction: a bad company leaves nothing half-written. */
+static int seed_body(void *arg)
+{
+    seed_ctx *s = arg;
+    size_t i;
+    json_t *c;
+    json_array_foreach(s->companies, i, c)
+    {
+        if (seed_company(s->store, c, i, s->origin, s->err, s->errlen) != 0) {
+            s->failed = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int bookd_seed_from_json(bookd_store *store, const char *json, size_t len, const char *origin, char *err,
                          size_t errlen)
 {
@@ -132,21 +157,12 @@ int bookd_seed_from_json(bookd_store *store, const char *json, size_t len, const
         ;
     else if (!json_is_array(companies) || json_array_size(companies) == 0)
         fail(err, errlen, origin, "companies", "must be a non-empty array");
-    else if (store->ops->begin(store) != 0)
-        fail(err, errlen, origin, "companies", store->ops->errmsg(store));
     else {
-        size_t i;
-        json_t *c;
-        rc = 0;
-        json_array_foreach(companies, i, c)
-        {
-            if (rc == 0)
-                rc = seed_company(store, c, i, origin, err, errlen);
-        }
-        if (rc == 0 && store->ops->commit(store) != 0)
-            rc = fail(err, errlen, origin, "companies", store->ops->errmsg(store));
-        if (rc != 0)
-            store->ops->rollback(store);
+        seed_ctx ctx = {.store = store, .companies = companies, .origin = origin, .err = err, .errlen = errlen};
+        rc = store->ops->transaction(store, NULL, NULL, seed_body, &ctx);
+        if (rc < 0 && ctx.failed == 0)
+            fail(err, errlen, origin, "companies", store->ops->errmsg(store));
+        rc = rc == 0 ? 0 : -1;
     }
     json_decref(root);
     return rc;

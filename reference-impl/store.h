@@ -104,10 +104,22 @@ typedef struct {
     /* Creates (want != 0) or drops the unique partial index over active bookings (fix C). */
     int (*set_unique_index)(bookd_store *store, int want);
 
-    /* A transaction that takes the write lock at its start (SQLite's BEGIN IMMEDIATE). */
-    int (*begin)(bookd_store *store);
-    int (*commit)(bookd_store *store);
-    int (*rollback)(bookd_store *store);
+    /*
+     * Runs |body| inside one transaction that is serialised against every
+     * other transaction touching the same inspector, across threads and
+     * processes (SQLite: BEGIN IMMEDIATE; MongoDB: the transaction first
+     * updates a per-inspector document, so concurrent ones write-conflict).
+     * |inspector| may be NULL for transactions that need no such lock.
+     *
+     * |body| returns 0 to commit, a positive value to roll back (a business
+     * outcome such as a conflict), or a negative store error. Transient
+     * failures (a locked database, a write conflict) are retried with a
+     * fresh transaction, so |body| must keep no state across attempts beyond
+     * what it recomputes. Returns what |body| returned on its last attempt,
+     * or a negative store error (BOOKD_STORE_EBUSY after the retries).
+     */
+    int (*transaction)(bookd_store *store, const char *company, const char *inspector, int (*body)(void *arg),
+                       void *arg);
 
     /* The first active inspection of |inspector| overlapping [start, end), if any. */
     int (*find_inspection_overlap)(bookd_store *store, const char *company, const char *inspector,

@@ -351,6 +351,9 @@ static int sqlite_set_unique_index(bookd_store *base, int want)
     return rc ? rc : BOOKD_STORE_EIO;
 }
 
+/* How often a transaction that met a locked database (after its busy timeout) is tried again. */
+#define BUSY_RETRIES 3
+
 static int sqlite_begin(bookd_store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -380,6 +383,25 @@ static int sqlite_rollback(bookd_store *base)
     }
     s->in_transaction = 0;
     return 0;
+}
+
+static int sqlite_transaction(bookd_store *base, const char *company, const char *inspector,
+                              int (*body)(void *arg), void *arg)
+{
+    (void)company;
+    (void)inspector; /* BEGIN IMMEDIATE takes the database's single write lock: every writer is serialised */
+    int rc = BOOKD_STORE_EBUSY;
+    for (int attempt = 0; attempt < BUSY_RETRIES && rc == BOOKD_STORE_EBUSY; attempt++) {
+        rc = sqlite_begin(base);
+        if (rc != 0)
+            continue;
+        rc = body(arg);
+        if (rc == 0)
+            rc = sqlite_commit(base);
+        if (rc != 0)
+            sqlite_rollback(base);
+    }
+    return rc;
 }
 
 static int sqlite_find_inspection_overlap(bookd_store *base, const char *company, const char *inspector,
@@ -567,9 +589,7 @@ static const bookd_store_ops sqlite_ops = {
     .put_service = sqlite_put_service,
     .load_catalog = sqlite_load_catalog,
     .set_unique_index = sqlite_set_unique_index,
-    .begin = sqlite_begin,
-    .commit = sqlite_commit,
-    .rollback = sqlite_rollback,
+    .transaction = sqlite_transaction,
     .find_inspection_overlap = sqlite_find_inspection_overlap,
     .find_inspection_at = sqlite_find_inspection_at,
     .find_hold_overlap = sqlite_find_hold_overlap,

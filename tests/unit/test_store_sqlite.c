@@ -203,6 +203,22 @@ static void test_holds_expire_and_convert(void **state)
     assert_int_equal(s->ops->convert_hold(s, "globex", h.id), BOOKD_STORE_ENOTFOUND);
 }
 
+typedef struct {
+    bookd_store *store;
+    bookd_inspection a;
+    int outcome, calls;
+} tx_ctx;
+
+/* Inserts and bumps, then asks for |outcome| (0 commit, >0 roll back, <0 error). */
+static int insert_then(void *arg)
+{
+    tx_ctx *c = arg;
+    c->calls++;
+    assert_int_equal(c->store->ops->insert_inspection(c->store, "acme", &c->a), 0);
+    assert_int_equal(c->store->ops->version_bump(c->store, "acme"), 0);
+    return c->outcome;
+}
+
 static void test_version_stamp_and_transactions(void **state)
 {
     bookd_store *s = *state;
@@ -215,15 +231,25 @@ static void test_version_stamp_and_transactions(void **state)
     assert_int_equal(v, 2);
     assert_int_equal(s->ops->version_get(s, "globex", &v), 0);
     assert_int_equal(v, 0);
-    /* A rolled-back transaction leaves nothing behind. */
-    assert_int_equal(s->ops->begin(s), 0);
-    bookd_inspection a = make("999999999999999999999999", "martin", T0, 120), found;
-    assert_int_equal(s->ops->insert_inspection(s, "acme", &a), 0);
-    assert_int_equal(s->ops->version_bump(s, "acme"), 0);
-    assert_int_equal(s->ops->rollback(s), 0);
-    assert_int_equal(s->ops->get_inspection(s, "acme", a.id, &found), BOOKD_STORE_ENOTFOUND);
+    /* A rolled-back transaction leaves nothing behind; a committed one everything. */
+    tx_ctx ctx = {.store = s, .outcome = 1};
+    ctx.a = make("999999999999999999999999", "martin", T0, 120);
+    bookd_inspection found;
+    assert_int_equal(s->ops->transaction(s, "acme", "martin", insert_then, &ctx), 1);
+    assert_int_equal(ctx.calls, 1);
+    assert_int_equal(s->ops->get_inspection(s, "acme", ctx.a.id, &found), BOOKD_STORE_ENOTFOUND);
     assert_int_equal(s->ops->version_get(s, "acme", &v), 0);
     assert_int_equal(v, 2);
+    ctx.outcome = 0;
+    assert_int_equal(s->ops->transaction(s, "acme", "martin", insert_then, &ctx), 0);
+    assert_int_equal(s->ops->get_inspection(s, "acme", ctx.a.id, &found), 0);
+    assert_int_equal(s->ops->version_get(s, "acme", &v), 0);
+    assert_int_equal(v, 3);
+    /* A store error inside the body rolls back and is returned as it is. */
+    ctx.outcome = BOOKD_STORE_EIO;
+    ctx.a.id[0] = '8';
+    assert_int_equal(s->ops->transaction(s, "acme", "martin", insert_then, &ctx), BOOKD_STORE_EIO);
+    assert_int_equal(s->ops->get_inspection(s, "acme", ctx.a.id, &found), BOOKD_STORE_ENOTFOUND);
 }
 
 static void test_open_failure_is_reported(void **state)
