@@ -12,6 +12,7 @@ const char bookd_usage[] =
     "usage: bookd [--listen HOST:PORT] [--db PATH] [--fix none|C|A-notx|A|A+C]\n"
     "             [--slot-cache off|ttl:SECONDS|versioned] [--clock real|virtual[:ISO8601]]\n"
     "             [--race-window-us N] [--threads N] [--seed demo|none|FILE.json]\n"
+    "             [--store sqlite|mongo] [--mongo-uri URI] [--mongo-db NAME]\n"
     "\n"
     "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080; port 0 picks a free one)\n"
     "  --db PATH             SQLite database file (default bookd.db; \":memory:\" for one thread)\n"
@@ -21,7 +22,10 @@ const char bookd_usage[] =
     "  --clock MODE          real, or virtual (stands still; moved by POST /__test/clock)\n"
     "  --race-window-us N    pause between the overlap check and the insert (default 0)\n"
     "  --threads N           event-loop threads, one SQLite connection each (default: CPUs)\n"
-    "  --seed WHAT           demo data (default), none, or a catalogue JSON file\n";
+    "  --seed WHAT           demo data (default), none, or a catalogue JSON file\n"
+    "  --store KIND          sqlite (default, --db) or mongo (--mongo-uri; A and A+C need a replica set)\n"
+    "  --mongo-uri URI       e.g. mongodb://127.0.0.1:27017/?replicaSet=rs0\n"
+    "  --mongo-db NAME       database name (default bookd)\n";
 
 static int parse_long(const char *text, long min, long max, long *out)
 {
@@ -79,6 +83,8 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
     o->clock_kind = BOOKD_CLOCK_REAL;
     o->clock_start_us = -1;
     o->seed = "demo";
+    o->store = BOOKD_STORE_SQLITE;
+    o->mongo_db = "bookd";
     int threads_given = 0;
 
     for (int i = 1; i < argc; i++) {
@@ -122,6 +128,14 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
             bad = parse_long(value, 1, 256, &n), o->threads = (int)n, threads_given = 1;
         else if (strcmp(name, "--seed") == 0)
             bad = *value == '\0', o->seed = value;
+        else if (strcmp(name, "--store") == 0)
+            bad = strcmp(value, "sqlite") != 0 && strcmp(value, "mongo") != 0,
+            o->store = strcmp(value, "mongo") == 0 ? BOOKD_STORE_MONGO : BOOKD_STORE_SQLITE;
+        else if (strcmp(name, "--mongo-uri") == 0)
+            bad = strncmp(value, "mongodb://", 10) != 0 && strncmp(value, "mongodb+srv://", 14) != 0,
+            o->mongo_uri = value;
+        else if (strcmp(name, "--mongo-db") == 0)
+            bad = *value == '\0' || strpbrk(value, "/\\. \"$") != NULL, o->mongo_db = value;
         else {
             snprintf(err, errlen, "unknown flag '%s'", name);
             return BOOKD_OPTIONS_ERROR;
@@ -131,7 +145,15 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
             return BOOKD_OPTIONS_ERROR;
         }
     }
-    int memory_db = strcmp(o->db_path, ":memory:") == 0;
+    if (o->store == BOOKD_STORE_MONGO && o->mongo_uri == NULL) {
+        snprintf(err, errlen, "--store mongo needs --mongo-uri");
+        return BOOKD_OPTIONS_ERROR;
+    }
+    if (o->store != BOOKD_STORE_MONGO && o->mongo_uri != NULL) {
+        snprintf(err, errlen, "--mongo-uri is only used with --store mongo");
+        return BOOKD_OPTIONS_ERROR;
+    }
+    int memory_db = o->store == BOOKD_STORE_SQLITE && strcmp(o->db_path, ":memory:") == 0;
     if (!threads_given) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         o->threads = memory_db ? 1 : (int)(cpus < 1 ? 1 : cpus > 256 ? 256 : cpus);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef enum { BOOKD_STORE_SQLITE, BOOKD_STORE_MONGO } bookd_store_kind;
+
 typedef struct {
     char listen_host[256];
     int listen_port; /* 0 picks a free port */
@@ -22,6 +24,9 @@ typedef struct {
     int64_t race_window_us;
     int threads;
     const char *seed; /* "demo", "none" or a JSON file */
+    bookd_store_kind store;
+    const char *mongo_uri; /* --store mongo */
+    const char *mongo_db;
 } bookd_options;
 
 enum { BOOKD_OPTIONS_OK = 0, BOOKD_OPTIONS_HELP = 1, BOOKD_OPTIONS_ERROR = -1 };

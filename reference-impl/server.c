@@ -7,6 +7,7 @@
 #include "seed.h"
 #include "slot_cache.h"
 #include "store.h"
+#include "store_mongo.h"
 
 #include <errno.h>
 #include <h2o.h>
@@ -74,7 +75,16 @@ struct server {
     bookd_api_shared shared;
     worker *workers;
     int worker_count;
+    bookd_mongo *mongo; /* --store mongo: the client pool every thread's store shares */
 };
+
+/* One connection's store, of the kind the command line asked for. */
+static int open_store(server *srv, bookd_store **out, char *err, size_t errlen)
+{
+    if (srv->opts->store == BOOKD_STORE_MONGO)
+        return bookd_store_mongo_open(srv->mongo, out, err, errlen);
+    return bookd_store_sqlite_open(srv->opts->db_path, BUSY_TIMEOUT_MS, out, err, errlen);
+}
 
 static const char *reason_phrase(int status)
 {
@@ -333,7 +343,26 @@ static int prepare_database(server *srv)
     const bookd_options *o = srv->opts;
     char err[512];
     bookd_store *store;
-    if (bookd_store_sqlite_open(o->db_path, BUSY_TIMEOUT_MS, &store, err, sizeof(err)) != 0) {
+    if (o->store == BOOKD_STORE_MONGO) {
+        if (bookd_mongo_new(o->mongo_uri, o->mongo_db, &srv->mongo, err, sizeof(err)) != 0) {
+            fprintf(stderr, "bookd: %s\n", err);
+            return -1;
+        }
+        int tx = bookd_mongo_supports_transactions(srv->mongo, err, sizeof(err));
+        if (tx < 0) {
+            fprintf(stderr, "bookd: %s\n", err);
+            return -1;
+        }
+        if (tx == 0 && (o->fix == BOOKD_FIX_A || o->fix == BOOKD_FIX_A_C)) {
+            fprintf(stderr,
+                    "bookd: --fix %s needs MongoDB transactions, and %s is a standalone server: transactions need a "
+                    "replica set (start mongod with --replSet rs0 and run rs.initiate()), or use --fix none, C or "
+                    "A-notx\n",
+                    bookd_fix_name(o->fix), o->mongo_uri);
+            return -1;
+        }
+    }
+    if (open_store(srv, &store, err, sizeof(err)) != 0) {
         fprintf(stderr, "bookd: %s\n", err);
         return -1;
     }
@@ -366,7 +395,7 @@ static int worker_init(server *srv, worker *w, int listen_fd)
     w->srv = srv;
     w->listen_fd = listen_fd;
     w->timer_fd = w->wake_fd = -1;
-    if (bookd_store_sqlite_open(srv->opts->db_path, BUSY_TIMEOUT_MS, &store, err, sizeof(err)) != 0) {
+    if (open_store(srv, &store, err, sizeof(err)) != 0) {
         fprintf(stderr, "bookd: %s\n", err);
         goto fail_store;
     }
@@ -484,9 +513,10 @@ int bookd_server_run(const bookd_options *o)
         }
     }
     if (started == srv.worker_count) {
-        printf("bookd listening on %s:%d fix=%s slot-cache=%s clock=%s threads=%d db=%s\n", o->listen_host, port,
-               bookd_fix_name(o->fix), o->cache_spec,
-               o->clock_kind == BOOKD_CLOCK_VIRTUAL ? "virtual" : "real", o->threads, o->db_path);
+        printf("bookd listening on %s:%d fix=%s slot-cache=%s clock=%s threads=%d db=%s%s\n", o->listen_host, port,
+               bookd_fix_name(o->fix), o->cache_spec, o->clock_kind == BOOKD_CLOCK_VIRTUAL ? "virtual" : "real",
+               o->threads, o->store == BOOKD_STORE_MONGO ? "mongodb:" : "",
+               o->store == BOOKD_STORE_MONGO ? o->mongo_db : o->db_path);
         fflush(stdout);
         int sig;
         sigwait(&stop_signals, &sig);
@@ -506,6 +536,7 @@ fail_workers:
     h2o_config_dispose(&srv.config);
     bookd_catalog_free(&srv.catalog);
 fail_alloc:
+    bookd_mongo_del(srv.mongo);
     free(srv.workers);
     bookd_slot_cache_del(srv.cache);
     bookd_metrics_del(srv.metrics);

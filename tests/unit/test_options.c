@@ -58,7 +58,7 @@ static void test_errors_name_the_flag(void **state)
     (void)state;
     struct {
         int argc;
-        char *argv[4];
+        char *argv[6];
         const char *mentions;
     } cases[] = {
         {2, {"bookd", "--fix"}, "--fix needs a value"},
@@ -71,7 +71,11 @@ static void test_errors_name_the_flag(void **state)
         {3, {"bookd", "--slot-cache", "ttl"}, "--slot-cache"},
         {3, {"bookd", "--bogus", "1"}, "unknown flag '--bogus'"},
         {2, {"bookd", "stray"}, "unexpected argument"},
-        {5, {"bookd", "--db", ":memory:", "--threads=2"}, ":memory:"},
+        {4, {"bookd", "--db", ":memory:", "--threads=2"}, ":memory:"},
+        {3, {"bookd", "--store", "mongo"}, "--store mongo needs --mongo-uri"},
+        {3, {"bookd", "--store", "postgres"}, "--store"},
+        {3, {"bookd", "--mongo-uri", "mongodb://h"}, "only used with --store mongo"},
+        {2, {"bookd", "--mongo-uri=http://h"}, "--mongo-uri"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         bookd_options o;
@@ -83,6 +87,11 @@ static void test_errors_name_the_flag(void **state)
     char err[256];
     char *help[] = {"bookd", "--help"};
     assert_int_equal(parse(&o, err, 2, help), BOOKD_OPTIONS_HELP);
+    char *mongo[] = {"bookd", "--store", "mongo", "--mongo-uri", "mongodb://127.0.0.1/?replicaSet=rs0", "--mongo-db",
+                     "prod_copy"};
+    assert_int_equal(parse(&o, err, 7, mongo), BOOKD_OPTIONS_OK);
+    assert_int_equal(o.store, BOOKD_STORE_MONGO);
+    assert_string_equal(o.mongo_db, "prod_copy");
     char *memory[] = {"bookd", "--db", ":memory:"};
     assert_int_equal(parse(&o, err, 3, memory), BOOKD_OPTIONS_OK);
     assert_int_equal(o.threads, 1);
