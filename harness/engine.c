@@ -685,6 +685,18 @@ static void read_ground_truth(run_ctx *c)
 {
     br_trial *t = c->trial;
     const br_operation *o = &c->tg->ops[BR_OP_LIST];
+    if (c->cfg->verify_mongo != NULL) {
+        int64_t day;
+        char err[600];
+        br_date_parse(t->date, 10, &day);
+        if (br_mongo_read_truth(c->cfg->verify_mongo, day, day + 86400 * BR_USEC_PER_SEC, c->run_tag, &t->truth,
+                                &t->truth_count, err, sizeof(err)) != 0) {
+            fail_target(c, "%s", err);
+            return;
+        }
+        t->truth_checked = 1;
+        return;
+    }
     if (!o->present) {
         snprintf(t->truth_note, sizeof(t->truth_note), "the target profile has no list operation");
         return;

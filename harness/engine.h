@@ -8,6 +8,7 @@
 #include "oracle.h"
 #include "scenario.h"
 #include "target.h"
+#include "verify_mongo.h"
 
 #include <jansson.h>
 #include <stdatomic.h>
@@ -23,6 +24,7 @@ typedef struct {
     int quiet;
     char run_id[17];
     atomic_int *stop;
+    const br_mongo_verify *verify_mongo; /* read the ground truth from MongoDB instead of the list operation */
 } br_run_config;
 
 typedef struct {

@@ -36,6 +36,7 @@ static void on_sigint(int sig)
 static const char usage[] =
     "usage: bookrace run SCENARIO.json [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
     "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] [--quiet]\n"
+    "                    [--verify-mongo URI [--mongo-db NAME] [--mongo-collection inspections]]\n"
     "       bookrace check RUN.json [--expect-violation]\n"
     "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode NAME]\n"
     "                       [--quiet]\n"
@@ -107,6 +108,7 @@ static void default_out_dir(char *buf, size_t cap, const char *scenario)
 static int cmd_run(int argc, char **argv)
 {
     const char *scenario_path = NULL, *target_path = NULL, *out_dir = NULL, *junit_path = NULL;
+    const char *verify_uri = NULL, *mongo_db = NULL, *mongo_collection = NULL;
     char **base_urls = calloc((size_t)argc + 1, sizeof(char *));
     size_t base_url_count = 0;
     long repeat = 1, seed = 1, threads = 0;
@@ -132,6 +134,12 @@ static int cmd_run(int argc, char **argv)
                 out_dir = v;
             else if (strcmp(a, "--junit") == 0)
                 junit_path = v;
+            else if (strcmp(a, "--verify-mongo") == 0)
+                verify_uri = v;
+            else if (strcmp(a, "--mongo-db") == 0)
+                mongo_db = v;
+            else if (strcmp(a, "--mongo-collection") == 0)
+                mongo_collection = v;
             else if (strcmp(a, "--repeat") == 0 ? parse_int(v, 1, 100000, &repeat) != 0
                      : strcmp(a, "--seed") == 0  ? parse_int(v, 0, LONG_MAX, &seed) != 0
                      : strcmp(a, "--threads") == 0 ? parse_int(v, 1, 256, &threads) != 0
@@ -172,9 +180,27 @@ static int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     free(base_urls);
+    if ((mongo_db || mongo_collection) && verify_uri == NULL) {
+        br_scenario_free(sc);
+        br_target_free(tg);
+        return usage_error("%s", "--mongo-db and --mongo-collection go with --verify-mongo");
+    }
+    br_mongo_verify verify;
+    memset(&verify, 0, sizeof(verify));
+    if (verify_uri != NULL) {
+        if (strncmp(verify_uri, "mongodb://", 10) != 0 && strncmp(verify_uri, "mongodb+srv://", 14) != 0) {
+            br_scenario_free(sc);
+            br_target_free(tg);
+            return usage_error("--verify-mongo needs a mongodb:// URI, not %s", verify_uri);
+        }
+        br_mongo_verify_from_json(&verify, tg->mongo, target_path, err, sizeof(err)); /* validated at load */
+        verify.uri = strdup(verify_uri);
+        verify.db = strdup(mongo_db ? mongo_db : "bookd");
+        verify.collection = strdup(mongo_collection ? mongo_collection : "inspections");
+    }
 
     br_run_config cfg = {.scenario = sc, .target = tg, .repeat = (int)repeat, .seed = (uint64_t)seed,
-                         .quiet = quiet, .stop = &stop_flag};
+                         .quiet = quiet, .stop = &stop_flag, .verify_mongo = verify_uri ? &verify : NULL};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = threads ? (int)threads
                           : (int)((size_t)(cpus < 1 ? 1 : cpus) < sc->actor_count ? (cpus < 1 ? 1 : cpus)
@@ -264,6 +290,7 @@ static int cmd_run(int argc, char **argv)
         printf("results: %s\n", out_dir);
     }
     br_run_result_free(&result);
+    br_mongo_verify_free(&verify);
     br_scenario_free(sc);
     br_target_free(tg);
     return rc;

@@ -3,6 +3,7 @@
 #include "jsonload.h"
 #include "jsonptr.h"
 #include "template.h"
+#include "verify_mongo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ void br_target_free(br_target *t)
     free_strings(t->header_names, t->header_count);
     free_strings(t->header_values, t->header_count);
     free_strings(t->secret_headers, t->secret_count);
+    json_decref(t->mongo);
     for (int i = 0; i < BR_OP_COUNT; i++) {
         br_operation *op = &t->ops[i];
         free(op->method);
@@ -207,8 +209,8 @@ static int valid_base_url(const char *u)
 
 br_target *br_target_from_json(json_t *root, const char *origin, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name", "description", "baseUrls", "headers", "secretHeaders", "timeoutMs",
-                                       "operations", NULL};
+    static const char *const keys[] = {"name",      "description", "baseUrls", "headers", "secretHeaders",
+                                       "timeoutMs", "operations",  "mongo",    NULL};
     br_target *t = calloc(1, sizeof(*t));
     char kerr[600];
     if (!json_is_object(root)) {
@@ -293,6 +295,16 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         }
         if (parse_operation(value, (br_op_kind)kind, origin, &t->ops[kind], err, errlen))
             goto fail;
+    }
+    json_t *mongo = json_object_get(root, "mongo");
+    if (mongo != NULL) {
+        br_mongo_verify check;
+        memset(&check, 0, sizeof(check));
+        int bad = br_mongo_verify_from_json(&check, mongo, origin, err, errlen);
+        br_mongo_verify_free(&check);
+        if (bad)
+            goto fail;
+        t->mongo = json_incref(mongo);
     }
     if (!t->ops[BR_OP_FETCH_SLOTS].present || !t->ops[BR_OP_BOOK].present) {
         snprintf(err, errlen, "%s: operations.fetchSlots and operations.book are required", origin);

@@ -53,6 +53,7 @@ typedef struct {
     size_t secret_count;
     int timeout_ms;
     br_operation ops[BR_OP_COUNT];
+    json_t *mongo; /* the profile's "mongo" section (field names for --verify-mongo), or NULL */
 } br_target;
 
 /* Loads and validates a profile. Returns NULL with a message naming the file and the key in |err|. */
