@@ -1,5 +1,6 @@
 /* bookrace: fires scripted parallel booking sequences at a backend and checks the outcome. */
 #include "engine.h"
+#include "load.h"
 #include "matrix.h"
 #include "results.h"
 #include "scenario.h"
@@ -38,6 +39,8 @@ static const char usage[] =
     "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] [--quiet]\n"
     "                    [--verify-mongo URI [--mongo-db NAME] [--mongo-collection inspections]]\n"
     "       bookrace check RUN.json [--expect-violation]\n"
+    "       bookrace load SCENARIO.json|--url URL [--threads N] [--connections N] [--duration 30s] [--rate R/s]\n"
+    "                     [--warmup 5s] [--out DIR] [--json FILE] (bookrace load --help for all options)\n"
     "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode NAME]\n"
     "                       [--quiet]\n"
     "       bookrace --help | --version\n"
@@ -408,6 +411,14 @@ int main(int argc, char **argv)
         rc = cmd_check(argc, argv);
     else if (strcmp(argv[1], "matrix") == 0)
         rc = cmd_matrix(argc, argv);
+    else if (strcmp(argv[1], "load") == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_sigint;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        rc = br_load_main(argc, argv, &stop_flag);
+    }
     else
         rc = usage_error("unknown command %s", argv[1]);
     curl_global_cleanup();

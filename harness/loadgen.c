@@ -1,0 +1,617 @@
+#include "loadgen.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_BUF 16384
+#define MAX_KEPT_BODY (64 * 1024)
+#define LATE_US 1000
+
+enum { C_IDLE, C_CONNECTING, C_WRITING, C_READING, C_WAITING };
+enum { B_LENGTH, B_CHUNK_SIZE, B_CHUNK_DATA, B_CHUNK_CRLF, B_TRAILER, B_UNTIL_CLOSE };
+
+typedef struct {
+    int fd, index, state;
+    const br_load_request *req;
+    size_t req_index, written;
+    uint64_t seq;
+    int64_t intended_us, send_us, wait_until_us;
+    /* response parser */
+    char buf[READ_BUF];
+    size_t buf_len;
+    int headers_done, status, close_after, body_mode;
+    int64_t remaining;
+    char *body;
+    size_t body_len, body_cap;
+} conn;
+
+typedef struct {
+    const br_load_config *cfg;
+    int index;
+    pthread_t thread;
+    int ep;
+    conn *conns;
+    int conn_count;
+    br_load_result r;
+    int64_t start_us, warmup_end_us, end_us, interval_us;
+    _Atomic uint64_t progress_done;
+} worker;
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+char *br_load_format_request(const char *method, const char *target, const char *host, const char *headers,
+                             const char *body, size_t body_len, size_t *len)
+{
+    size_t cap = strlen(method) + strlen(target) + strlen(host) + (headers ? strlen(headers) : 0) + body_len + 128;
+    char *out = malloc(cap);
+    int n = snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: %s\r\n%s", method, target, host, headers ? headers : "");
+    if (body != NULL)
+        n += snprintf(out + n, cap - (size_t)n, "Content-Length: %zu\r\n", body_len);
+    n += snprintf(out + n, cap - (size_t)n, "\r\n");
+    if (body != NULL) {
+        memcpy(out + n, body, body_len);
+        n += (int)body_len;
+    }
+    *len = (size_t)n;
+    return out;
+}
+
+int br_load_resolve(const char *url, struct sockaddr_storage *addr, socklen_t *addr_len, char **host, char **path,
+                    char *err, size_t errlen)
+{
+    if (strncmp(url, "http://", 7) != 0) {
+        snprintf(err, errlen, "%s: only http:// URLs can be loaded", url);
+        return -1;
+    }
+    const char *h = url + 7, *slash = strchr(h, '/');
+    size_t hlen = slash ? (size_t)(slash - h) : strlen(h);
+    char hostport[256], name[256], port[16] = "80";
+    if (hlen == 0 || hlen >= sizeof(hostport)) {
+        snprintf(err, errlen, "%s: bad host", url);
+        return -1;
+    }
+    memcpy(hostport, h, hlen);
+    hostport[hlen] = '\0';
+    snprintf(name, sizeof(name), "%s", hostport);
+    char *colon = strrchr(name, ':');
+    if (colon && strchr(name, ']') < colon) {
+        *colon = '\0';
+        snprintf(port, sizeof(port), "%s", colon + 1);
+    }
+    if (name[0] == '[') {
+        memmove(name, name + 1, strlen(name));
+        name[strlen(name) - 1] = '\0';
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+    int rc = getaddrinfo(name, port, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", url, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(addr, ai->ai_addr, ai->ai_addrlen);
+    *addr_len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    *host = strdup(hostport);
+    *path = strdup(slash ? slash : "/");
+    return 0;
+}
+
+/* ---- per-thread bookkeeping -------------------------------------------------------------------------- */
+
+static void count_status(br_load_result *r, int op, int status)
+{
+    for (int i = 0; i < BR_LOAD_MAX_STATUSES; i++) {
+        if (r->statuses[op][i].status == status || r->statuses[op][i].count == 0) {
+            r->statuses[op][i].status = status;
+            r->statuses[op][i].count++;
+            return;
+        }
+    }
+    r->statuses[op][BR_LOAD_MAX_STATUSES - 1].count++; /* many distinct statuses: the last slot collects them */
+}
+
+static void add_ack(br_load_result *r, conn *c, int status, int64_t complete)
+{
+    if (r->ack_count == r->ack_cap) {
+        r->ack_cap = r->ack_cap ? r->ack_cap * 2 : 256;
+        r->acks = realloc(r->acks, r->ack_cap * sizeof(br_load_ack));
+    }
+    br_load_ack *a = &r->acks[r->ack_count++];
+    a->request = c->req_index;
+    a->status = status;
+    a->send_us = c->send_us;
+    a->complete_us = complete;
+    a->body = NULL;
+    if (status >= 200 && status < 300 && c->body_len) {
+        a->body = malloc(c->body_len + 1);
+        memcpy(a->body, c->body, c->body_len);
+        a->body[c->body_len] = '\0';
+    }
+}
+
+/* ---- connections ------------------------------------------------------------------------------------- */
+
+static void conn_close(worker *w, conn *c)
+{
+    if (c->fd >= 0) {
+        epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+    }
+    c->fd = -1;
+    c->state = C_IDLE;
+    c->buf_len = 0;
+    c->headers_done = 0;
+}
+
+static int conn_open(worker *w, conn *c)
+{
+    const br_load_config *cfg = w->cfg;
+    int a = c->index % cfg->addr_count;
+    int fd = socket(cfg->addrs[a].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(fd, (struct sockaddr *)&cfg->addrs[a], cfg->addr_lens[a]) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP, .data.ptr = c};
+    epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
+    c->fd = fd;
+    c->state = C_CONNECTING;
+    return 0;
+}
+
+/* After a failure: count it, and open a fresh connection a little later (no busy loop against a dead server). */
+static void conn_fail(worker *w, conn *c, uint64_t *counter, int64_t now)
+{
+    (*counter)++;
+    if (c->req && c->req->keep_body && c->state >= C_WRITING && c->state <= C_READING)
+        add_ack(&w->r, c, 0, now);
+    conn_close(w, c);
+    c->state = C_WAITING;
+    c->wait_until_us = now + 10000;
+    c->req = NULL;
+}
+
+static void begin_request(worker *w, conn *c, int64_t now);
+
+static void try_write(worker *w, conn *c, int64_t now)
+{
+    while (c->written < c->req->len) {
+        ssize_t n = write(c->fd, c->req->data + c->written, c->req->len - c->written);
+        if (n < 0) {
+            if (errno == EAGAIN)
+                return; /* EPOLLOUT (edge-triggered) resumes us */
+            if (errno == EINTR)
+                continue;
+            conn_fail(w, c, &w->r.errors_write, now);
+            return;
+        }
+        c->written += (size_t)n;
+    }
+    c->state = C_READING;
+}
+
+static void begin_request(worker *w, conn *c, int64_t now)
+{
+    const br_load_config *cfg = w->cfg;
+    c->req_index = cfg->pick(cfg->pick_arg, c->index, c->seq++) % cfg->request_count;
+    c->req = &cfg->requests[c->req_index];
+    c->written = 0;
+    c->send_us = now;
+    c->headers_done = 0;
+    c->body_len = 0;
+    if (cfg->rate > 0 && now - c->intended_us > LATE_US)
+        w->r.late_sends++;
+    if (c->fd < 0 && conn_open(w, c) != 0) {
+        conn_fail(w, c, &w->r.errors_connect, now);
+        return;
+    }
+    if (c->state == C_CONNECTING)
+        return; /* the write starts once the connection is up */
+    c->state = C_WRITING;
+    try_write(w, c, now);
+}
+
+/* The next request of a connection: now (closed model) or at its next intended time (open model). */
+static void schedule_next(worker *w, conn *c, int64_t now)
+{
+    if (now >= w->end_us) {
+        c->state = C_IDLE;
+        return;
+    }
+    if (w->cfg->rate > 0) {
+        c->intended_us += w->interval_us;
+        if (c->intended_us > now) {
+            c->state = C_WAITING;
+            c->wait_until_us = c->intended_us;
+            return;
+        }
+    } else {
+        c->intended_us = now;
+    }
+    begin_request(w, c, now);
+}
+
+static void complete(worker *w, conn *c, int64_t now)
+{
+    const br_load_request *req = c->req;
+    int64_t from = w->cfg->rate > 0 ? c->intended_us : c->send_us;
+    if (from >= w->warmup_end_us) {
+        br_hist_record(w->r.hist[req->op], now - from);
+        w->r.requests[req->op]++;
+        count_status(&w->r, req->op, c->status);
+        size_t second = (size_t)((now - w->warmup_end_us) / 1000000);
+        if (second < w->r.seconds)
+            w->r.per_second[second]++;
+    }
+    /* Bookings are the oracle's input whenever they were sent, warm-up or not. */
+    if (req->keep_body)
+        add_ack(&w->r, c, c->status, now);
+    atomic_fetch_add_explicit(&w->progress_done, 1, memory_order_relaxed);
+    if (c->close_after)
+        conn_close(w, c);
+    c->state = C_IDLE;
+    schedule_next(w, c, now);
+}
+
+static void keep_body(conn *c, const char *data, size_t n)
+{
+    if (!c->req->keep_body || c->body_len + n > MAX_KEPT_BODY)
+        return;
+    if (c->body_len + n > c->body_cap) {
+        c->body_cap = (c->body_len + n) * 2;
+        c->body = realloc(c->body, c->body_cap);
+    }
+    memcpy(c->body + c->body_len, data, n);
+    c->body_len += n;
+}
+
+/* Parses the status line and headers when complete; returns 1 parsed, 0 need more, -1 malformed. */
+static int parse_head(conn *c)
+{
+    char *end = memmem(c->buf, c->buf_len, "\r\n\r\n", 4);
+    if (end == NULL)
+        return c->buf_len == sizeof(c->buf) ? -1 : 0;
+    if (c->buf_len < 12 || memcmp(c->buf, "HTTP/1.", 7) != 0)
+        return -1;
+    c->status = atoi(c->buf + 9);
+    c->remaining = -1;
+    c->close_after = c->buf[7] == '0';
+    int chunked = 0;
+    for (char *line = memchr(c->buf, '\n', (size_t)(end - c->buf)); line && line < end;
+         line = memchr(line + 1, '\n', (size_t)(end - line))) {
+        char *h = line + 1;
+        if (strncasecmp(h, "content-length:", 15) == 0)
+            c->remaining = strtoll(h + 15, NULL, 10);
+        else if (strncasecmp(h, "transfer-encoding:", 18) == 0 && strstr(h, "chunked") != NULL &&
+                 strstr(h, "chunked") < strchr(h, '\n'))
+            chunked = 1;
+        else if (strncasecmp(h, "connection:", 11) == 0) {
+            char *v = h + 11;
+            while (*v == ' ')
+                v++;
+            if (strncasecmp(v, "close", 5) == 0)
+                c->close_after = 1;
+            else if (strncasecmp(v, "keep-alive", 10) == 0)
+                c->close_after = 0;
+        }
+    }
+    c->body_mode = chunked ? B_CHUNK_SIZE : c->remaining >= 0 ? B_LENGTH : B_UNTIL_CLOSE;
+    if (c->status == 204 || c->status == 304 || c->status < 200)
+        c->body_mode = B_LENGTH, c->remaining = 0;
+    size_t head = (size_t)(end - c->buf) + 4;
+    memmove(c->buf, c->buf + head, c->buf_len - head);
+    c->buf_len -= head;
+    c->headers_done = 1;
+    return 1;
+}
+
+/* Consumes body bytes from the buffer; returns 1 when the response is complete, 0 for more, -1 malformed. */
+static int parse_body(conn *c)
+{
+    size_t pos = 0;
+    int done = 0;
+    while (!done) {
+        char *avail = c->buf + pos;
+        size_t n = c->buf_len - pos;
+        if (c->body_mode == B_LENGTH || c->body_mode == B_CHUNK_DATA) {
+            size_t take = (int64_t)n < c->remaining ? n : (size_t)c->remaining;
+            keep_body(c, avail, take);
+            pos += take;
+            c->remaining -= (int64_t)take;
+            if (c->remaining > 0)
+                break;
+            if (c->body_mode == B_LENGTH)
+                done = 1;
+            else
+                c->body_mode = B_CHUNK_CRLF;
+        } else if (c->body_mode == B_UNTIL_CLOSE) {
+            keep_body(c, avail, n);
+            pos += n;
+            break;
+        } else {
+            char *nl = memchr(avail, '\n', n);
+            if (nl == NULL) {
+                if (n > 1024)
+                    return -1;
+                break;
+            }
+            size_t line = (size_t)(nl - avail) + 1;
+            if (c->body_mode == B_CHUNK_SIZE) {
+                char *endp;
+                c->remaining = strtoll(avail, &endp, 16);
+                if (endp == avail || c->remaining < 0)
+                    return -1;
+                c->body_mode = c->remaining == 0 ? B_TRAILER : B_CHUNK_DATA;
+            } else if (c->body_mode == B_CHUNK_CRLF) {
+                c->body_mode = B_CHUNK_SIZE;
+            } else if (line <= 2) { /* the empty line ending the trailer */
+                done = 1;
+            }
+            pos += line;
+        }
+    }
+    memmove(c->buf, c->buf + pos, c->buf_len - pos);
+    c->buf_len -= pos;
+    return done;
+}
+
+static void on_readable(worker *w, conn *c, int64_t now)
+{
+    for (;;) {
+        ssize_t n = read(c->fd, c->buf + c->buf_len, sizeof(c->buf) - c->buf_len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            if (c->state == C_READING && c->headers_done && c->body_mode == B_UNTIL_CLOSE) {
+                c->close_after = 1;
+                complete(w, c, now);
+            } else if (c->state == C_READING || c->state == C_WRITING) {
+                conn_fail(w, c, &w->r.errors_read, now);
+            } else {
+                conn_close(w, c); /* an idle keep-alive connection the server closed: reopen on next use */
+            }
+            return;
+        }
+        if (c->state != C_READING) {
+            c->buf_len = 0; /* bytes nobody asked for */
+            continue;
+        }
+        c->buf_len += (size_t)n;
+        while (c->state == C_READING && c->buf_len > 0) {
+            int rc = c->headers_done ? 1 : parse_head(c);
+            if (rc == 0)
+                break;
+            if (rc > 0)
+                rc = parse_body(c);
+            if (rc < 0) {
+                conn_fail(w, c, &w->r.errors_parse, now);
+                return;
+            }
+            if (rc == 0)
+                break;
+            int fd = c->fd;
+            complete(w, c, now);
+            if (c->fd != fd)
+                return; /* closed and reopened: its old bytes are gone */
+        }
+        if (c->state == C_READING && c->headers_done && c->remaining == 0 && c->body_mode == B_LENGTH) {
+            complete(w, c, now);
+            return;
+        }
+    }
+}
+
+static void on_event(worker *w, conn *c, uint32_t events, int64_t now)
+{
+    if (c->state == C_CONNECTING && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+            conn_fail(w, c, &w->r.errors_connect, now);
+            return;
+        }
+        c->state = C_WRITING;
+    }
+    if (c->state == C_WRITING && (events & EPOLLOUT))
+        try_write(w, c, now);
+    if (c->fd >= 0 && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+        on_readable(w, c, now);
+}
+
+static void check_timers(worker *w, int64_t now)
+{
+    int64_t timeout = (int64_t)w->cfg->timeout_ms * 1000;
+    for (int i = 0; i < w->conn_count; i++) {
+        conn *c = &w->conns[i];
+        if (c->state == C_WAITING && c->wait_until_us <= now && now < w->end_us) {
+            if (c->req == NULL && w->cfg->rate > 0 && c->intended_us + w->interval_us <= now)
+                c->intended_us += w->interval_us; /* after a failure, the schedule moves on */
+            begin_request(w, c, now);
+        } else if ((c->state == C_READING || c->state == C_WRITING || c->state == C_CONNECTING) &&
+                   now - c->send_us > timeout) {
+            conn_fail(w, c, &w->r.errors_timeout, now);
+        }
+    }
+}
+
+static int64_t next_wakeup(worker *w, int64_t now)
+{
+    int64_t next = now + 100000;
+    for (int i = 0; i < w->conn_count; i++)
+        if (w->conns[i].state == C_WAITING && w->conns[i].wait_until_us < next)
+            next = w->conns[i].wait_until_us;
+    if (w->end_us < next)
+        next = w->end_us;
+    return next;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    const br_load_config *cfg = w->cfg;
+    int64_t now = now_us();
+    for (int i = 0; i < w->conn_count; i++) {
+        conn *c = &w->conns[i];
+        /* Spread the first sends of the open model over one interval, so they do not arrive as a burst. */
+        c->intended_us = w->start_us + (cfg->rate > 0 ? w->interval_us * c->index / cfg->connections : 0);
+        c->state = C_WAITING;
+        c->wait_until_us = c->intended_us;
+    }
+    struct epoll_event evs[256];
+    int64_t last_progress = now;
+    while (!atomic_load(cfg->stop)) {
+        now = now_us();
+        if (now >= w->end_us)
+            break;
+        check_timers(w, now);
+        int64_t wait = next_wakeup(w, now) - now;
+        int n = epoll_wait(w->ep, evs, 256, wait <= 0 ? 0 : (int)((wait + 999) / 1000));
+        now = now_us();
+        for (int i = 0; i < n; i++)
+            on_event(w, evs[i].data.ptr, evs[i].events, now);
+        if (cfg->progress && w->index == 0 && now - last_progress >= 1000000) {
+            last_progress = now;
+            fprintf(stderr, "\r%5.1fs  %9llu requests (thread 0)  p99 %lld us ", (double)(now - w->start_us) / 1e6,
+                    (unsigned long long)atomic_load(&w->progress_done),
+                    (long long)br_hist_percentile(w->r.hist[0], 99));
+        }
+    }
+    w->r.measured_s = (double)(now_us() - w->warmup_end_us) / 1e6;
+    for (int i = 0; i < w->conn_count; i++)
+        conn_close(w, &w->conns[i]);
+    return NULL;
+}
+
+static void result_init(br_load_result *r, int ops, size_t seconds)
+{
+    memset(r, 0, sizeof(*r));
+    for (int i = 0; i < ops; i++) {
+        r->hist[i] = malloc(sizeof(br_hist));
+        br_hist_init(r->hist[i]);
+    }
+    r->seconds = seconds;
+    r->per_second = calloc(seconds + 1, sizeof(uint64_t));
+}
+
+void br_load_result_free(br_load_result *r)
+{
+    for (int i = 0; i < BR_LOAD_MAX_OPS; i++)
+        free(r->hist[i]);
+    free(r->per_second);
+    for (size_t i = 0; i < r->ack_count; i++)
+        free(r->acks[i].body);
+    free(r->acks);
+    memset(r, 0, sizeof(*r));
+}
+
+static void merge(br_load_result *into, br_load_result *from, int ops)
+{
+    for (int o = 0; o < ops; o++) {
+        br_hist_merge(into->hist[o], from->hist[o]);
+        into->requests[o] += from->requests[o];
+        for (int i = 0; i < BR_LOAD_MAX_STATUSES && from->statuses[o][i].count; i++)
+            for (uint64_t k = 0; k < from->statuses[o][i].count; k++)
+                count_status(into, o, from->statuses[o][i].status);
+    }
+    into->errors_connect += from->errors_connect;
+    into->errors_read += from->errors_read;
+    into->errors_write += from->errors_write;
+    into->errors_timeout += from->errors_timeout;
+    into->errors_parse += from->errors_parse;
+    into->late_sends += from->late_sends;
+    for (size_t s = 0; s < into->seconds && s < from->seconds; s++)
+        into->per_second[s] += from->per_second[s];
+    for (size_t i = 0; i < from->ack_count; i++) {
+        if (into->ack_count == into->ack_cap) {
+            into->ack_cap = into->ack_cap ? into->ack_cap * 2 : 256;
+            into->acks = realloc(into->acks, into->ack_cap * sizeof(br_load_ack));
+        }
+        into->acks[into->ack_count++] = from->acks[i];
+    }
+    from->ack_count = 0; /* the bodies moved */
+    if (from->measured_s > into->measured_s)
+        into->measured_s = from->measured_s;
+}
+
+/* Ack times relative to the start, as every time in a bookrace result is. */
+static void rebase_acks(br_load_result *r, int64_t start)
+{
+    for (size_t i = 0; i < r->ack_count; i++) {
+        r->acks[i].send_us -= start;
+        r->acks[i].complete_us -= start;
+    }
+}
+
+int br_load_run(const br_load_config *cfg, br_load_result *out)
+{
+    size_t seconds = (size_t)cfg->duration_s + 2;
+    worker *workers = calloc((size_t)cfg->threads, sizeof(worker));
+    int64_t start = now_us();
+    int started = 0;
+    for (int t = 0; t < cfg->threads; t++) {
+        worker *w = &workers[t];
+        w->cfg = cfg;
+        w->index = t;
+        w->ep = epoll_create1(EPOLL_CLOEXEC);
+        w->start_us = start;
+        w->warmup_end_us = start + (int64_t)(cfg->warmup_s * 1e6);
+        w->end_us = w->warmup_end_us + (int64_t)(cfg->duration_s * 1e6);
+        w->interval_us = cfg->rate > 0 ? (int64_t)((double)cfg->connections * 1e6 / cfg->rate) : 0;
+        if (w->interval_us < 1 && cfg->rate > 0)
+            w->interval_us = 1;
+        /* Connections are dealt out round-robin: thread t owns t, t+T, t+2T, ... */
+        w->conn_count = cfg->connections / cfg->threads + (t < cfg->connections % cfg->threads);
+        w->conns = calloc((size_t)w->conn_count + 1, sizeof(conn));
+        for (int i = 0; i < w->conn_count; i++) {
+            w->conns[i].fd = -1;
+            w->conns[i].index = t + i * cfg->threads;
+        }
+        result_init(&w->r, cfg->op_count, seconds);
+    }
+    for (; started < cfg->threads; started++)
+        if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]) != 0)
+            break;
+    if (started < cfg->threads)
+        atomic_store(cfg->stop, 1);
+    for (int t = 0; t < started; t++)
+        pthread_join(workers[t].thread, NULL);
+    if (cfg->progress)
+        fprintf(stderr, "\n");
+    result_init(out, cfg->op_count, seconds);
+    out->start_us = start;
+    for (int t = 0; t < cfg->threads; t++) {
+        rebase_acks(&workers[t].r, start);
+        merge(out, &workers[t].r, cfg->op_count);
+        br_load_result_free(&workers[t].r);
+        for (int i = 0; i < workers[t].conn_count; i++)
+            free(workers[t].conns[i].body);
+        free(workers[t].conns);
+        close(workers[t].ep);
+    }
+    free(workers);
+    return started == cfg->threads ? 0 : -1;
+}
