@@ -660,17 +660,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
         out_dir = dir_buf;
     }
     int write_failed = br_mkdir_p(out_dir) != 0 || br_write_file_atomic(out_dir, "load.json", text, strlen(text)) != 0;
-    if (json_path != NULL) {
-        char dir[4096], *slash;
-        snprintf(dir, sizeof(dir), "%s", json_path);
-        slash = strrchr(dir, '/');
-        const char *name = slash ? slash + 1 : json_path;
-        if (slash)
-            *slash = '\0';
-        else
-            snprintf(dir, sizeof(dir), ".");
-        write_failed |= br_write_file_atomic(dir, name, text, strlen(text)) != 0;
-    }
+    if (json_path != NULL)
+        write_failed |= br_write_path_atomic(json_path, text, strlen(text)) != 0;
     free(text);
 
     printf("%-12s %10s %12s %9s %9s %9s %9s %9s\n", "operation", "requests", "req/s", "p50 us", "p90 us", "p99 us",

@@ -1,6 +1,8 @@
 /* bookrace: fires scripted parallel booking sequences at a backend and checks the outcome. */
 #include "engine.h"
+#include "jsonload.h"
 #include "load.h"
+#include "report.h"
 #include "matrix.h"
 #include "results.h"
 #include "scenario.h"
@@ -41,6 +43,8 @@ static const char usage[] =
     "       bookrace check RUN.json [--expect-violation]\n"
     "       bookrace load SCENARIO.json|--url URL [--threads N] [--connections N] [--duration 30s] [--rate R/s]\n"
     "                     [--warmup 5s] [--out DIR] [--json FILE] (bookrace load --help for all options)\n"
+    "       bookrace report RUN.json|load.json [-o report.html]\n"
+    "       bookrace compare BASE.json NEW.json [--max-regress 10%] [-o compare.html]\n"
     "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode NAME]\n"
     "                       [--quiet]\n"
     "       bookrace --help | --version\n"
@@ -270,15 +274,7 @@ static int cmd_run(int argc, char **argv)
                 len = 0;
             fclose(in);
         }
-        char dir[4096], *slash;
-        snprintf(dir, sizeof(dir), "%s", junit_path);
-        slash = strrchr(dir, '/');
-        const char *name = slash ? slash + 1 : junit_path;
-        if (slash)
-            *slash = '\0';
-        else
-            snprintf(dir, sizeof(dir), ".");
-        if (data == NULL || br_write_file_atomic(dir, name, data, len) != 0) {
+        if (data == NULL || br_write_path_atomic(junit_path, data, len) != 0) {
             fprintf(stderr, "bookrace: cannot write %s\n", junit_path);
             if (rc == EXIT_HELD)
                 rc = EXIT_NOT_HELD;
@@ -326,6 +322,124 @@ static int cmd_check(int argc, char **argv)
     printf("%d of %zu trials show a violation; expected %s: %s\n", with, trials, expect ? "a violation" : "none",
            held ? "pass" : "fail");
     return held ? EXIT_HELD : EXIT_NOT_HELD;
+}
+
+static json_t *load_json_or_complain(const char *path)
+{
+    char err[1024];
+    json_t *doc = br_json_load_file(path, err, sizeof(err));
+    if (doc == NULL)
+        fprintf(stderr, "bookrace: %s\n", err);
+    return doc;
+}
+
+/* Writes |fill|'s output to |path| atomically. */
+static int write_via(const char *path, int (*fill)(FILE *f, void *arg), void *arg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    int rc = fill(f, arg);
+    fclose(f);
+    if (rc == 0 && br_write_path_atomic(path, buf, len) != 0) {
+        fprintf(stderr, "bookrace: cannot write %s: %s\n", path, strerror(errno));
+        rc = -1;
+    }
+    free(buf);
+    return rc;
+}
+
+static int fill_report(FILE *f, void *arg)
+{
+    char err[256];
+    if (br_report_html(arg, f, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+            out = argv[++i];
+        else if (path == NULL && argv[i][0] != '-')
+            path = argv[i];
+        else
+            return usage_error("unexpected argument %s", argv[i]);
+    }
+    if (path == NULL)
+        return usage_error("%s", "report needs a RUN.json or load.json");
+    json_t *doc = load_json_or_complain(path);
+    if (doc == NULL)
+        return EXIT_USAGE;
+    char out_buf[4200];
+    if (out == NULL) {
+        snprintf(out_buf, sizeof(out_buf), "%s", path);
+        char *slash = strrchr(out_buf, '/');
+        snprintf(slash ? slash + 1 : out_buf, sizeof(out_buf) - (size_t)(slash ? slash + 1 - out_buf : 0),
+                 "report.html");
+        out = out_buf;
+    }
+    int rc = write_via(out, fill_report, doc);
+    json_decref(doc);
+    if (rc == 0)
+        printf("report: %s\n", out);
+    return rc == 0 ? 0 : EXIT_USAGE;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    const char *paths[2] = {NULL, NULL}, *html_path = NULL;
+    double max_pct = 10;
+    int n = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+            html_path = argv[++i];
+        } else if (strcmp(argv[i], "--max-regress") == 0 && i + 1 < argc) {
+            char *end;
+            max_pct = strtod(argv[++i], &end);
+            if (end == argv[i] || (*end && strcmp(end, "%") != 0) || max_pct < 0)
+                return usage_error("invalid --max-regress %s (e.g. 10%)", argv[i]);
+        } else if (n < 2 && argv[i][0] != '-') {
+            paths[n++] = argv[i];
+        } else {
+            return usage_error("unexpected argument %s", argv[i]);
+        }
+    }
+    if (n != 2)
+        return usage_error("%s", "compare needs BASE.json and NEW.json");
+    json_t *base = load_json_or_complain(paths[0]), *next = base ? load_json_or_complain(paths[1]) : NULL;
+    if (next == NULL) {
+        json_decref(base);
+        return EXIT_USAGE;
+    }
+    char err[512];
+    br_compare_result res;
+    FILE *html = NULL;
+    char *html_buf = NULL;
+    size_t html_len = 0;
+    if (html_path)
+        html = open_memstream(&html_buf, &html_len);
+    int rc = br_compare(base, next, max_pct, stdout, html, &res, err, sizeof(err));
+    if (html)
+        fclose(html);
+    if (rc != 0) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        rc = EXIT_USAGE;
+    } else {
+        if (html_path && br_write_path_atomic(html_path, html_buf, html_len) != 0)
+            fprintf(stderr, "bookrace: cannot write %s: %s\n", html_path, strerror(errno));
+        printf("%d metrics regressed past %.1f%%%s\n", res.regressions, max_pct,
+               res.verdict_worse ? "; the oracle verdict got worse" : "");
+        rc = res.regressions || res.verdict_worse ? EXIT_NOT_HELD : EXIT_HELD;
+    }
+    free(html_buf);
+    json_decref(base);
+    json_decref(next);
+    return rc;
 }
 
 static int cmd_matrix(int argc, char **argv)
@@ -411,6 +525,10 @@ int main(int argc, char **argv)
         rc = cmd_check(argc, argv);
     else if (strcmp(argv[1], "matrix") == 0)
         rc = cmd_matrix(argc, argv);
+    else if (strcmp(argv[1], "report") == 0)
+        rc = cmd_report(argc, argv);
+    else if (strcmp(argv[1], "compare") == 0)
+        rc = cmd_compare(argc, argv);
     else if (strcmp(argv[1], "load") == 0) {
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));

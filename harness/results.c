@@ -315,6 +315,21 @@ int br_write_file_atomic(const char *dir, const char *name, const char *data, si
     return 0;
 }
 
+int br_write_path_atomic(const char *path, const char *data, size_t len)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *name = slash ? path + (slash - dir) + 1 : path;
+    if (slash == dir)
+        snprintf(dir, sizeof(dir), "/");
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    return br_write_file_atomic(dir, name, data, len);
+}
+
 static void xml_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {

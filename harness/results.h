@@ -31,6 +31,9 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
 /* Writes |data| to |dir|/|name| atomically (temp file, fsync, rename). Returns 0 or -1 with errno set. */
 int br_write_file_atomic(const char *dir, const char *name, const char *data, size_t len);
 
+/* The same for a file path in any folder ("out/x.json", "x.json", "/tmp/x.json"). */
+int br_write_path_atomic(const char *path, const char *data, size_t len);
+
 /* Creates |dir| and its parents. Returns 0 or -1. */
 int br_mkdir_p(const char *dir);
 
