@@ -1,5 +1,7 @@
 #include "pool.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -34,8 +36,10 @@ struct br_pool {
     int barrier;
     br_release release;
     int participants;          /* threads with at least one request */
-    atomic_int primed_threads; /* threads ready for the release */
+    atomic_int primed_threads; /* threads whose racers sent all but their final byte */
     atomic_int released;
+    atomic_int corked_threads; /* threads whose racers' final bytes wait in corked sockets */
+    atomic_int uncork;
 };
 
 int64_t br_monotonic_us(void)
@@ -87,7 +91,7 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
     size_t give = remaining < room ? remaining : room;
     memcpy(buf, r->body + r->sent, give);
     r->sent += give;
-    if (r->sent == r->body_len)
+    if (r->sent == r->body_len && r->last_byte_us == 0)
         r->last_byte_us = br_monotonic_us();
     return give;
 }
@@ -195,10 +199,10 @@ static int all_primed(br_request **mine, size_t n)
 }
 
 /* Waits for every participating thread: the last one to arrive releases everybody. */
-static void rendezvous(br_pool *pool)
+static void rendezvous(br_pool *pool, atomic_int *arrived, atomic_int *released)
 {
-    if (atomic_fetch_add(&pool->primed_threads, 1) + 1 == pool->participants)
-        atomic_store(&pool->released, 1);
+    if (atomic_fetch_add(arrived, 1) + 1 == pool->participants)
+        atomic_store(released, 1);
     /*
      * Spin without yielding: a thread that gave up its CPU is rescheduled
      * hundreds of microseconds after the release (measured: ~370 us on two
@@ -206,9 +210,64 @@ static void rendezvous(br_pool *pool)
      * after 50 ms of spinning something is wrong with them, so yield from then on.
      */
     int64_t spin_until = br_monotonic_us() + 50000;
-    while (!atomic_load_explicit(&pool->released, memory_order_acquire) && !atomic_load(pool->stop))
+    while (!atomic_load_explicit(released, memory_order_acquire) && !atomic_load(pool->stop))
         if (br_monotonic_us() > spin_until)
             sched_yield();
+}
+
+static int all_handed_over(br_request **mine, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (mine[i]->primed && !mine[i]->done && mine[i]->sent < mine[i]->body_len)
+            return 0;
+    return 1;
+}
+
+static int racer_socket(br_request *r)
+{
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if (r->easy == NULL || curl_easy_getinfo(r->easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK)
+        return -1;
+    return fd == CURL_SOCKET_BAD ? -1 : (int)fd;
+}
+
+/*
+ * The last-byte release. Unpausing each transfer and letting libcurl send
+ * its final byte costs microseconds per transfer inside curl_multi_perform,
+ * which would be the spread. So the final bytes are handed over beforehand
+ * into corked sockets (TCP_CORK holds a partial segment in the kernel, for
+ * up to 200 ms), the threads meet again, and the release itself is one
+ * setsockopt per racer in a tight loop: the kernel sends each byte as its
+ * socket is uncorked.
+ */
+static void release_last_bytes(br_worker *w, br_request **mine, size_t n)
+{
+    br_pool *pool = w->pool;
+    int one = 1, zero = 0;
+    int *fds = malloc(n * sizeof(int));
+    for (size_t i = 0; i < n; i++) {
+        fds[i] = -1;
+        if (!mine[i]->hold_last_byte || !mine[i]->primed || mine[i]->done)
+            continue;
+        fds[i] = racer_socket(mine[i]);
+        if (fds[i] >= 0 && setsockopt(fds[i], IPPROTO_TCP, TCP_CORK, &one, sizeof(one)) != 0)
+            fds[i] = -1; /* no cork: this racer's byte leaves when libcurl writes it */
+        mine[i]->hold_last_byte = 0;
+        curl_easy_pause(mine[i]->easy, CURLPAUSE_CONT);
+    }
+    drive(w, mine, n, all_handed_over);
+    rendezvous(pool, &pool->corked_threads, &pool->uncork);
+    for (size_t i = 0; i < n; i++) {
+        if (fds[i] < 0)
+            continue;
+        setsockopt(fds[i], IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
+        mine[i]->last_byte_us = br_monotonic_us();
+    }
+    free(fds);
+    /* Bodiless requests go now. */
+    for (size_t i = 0; i < n; i++)
+        if (mine[i]->easy == NULL && !mine[i]->done && start_request(w, mine[i]) != 0)
+            finish_request(w, mine[i], CURLE_OUT_OF_MEMORY);
 }
 
 static void run_share(br_worker *w)
@@ -232,20 +291,11 @@ static void run_share(br_worker *w)
                 finish_request(w, mine[i], CURLE_OUT_OF_MEMORY);
         }
         drive(w, mine, n, all_primed);
-        rendezvous(pool);
-        /* The release: unpause every primed request, start bodiless ones, and send in one pass. */
-        for (size_t i = 0; i < n; i++) {
-            if (mine[i]->hold_last_byte && mine[i]->primed && !mine[i]->done) {
-                mine[i]->hold_last_byte = 0;
-                curl_easy_pause(mine[i]->easy, CURLPAUSE_CONT);
-            } else if (!mine[i]->hold_last_byte && mine[i]->easy == NULL && !mine[i]->done) {
-                if (start_request(w, mine[i]) != 0)
-                    finish_request(w, mine[i], CURLE_OUT_OF_MEMORY);
-            }
-        }
+        rendezvous(pool, &pool->primed_threads, &pool->released);
+        release_last_bytes(w, mine, n);
     } else {
         if (pool->barrier)
-            rendezvous(pool);
+            rendezvous(pool, &pool->primed_threads, &pool->released);
         for (size_t i = 0; i < n; i++)
             if (start_request(w, mine[i]) != 0)
                 finish_request(w, mine[i], CURLE_OUT_OF_MEMORY);
@@ -365,6 +415,8 @@ int64_t br_pool_run(br_pool *pool, br_request **requests, size_t count, int barr
     pool->participants = participants;
     atomic_store(&pool->primed_threads, 0);
     atomic_store(&pool->released, 0);
+    atomic_store(&pool->corked_threads, 0);
+    atomic_store(&pool->uncork, 0);
     pool->threads_busy = pool->thread_count;
     pool->generation++;
     pthread_cond_broadcast(&pool->work_ready);
