@@ -27,7 +27,8 @@
 static const char usage[] =
     "usage: bookrace load SCENARIO.json|--url URL [--target TARGET.json] [--base-url URL]... [--threads N]\n"
     "                     [--connections N] [--duration 30s] [--rate R/s] [--warmup 5s] [--days N]\n"
-    "                     [--mix fetch_slots=10,book=1] [--out DIR] [--json FILE] [--quiet]\n";
+    "                     [--mix fetch_slots=10,book=1] [--date YYYY-MM-DD] [--out DIR] [--json FILE] [--quiet]\n"
+    "                     [--verify-mongo URI [--mongo-db NAME] [--mongo-collection NAME]]\n";
 
 typedef struct {
     int actor;
@@ -163,7 +164,7 @@ static int64_t wall_us(void)
 int br_load_main(int argc, char **argv, atomic_int *stop)
 {
     const char *scenario_path = NULL, *url = NULL, *target_path = NULL, *out_dir = NULL, *json_path = NULL;
-    const char *verify_uri = NULL, *mongo_db = "bookd", *mongo_collection = "inspections";
+    const char *verify_uri = NULL, *mongo_db = "bookd", *mongo_collection = "inspections", *date = NULL;
     char *base_urls[16];
     int base_count = 0, quiet = 0;
     long threads = 0, connections = 0, days = 14;
@@ -203,6 +204,11 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             json_path = v;
         else if (strcmp(a, "--verify-mongo") == 0)
             verify_uri = v;
+        else if (strcmp(a, "--date") == 0) {
+            int64_t d;
+            date = v;
+            bad = br_date_parse(v, strlen(v), &d) != 0;
+        }
         else if (strcmp(a, "--mongo-db") == 0)
             mongo_db = v;
         else if (strcmp(a, "--mongo-collection") == 0)
@@ -313,7 +319,7 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
          * bookings ask for what the backend offers, whatever its slot rules.
          */
         int64_t day0;
-        br_date_parse(sc->date, 10, &day0);
+        br_date_parse(date ? date : sc->date, 10, &day0);
         size_t cap_req = sc->actor_count * (size_t)days + MAX_BOOKINGS + 1;
         reqs = calloc(cap_req, sizeof(br_load_request));
         br_load_request *books = calloc(MAX_BOOKINGS + 1, sizeof(br_load_request));
@@ -463,6 +469,7 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
 
     /* Everything booked goes through the oracle. */
     br_violations violations = {0};
+    json_t *bookings_json = NULL;
     int truth_checked = 0;
     size_t acknowledged = 0;
     char truth_note[1100] = "";
@@ -588,6 +595,18 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             snprintf(truth_note, sizeof(truth_note), "the target profile has no list operation");
         }
         br_oracle_check(ops, res.ack_count, truth, truth_count, truth_checked, &violations);
+        /* Every booking request that got an answer or may have taken effect, for checks after the run. */
+        bookings_json = json_array();
+        for (size_t i = 0; i < res.ack_count; i++) {
+            char s1[BR_TIME_BUFSIZE], s2[BR_TIME_BUFSIZE];
+            br_time_format(ops[i].start_us, s1);
+            br_time_format(ops[i].end_us, s2);
+            json_array_append_new(bookings_json,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:I}", "id", ops[i].id, "inspector",
+                                            ops[i].inspector, "start", s1, "end", s2, "status", (int)ops[i].status,
+                                            "outcome", br_outcome_name(ops[i].outcome), "sendUs",
+                                            (json_int_t)ops[i].invoke_us, "completeUs", (json_int_t)ops[i].complete_us));
+        }
         free(truth);
         free(ops);
     }
@@ -643,9 +662,9 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                                       tg->name, "mix", fetch_w == 10 && book_w == 1 ? "fetch_slots=10,book=1" : "custom",
                                       "days", (int)days));
     json_object_set_new(doc, "oracle",
-                        json_pack("{s:b, s:b, s:s, s:I, s:o}", "checked", tg != NULL, "groundTruth", truth_checked,
-                                  "note", truth_note, "bookingsAcknowledged", (json_int_t)acknowledged, "violations",
-                                  vj));
+                        json_pack("{s:b, s:b, s:s, s:I, s:o, s:o}", "checked", tg != NULL, "groundTruth",
+                                  truth_checked, "note", truth_note, "bookingsAcknowledged", (json_int_t)acknowledged,
+                                  "violations", vj, "bookings", bookings_json ? bookings_json : json_array()));
     char *text = json_dumps(doc, JSON_INDENT(1));
     json_decref(doc);
 
@@ -693,7 +712,11 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             printf(")\n");
     }
     printf("results: %s/load.json\n", out_dir);
-    rc = total == 0 ? 3 : violations.count > 0 || write_failed ? 1 : 0;
+    /*
+     * A violation outranks everything; a target that refused connections at some point (it died, or was
+     * never there) is exit 3, as for run; otherwise 0.
+     */
+    rc = violations.count > 0 || write_failed ? 1 : total == 0 || res.errors_connect > 0 ? 3 : 0;
     if (atomic_load(stop))
         rc = 130;
     br_violations_free(&violations);
