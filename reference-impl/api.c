@@ -294,6 +294,31 @@ static int require_param(const query_param *p, bookd_response *res)
     return 0;
 }
 
+/* A plain decimal number: digits, an optional fraction and exponent. strtod alone also takes hex and "inf". */
+static int is_decimal(const char *s)
+{
+    if (*s == '-' || *s == '+')
+        s++;
+    int digits = 0;
+    while (*s >= '0' && *s <= '9')
+        s++, digits++;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits++;
+    if (digits == 0)
+        return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '-' || *s == '+')
+            s++;
+        if (*s < '0' || *s > '9')
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
 static int parse_coordinate(const query_param *p, double limit, double *out, bookd_response *res)
 {
     if (require_param(p, res))
@@ -301,7 +326,7 @@ static int parse_coordinate(const query_param *p, double limit, double *out, boo
     char *end;
     errno = 0;
     double v = strtod(p->value, &end);
-    if (*end != '\0' || errno != 0 || !isfinite(v) || v < -limit || v > limit) {
+    if (!is_decimal(p->value) || *end != '\0' || errno != 0 || !isfinite(v) || v < -limit || v > limit) {
         set_error(res, 400, "invalid_field", p->name, "'%s' must be a number between %g and %g", p->name, -limit,
                   limit);
         return -1;
@@ -1024,6 +1049,11 @@ void bookd_api_handle(bookd_api *api, const bookd_request *req, bookd_response *
     if (!method_is(req, want_method)) {
         set_error(res, 405, "method_not_allowed", NULL, "use %s for this route", want_method);
         res->allow = want_method;
+        return;
+    }
+    if (req->header_bytes > BOOKD_MAX_HEADER_BYTES) {
+        set_error(res, 431, "headers_too_large", NULL, "request headers are limited to %d bytes",
+                  BOOKD_MAX_HEADER_BYTES);
         return;
     }
     if (req->body_len > BOOKD_MAX_BODY) {

@@ -22,6 +22,8 @@
 
 /* Request bodies above this size are refused with 413. */
 #define BOOKD_MAX_BODY (64 * 1024)
+/* Request headers (names and values together) above this are refused with 431. */
+#define BOOKD_MAX_HEADER_BYTES (16 * 1024)
 /* Working holds expire after this long on the server's clock. */
 #define BOOKD_HOLD_TTL_US (INT64_C(10) * 60 * 1000000)
 
@@ -46,6 +48,7 @@ typedef struct {
     size_t authorization_len;
     const char *body; /* NULL when absent */
     size_t body_len;
+    size_t header_bytes; /* the size of all header names and values */
 } bookd_request;
 
 typedef struct {

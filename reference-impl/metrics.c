@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* The status codes bookd answers with; anything else is counted as "other". */
-static const int tracked_statuses[] = {200, 201, 400, 401, 404, 405, 409, 413, 500, 503};
+static const int tracked_statuses[] = {200, 201, 400, 401, 404, 405, 409, 413, 431, 500, 503};
 #define STATUS_COUNT (sizeof(tracked_statuses) / sizeof(tracked_statuses[0]) + 1)
 
 /* Histogram bucket upper bounds, in microseconds. */

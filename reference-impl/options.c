@@ -13,6 +13,7 @@ const char bookd_usage[] =
     "             [--slot-cache off|ttl:SECONDS|versioned] [--clock real|virtual[:ISO8601]]\n"
     "             [--race-window-us N] [--threads N] [--seed demo|none|FILE.json]\n"
     "             [--store sqlite|mongo] [--mongo-uri URI] [--mongo-db NAME]\n"
+    "             [--max-connections N] [--request-timeout-ms N]\n"
     "\n"
     "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080; port 0 picks a free one)\n"
     "  --db PATH             SQLite database file (default bookd.db; \":memory:\" for one thread)\n"
@@ -25,7 +26,9 @@ const char bookd_usage[] =
     "  --seed WHAT           demo data (default), none, or a catalogue JSON file\n"
     "  --store KIND          sqlite (default, --db) or mongo (--mongo-uri; A and A+C need a replica set)\n"
     "  --mongo-uri URI       e.g. mongodb://127.0.0.1:27017/?replicaSet=rs0\n"
-    "  --mongo-db NAME       database name (default bookd)\n";
+    "  --mongo-db NAME       database name (default bookd)\n"
+    "  --max-connections N   open connections per process (default 1024); more get 503 and are closed\n"
+    "  --request-timeout-ms N  time a request may take to arrive (default 10000): slow clients are cut off\n";
 
 static int parse_long(const char *text, long min, long max, long *out)
 {
@@ -85,6 +88,8 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
     o->seed = "demo";
     o->store = BOOKD_STORE_SQLITE;
     o->mongo_db = "bookd";
+    o->max_connections = 1024;
+    o->request_timeout_ms = 10000;
     int threads_given = 0;
 
     for (int i = 1; i < argc; i++) {
@@ -128,6 +133,10 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
             bad = parse_long(value, 1, 256, &n), o->threads = (int)n, threads_given = 1;
         else if (strcmp(name, "--seed") == 0)
             bad = *value == '\0', o->seed = value;
+        else if (strcmp(name, "--max-connections") == 0)
+            bad = parse_long(value, 1, 1000000, &n), o->max_connections = (int)n;
+        else if (strcmp(name, "--request-timeout-ms") == 0)
+            bad = parse_long(value, 10, 3600000, &n), o->request_timeout_ms = (int)n;
         else if (strcmp(name, "--store") == 0)
             bad = strcmp(value, "sqlite") != 0 && strcmp(value, "mongo") != 0,
             o->store = strcmp(value, "mongo") == 0 ? BOOKD_STORE_MONGO : BOOKD_STORE_SQLITE;

@@ -63,6 +63,7 @@ struct worker {
     deferred_write *queue_head, *queue_tail; /* one race window for all: FIFO order is due order */
     size_t deferred_count;
     int stopping;
+    int connections, max_connections; /* open connections of this thread, and its share of the cap */
 };
 
 struct server {
@@ -105,6 +106,8 @@ static const char *reason_phrase(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
     case 503:
         return "Service Unavailable";
     default:
@@ -248,6 +251,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         in.authorization = req->headers.entries[auth].value.base;
         in.authorization_len = req->headers.entries[auth].value.len;
     }
+    for (size_t i = 0; i < req->headers.size; i++)
+        in.header_bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len;
     in.body = req->entity.base;
     in.body_len = req->entity.base ? req->entity.len : 0;
 
@@ -261,14 +266,42 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     return 0;
 }
 
+static void on_connection_closed(void *data)
+{
+    ((worker *)data)->connections--;
+}
+
+static void on_rejection_written(h2o_socket_t *sock, const char *err)
+{
+    (void)err;
+    h2o_socket_close(sock);
+}
+
+/*
+ * Accepts, unless this thread already holds its share of --max-connections:
+ * then the newcomer gets a 503 and is closed, so a flood of clients (or of
+ * slow ones) cannot exhaust the process's descriptors.
+ */
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
+    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                               "Connection: close\r\nContent-Length: 77\r\n\r\n"
+                               "{\"error\":\"busy\",\"detail\":\"too many open connections; retry later\"}";
     worker *w = listener->data;
     if (err != NULL)
         return;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock != NULL)
-        h2o_accept(&w->accept_ctx, sock);
+    if (sock == NULL)
+        return;
+    if (w->connections >= w->max_connections) {
+        h2o_iovec_t buf = h2o_iovec_init(busy, sizeof(busy) - 1);
+        h2o_socket_write(sock, &buf, 1, on_rejection_written);
+        return;
+    }
+    w->connections++;
+    sock->on_close.cb = on_connection_closed;
+    sock->on_close.data = w;
+    h2o_accept(&w->accept_ctx, sock);
 }
 
 static void on_wake(h2o_socket_t *sock, const char *err)
@@ -394,6 +427,7 @@ static int worker_init(server *srv, worker *w, int listen_fd)
     bookd_store *store;
     w->srv = srv;
     w->listen_fd = listen_fd;
+    w->max_connections = (srv->opts->max_connections + srv->opts->threads - 1) / srv->opts->threads;
     w->timer_fd = w->wake_fd = -1;
     if (open_store(srv, &store, err, sizeof(err)) != 0) {
         fprintf(stderr, "bookd: %s\n", err);
@@ -480,6 +514,8 @@ int bookd_server_run(const bookd_options *o)
 
     h2o_config_init(&srv.config);
     srv.config.max_request_entity_size = H2O_BODY_LIMIT;
+    /* A request (head and body) must arrive within this, or the connection is closed: no slowloris. */
+    srv.config.http1.req_timeout = (uint64_t)o->request_timeout_ms;
     h2o_hostconf_t *host = h2o_config_register_host(&srv.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
