@@ -349,6 +349,49 @@ static void test_another_json_shape_through_its_own_profile(void **state)
     close(tiny.listen_fd);
 }
 
+/* Expanded secret header values never reach results: not in run.json, junit.xml or summary.txt. */
+static void test_secrets_stay_out_of_results(void **state)
+{
+    (void)state;
+    char db[512], url[64], out[512], output[8192], profile[512], src[600];
+    test_process p;
+    start_bookd(&p, db, sizeof(db), "A+C");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+    test_temp_path(profile, sizeof(profile), "-secret-profile.json");
+    /* The shipped profile plus a secret header fed from the environment. */
+    json_error_t e;
+    json_t *prof = json_load_file(source_path("scenarios/targets/bookd.json", src, sizeof(src)), 0, &e);
+    json_object_set_new(json_object_get(prof, "headers"), "X-Api-Secret", json_string("${BR_TEST_SECRET}"));
+    json_object_set_new(prof, "secretHeaders", json_pack("[s]", "X-Api-Secret"));
+    json_dump_file(prof, profile, 0);
+    json_decref(prof);
+    setenv("BR_TEST_SECRET", "s3cr3t-v4lue-never-written", 1);
+    setenv("BOOKRACE_API_KEY", "acme-key", 1);
+    test_temp_path(out, sizeof(out), "-results");
+    char sc[600];
+    const char *argv[] = {bookrace_bin(), "run", source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)),
+                          "--target", profile, "--base-url", url, "--out", out, NULL};
+    assert_int_equal(test_run(argv, output, sizeof(output)), 0);
+    assert_null(strstr(output, "s3cr3t"));
+    const char *files[] = {"run.json", "junit.xml", "summary.txt"};
+    for (int i = 0; i < 3; i++) {
+        char path[700];
+        snprintf(path, sizeof(path), "%s/%s", out, files[i]);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        static char content[4 << 20];
+        size_t n = fread(content, 1, sizeof(content) - 1, f);
+        content[n] = '\0';
+        fclose(f);
+        if (strstr(content, "s3cr3t") != NULL || strstr(content, "Bearer acme-key") != NULL)
+            fail_msg("%s holds a secret header value", files[i]);
+    }
+    unsetenv("BR_TEST_SECRET");
+    remove(profile);
+    assert_int_equal(test_process_stop(&p, SIGTERM), 0);
+    test_remove_db(db);
+}
+
 static void test_unreachable_target_exits_3_with_results(void **state)
 {
     (void)state;
@@ -448,6 +491,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_slot_race_against_broken_and_fixed),
         cmocka_unit_test(test_another_json_shape_through_its_own_profile),
+        cmocka_unit_test(test_secrets_stay_out_of_results),
         cmocka_unit_test(test_unreachable_target_exits_3_with_results),
         cmocka_unit_test(test_bad_scenario_exits_2),
         cmocka_unit_test(test_interrupt_writes_partial_results),
