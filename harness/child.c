@@ -83,19 +83,31 @@ int br_server_stop(br_server *s)
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-void br_default_bookd_path(char *buf, size_t cap)
+int br_path_next_to_exe(const char *rel, char *buf, size_t cap)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(buf, cap, "%s/bookd", exe);
-            if (access(buf, X_OK) == 0)
-                return;
-        }
-    }
-    snprintf(buf, cap, "bookd");
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return -1;
+    *slash = '\0';
+    snprintf(buf, cap, "%s/%s", exe, rel);
+    return access(buf, R_OK) == 0 ? 0 : -1;
+}
+
+void br_default_bookd_path(char *buf, size_t cap)
+{
+    if (br_path_next_to_exe("bookd", buf, cap) != 0)
+        snprintf(buf, cap, "bookd");
+}
+
+const char *br_default_target_path(char *buf, size_t cap)
+{
+    static const char rel[] = "scenarios/targets/bookd.json";
+    if (access(rel, R_OK) == 0 || br_path_next_to_exe("../scenarios/targets/bookd.json", buf, cap) != 0)
+        return rel;
+    return buf;
 }

@@ -26,4 +26,13 @@ int br_server_stop(br_server *s);
 /* The bookd next to the running executable, or "bookd" when there is none. */
 void br_default_bookd_path(char *buf, size_t cap);
 
+/*
+ * Writes "<folder of the running executable>/<rel>" into |buf| and returns 0
+ * when that file exists, -1 otherwise (|buf| then undefined).
+ */
+int br_path_next_to_exe(const char *rel, char *buf, size_t cap);
+
+/* The default target profile: ./scenarios/targets/bookd.json, else build/../scenarios/targets/bookd.json. */
+const char *br_default_target_path(char *buf, size_t cap);
+
 #endif

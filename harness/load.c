@@ -1,6 +1,7 @@
 #include "load.h"
 
 #include "../common/iso8601.h"
+#include "child.h"
 #include "hist.h"
 #include "jsonptr.h"
 #include "loadgen.h"
@@ -170,7 +171,7 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
     long threads = 0, connections = 0, days = 14;
     double duration = 10, warmup = 0, rate = 0;
     int fetch_w = 10, book_w = 1;
-    char err[1024];
+    char err[1024], target_buf[PATH_MAX + 64];
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--quiet") == 0) {
@@ -297,7 +298,7 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             return 2;
         }
         if (target_path == NULL)
-            target_path = "scenarios/targets/bookd.json";
+            target_path = br_default_target_path(target_buf, sizeof(target_buf));
         tg = br_target_load(target_path, err, sizeof(err));
         if (tg == NULL || (base_count && br_target_set_base_urls(tg, base_urls, (size_t)base_count) != 0)) {
             fprintf(stderr, "bookrace: %s\n", tg ? "--base-url must be an http:// URL" : err);

@@ -78,27 +78,6 @@ static int parse_int(const char *s, long min, long max, long *out)
     return 0;
 }
 
-/* The default profile: ./scenarios/targets/bookd.json, else next to the binary (build/../scenarios). */
-static const char *default_target(char *buf, size_t cap)
-{
-    const char *rel = "scenarios/targets/bookd.json";
-    if (access(rel, R_OK) == 0)
-        return rel;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(buf, cap, "%s/../%s", exe, rel);
-            if (access(buf, R_OK) == 0)
-                return buf;
-        }
-    }
-    return rel;
-}
-
 static void default_out_dir(char *buf, size_t cap, const char *scenario)
 {
     time_t now = time(NULL);
@@ -169,7 +148,7 @@ static int cmd_run(int argc, char **argv)
     }
     char err[1024], target_buf[PATH_MAX + 64];
     if (target_path == NULL)
-        target_path = default_target(target_buf, sizeof(target_buf));
+        target_path = br_default_target_path(target_buf, sizeof(target_buf));
     br_scenario *sc = br_scenario_load(scenario_path, err, sizeof(err));
     if (sc == NULL) {
         fprintf(stderr, "bookrace: %s\n", err);
