@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct br_worker br_worker;
 
@@ -210,8 +211,10 @@ static void rendezvous(br_pool *pool, atomic_int *arrived, atomic_int *released)
      * after 50 ms of spinning something is wrong with them, so yield from then on.
      */
     int64_t spin_until = br_monotonic_us() + 50000;
+    /* More threads than CPUs: spinners would keep the others off the CPU for a whole tick. */
+    int oversubscribed = pool->thread_count > (int)sysconf(_SC_NPROCESSORS_ONLN);
     while (!atomic_load_explicit(released, memory_order_acquire) && !atomic_load(pool->stop))
-        if (br_monotonic_us() > spin_until)
+        if (oversubscribed || br_monotonic_us() > spin_until)
             sched_yield();
 }
 
