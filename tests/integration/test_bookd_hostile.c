@@ -435,9 +435,14 @@ static void test_connection_cap_and_slow_clients(void **state)
     assert_non_null(strstr(buf, "503"));
     assert_non_null(strstr(buf, "\"error\":\"busy\""));
     close(extra);
+    /* One of them turns into a slow body: a complete head, then a 100-byte body one byte at a time. */
+    const char *head = "ET /inspection/book-job HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer acme-key\r\n"
+                       "Content-Length: 100\r\n\r\n{";
+    assert_int_equal(write(slow[0], head, strlen(head)), (ssize_t)strlen(head));
     /* The slow ones never finish their request: the server closes them (at 300 ms), freeing the slots. */
     for (int i = 0; i < 3; i++) {
         assert_int_equal(read_until_close(slow[i], buf, sizeof(buf), 10000), 1);
+        assert_null(strstr(buf, "201")); /* the half-sent booking was never made */
         close(slow[i]);
     }
     /* And serves everybody else again. */

@@ -392,6 +392,36 @@ static void test_secrets_stay_out_of_results(void **state)
     test_remove_db(db);
 }
 
+/* A response the profile's pointer does not fit: exit 3, the step and pointer named, the history kept. */
+static void test_pointer_that_does_not_resolve_exits_3(void **state)
+{
+    (void)state;
+    char db[512], url[64], out[512], output[8192], profile[512], src[600], sc[600];
+    test_process p;
+    start_bookd(&p, db, sizeof(db), "A+C");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+    test_temp_path(profile, sizeof(profile), "-wrong-pointer.json");
+    json_error_t e;
+    json_t *prof = json_load_file(source_path("scenarios/targets/bookd.json", src, sizeof(src)), 0, &e);
+    json_object_set_new(json_object_get(json_object_get(json_object_get(prof, "operations"), "book"), "response"),
+                        "id", json_string("/booking/id"));
+    json_dump_file(prof, profile, 0);
+    json_decref(prof);
+    test_temp_path(out, sizeof(out), "-results");
+    const char *argv[] = {bookrace_bin(), "run", source_path("scenarios/incident-stale-replay.json", sc, sizeof(sc)),
+                          "--target", profile, "--base-url", url, "--out", out, NULL};
+    assert_int_equal(test_run(argv, output, sizeof(output)), 3);
+    assert_non_null(strstr(output, "steps[3] (book): pointer /booking/id does not resolve"));
+    json_t *run = load_run(out);
+    assert_string_equal(json_string_value(json_object_get(run, "outcome")), "target-error");
+    /* The fetches and the booking that answered nonsense are in the history. */
+    assert_true(json_array_size(json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history")) >= 3);
+    json_decref(run);
+    remove(profile);
+    assert_int_equal(test_process_stop(&p, SIGTERM), 0);
+    test_remove_db(db);
+}
+
 static void test_unreachable_target_exits_3_with_results(void **state)
 {
     (void)state;
@@ -492,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_same_slot_race_against_broken_and_fixed),
         cmocka_unit_test(test_another_json_shape_through_its_own_profile),
         cmocka_unit_test(test_secrets_stay_out_of_results),
+        cmocka_unit_test(test_pointer_that_does_not_resolve_exits_3),
         cmocka_unit_test(test_unreachable_target_exits_3_with_results),
         cmocka_unit_test(test_bad_scenario_exits_2),
         cmocka_unit_test(test_interrupt_writes_partial_results),
