@@ -513,8 +513,11 @@ static void *worker_main(void *arg)
             on_event(w, evs[i].data.ptr, evs[i].events, now);
         if (cfg->progress && w->index == 0 && now - last_progress >= 1000000) {
             last_progress = now;
-            fprintf(stderr, "\r%5.1fs  %9llu requests (thread 0)  p99 %lld us ", (double)(now - w->start_us) / 1e6,
-                    (unsigned long long)atomic_load(&w->progress_done),
+            /* Thread 0 speaks for all: its share times the thread count. */
+            double elapsed = (double)(now - w->start_us) / 1e6;
+            uint64_t done = atomic_load(&w->progress_done) * (uint64_t)cfg->threads;
+            fprintf(stderr, "\r%5.1fs  ~%9llu requests  ~%8.0f req/s  p99 %lld us ", elapsed,
+                    (unsigned long long)done, elapsed > 0 ? (double)done / elapsed : 0.0,
                     (long long)br_hist_percentile(w->r.hist[0], 99));
         }
     }
