@@ -99,6 +99,35 @@ static size_t collect(char *p, size_t s, size_t n, void *arg)
     return s * n;
 }
 
+/*
+ * A blocking request with libcurl (set-up work before and after the load, not the load itself).
+ * |headers| is a block of "Name: value\r\n" lines. Fills |out| (caller frees out->data) and |status|.
+ */
+static CURLcode fetch(CURL *curl, const char *url, const char *headers, long timeout_s, buffer *out, long *status)
+{
+    struct curl_slist *hl = NULL;
+    for (const char *line = headers; line && *line;) {
+        const char *eol = strstr(line, "\r\n");
+        size_t n = eol ? (size_t)(eol - line) : strlen(line);
+        char one[4096];
+        snprintf(one, sizeof(one), "%.*s", (int)n, line);
+        hl = curl_slist_append(hl, one);
+        line = eol ? eol + 2 : line + n;
+    }
+    memset(out, 0, sizeof(*out));
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+    CURLcode cc = curl_easy_perform(curl);
+    *status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(hl);
+    return cc;
+}
+
 /* Expands an operation into a request for one actor/slot: path, header block (with Content-Type) and body. */
 static int expand(const br_target *tg, br_op_kind op, const br_template_ctx *t, char **path, char **headers,
                   char **body, char *err, size_t errlen)
@@ -356,24 +385,9 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                 /* Fetch it once now for the slots it offers. */
                 char full[2048];
                 snprintf(full, sizeof(full), "%s%s", tg->base_urls[base], path);
-                struct curl_slist *hl = NULL;
-                for (char *line = headers; line && *line;) {
-                    char *eol = strstr(line, "\r\n");
-                    *eol = '\0';
-                    hl = curl_slist_append(hl, line);
-                    line = eol + 2;
-                }
-                buffer resp = {0};
-                curl_easy_reset(curl);
-                curl_easy_setopt(curl, CURLOPT_URL, full);
-                curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-                curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-                curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-                curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-                long status = 0;
-                CURLcode cc = curl_easy_perform(curl);
-                curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-                curl_slist_free_all(hl);
+                buffer resp;
+                long status;
+                CURLcode cc = fetch(curl, full, headers, 10, &resp, &status);
                 free(path);
                 free(headers);
                 free(body);
@@ -533,21 +547,10 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             if (expand(tg, BR_OP_LIST, &t, &path, &headers, &body, err, sizeof(err)) == 0) {
                 char full[2048];
                 snprintf(full, sizeof(full), "%s%s", tg->base_urls[0], path);
-                struct curl_slist *hl = NULL;
-                for (char *line = headers; line && *line;) {
-                    char *eol = strstr(line, "\r\n");
-                    *eol = '\0';
-                    hl = curl_slist_append(hl, line);
-                    line = eol + 2;
-                }
                 CURL *curl = curl_easy_init();
-                buffer resp = {0};
-                curl_easy_setopt(curl, CURLOPT_URL, full);
-                curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-                curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-                curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-                curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-                if (curl_easy_perform(curl) == CURLE_OK && resp.data) {
+                buffer resp;
+                long list_status;
+                if (fetch(curl, full, headers, 60, &resp, &list_status) == CURLE_OK && resp.data) {
                     const br_operation *o = &tg->ops[BR_OP_LIST];
                     json_error_t je;
                     json_t *doc = json_loads(resp.data, 0, &je);
@@ -586,7 +589,6 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                     snprintf(truth_note, sizeof(truth_note), "the list operation failed");
                 }
                 free(resp.data);
-                curl_slist_free_all(hl);
                 curl_easy_cleanup(curl);
                 free(path);
                 free(headers);

@@ -300,17 +300,26 @@ static const char *mongo_errmsg(bookd_store *base)
     return ((mongo_store *)base)->errmsg;
 }
 
-/* update_one with upsert; returns 0 or a store code. */
-static int upsert(mongo_store *s, const char *collection, bson_t *selector, bson_t *update)
+/*
+ * update_one; consumes |selector| and |update|. Returns 1 when a document
+ * matched (or, with |upsert|, was inserted), 0 when none matched, or a
+ * negative store code.
+ */
+static int update_one(mongo_store *s, const char *collection, bson_t *selector, bson_t *update, int upsert_it)
 {
     mongoc_client_t *c = client_get(s);
     mongoc_collection_t *coll = mongoc_client_get_collection(c, s->m->db, collection);
     bson_t opts = BSON_INITIALIZER, reply;
-    BSON_APPEND_BOOL(&opts, "upsert", true);
+    if (upsert_it)
+        BSON_APPEND_BOOL(&opts, "upsert", true);
     bson_error_t error;
-    int rc = 0;
-    if (!mongoc_collection_update_one(coll, selector, update, op_opts(s, &opts), &reply, &error))
+    int rc;
+    if (!mongoc_collection_update_one(coll, selector, update, op_opts(s, &opts), &reply, &error)) {
         rc = failed(s, &error, &reply);
+    } else {
+        bson_iter_t it;
+        rc = upsert_it || (bson_iter_init_find(&it, &reply, "matchedCount") && bson_iter_as_int64(&it) > 0);
+    }
     bson_destroy(&reply);
     bson_destroy(&opts);
     bson_destroy(selector);
@@ -318,6 +327,13 @@ static int upsert(mongo_store *s, const char *collection, bson_t *selector, bson
     mongoc_collection_destroy(coll);
     client_put(s, c);
     return rc;
+}
+
+/* update_one with upsert; returns 0 or a store code. */
+static int upsert(mongo_store *s, const char *collection, bson_t *selector, bson_t *update)
+{
+    int rc = update_one(s, collection, selector, update, 1);
+    return rc < 0 ? rc : 0;
 }
 
 static int mongo_put_company(bookd_store *base, const char *company, const char *api_key)
@@ -679,35 +695,12 @@ static int mongo_get_inspection(bookd_store *base, const char *company, const ch
     return rc == 0 ? BOOKD_STORE_ENOTFOUND : rc < 0 ? rc : 0;
 }
 
-/* update_one without upsert: 1 when a document matched, 0 when none, or a store code. */
-static int update_matched(mongo_store *s, const char *collection, bson_t *selector, bson_t *update)
-{
-    mongoc_client_t *c = client_get(s);
-    mongoc_collection_t *coll = mongoc_client_get_collection(c, s->m->db, collection);
-    bson_t opts = BSON_INITIALIZER, reply;
-    bson_error_t error;
-    int rc;
-    if (!mongoc_collection_update_one(coll, selector, update, op_opts(s, &opts), &reply, &error)) {
-        rc = failed(s, &error, &reply);
-    } else {
-        bson_iter_t it;
-        rc = bson_iter_init_find(&it, &reply, "matchedCount") && bson_iter_as_int64(&it) > 0;
-    }
-    bson_destroy(&reply);
-    bson_destroy(&opts);
-    bson_destroy(selector);
-    bson_destroy(update);
-    mongoc_collection_destroy(coll);
-    client_put(s, c);
-    return rc;
-}
-
 static int mongo_cancel_inspection(bookd_store *base, const char *company, const char *id)
 {
     mongo_store *s = (mongo_store *)base;
     bson_t *sel = id_filter(company, id);
     BSON_APPEND_UTF8(sel, "status", "scheduled");
-    int rc = update_matched(s, "inspections", sel, BCON_NEW("$set", "{", "status", BCON_UTF8("cancelled"), "}"));
+    int rc = update_one(s, "inspections", sel, BCON_NEW("$set", "{", "status", BCON_UTF8("cancelled"), "}"), 0);
     if (rc < 0)
         return rc;
     if (rc == 1)
@@ -730,8 +723,8 @@ static int mongo_get_hold(bookd_store *base, const char *company, const char *id
 
 static int mongo_convert_hold(bookd_store *base, const char *company, const char *id)
 {
-    int rc = update_matched((mongo_store *)base, "events", id_filter(company, id),
-                            BCON_NEW("$set", "{", "status", BCON_UTF8("converted"), "}"));
+    int rc = update_one((mongo_store *)base, "events", id_filter(company, id),
+                        BCON_NEW("$set", "{", "status", BCON_UTF8("converted"), "}"), 0);
     return rc < 0 ? rc : rc == 1 ? 0 : BOOKD_STORE_ENOTFOUND;
 }
 
