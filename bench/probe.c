@@ -40,7 +40,8 @@ static long next_id;
 static void reply(int fd, int status, const char *body)
 {
     char out[1 << 20];
-    int n = snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+    int n = snprintf(out, sizeof(out),
+                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                      status, strlen(body), body);
     if (write(fd, out, (size_t)n) < 0)
         perror("write");
@@ -65,13 +66,15 @@ static void handle(conn *c, int64_t last_ts)
             snprintf(b, sizeof(b), "{\"id\":%ld}", ++next_id);
             reply(c->fd, 201, b);
         } else if (strncmp(c->buf, "GET /slots", 10) == 0) {
-            reply(c->fd, 200, "{\"slots\":[{\"inspectorId\":\"probe\",\"datetime\":\"2026-12-01T09:00:00Z\","
-                              "\"endtime\":\"2026-12-01T10:00:00Z\"}]}");
+            reply(c->fd, 200,
+                  "{\"slots\":[{\"inspectorId\":\"probe\",\"datetime\":\"2026-12-01T09:00:00Z\","
+                  "\"endtime\":\"2026-12-01T10:00:00Z\"}]}");
         } else if (strncmp(c->buf, "GET /stats", 10) == 0) {
             static char out[MAX_ARRIVALS * 24 + 64];
             size_t n = (size_t)snprintf(out, sizeof(out), "{\"arrivalsNs\":[");
             for (size_t i = 0; i < arrival_count; i++)
-                n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%lld", i ? "," : "", (long long)arrivals[i]);
+                n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%lld", i ? "," : "",
+                                      (long long)arrivals[i]);
             snprintf(out + n, sizeof(out) - n, "]}");
             arrival_count = 0;
             reply(c->fd, 200, out);
@@ -123,8 +126,8 @@ int main(int argc, char **argv)
             conn *c = evs[i].data.ptr;
             char control[256];
             struct iovec iov = {.iov_base = c->buf + c->len, .iov_len = sizeof(c->buf) - c->len};
-            struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-                                 .msg_controllen = sizeof(control)};
+            struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
             ssize_t got = recvmsg(c->fd, &msg, 0);
             if (got <= 0) {
                 epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);

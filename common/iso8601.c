@@ -158,7 +158,6 @@ size_t br_time_format(int64_t us, char *buf)
                      (unsigned)(frac / 1000));
     else
         n = snprintf(buf, BR_TIME_BUFSIZE, "%04d-%02u-%02uT%02u:%02u:%02u.%06uZ", (int)y, m, d,
-                     (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60),
-                     (unsigned)frac);
+                     (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60), (unsigned)frac);
     return n < 0 ? 0 : (size_t)n;
 }

@@ -49,7 +49,8 @@ int br_server_start(br_server *s, const char *bin, const char *const *args, int 
         struct pollfd p = {.fd = s->stdout_fd, .events = POLLIN};
         if (poll(&p, 1, timeout_ms) != 1 || read(s->stdout_fd, s->line + len, 1) != 1) {
             s->line[len] = '\0';
-            snprintf(err, errlen, "%s did not start listening (%s)", bin, len ? s->line : "it printed nothing");
+            snprintf(err, errlen, "%s did not start listening (%s)", bin,
+                     len ? s->line : "it printed nothing");
             br_server_stop(s);
             return -1;
         }

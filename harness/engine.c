@@ -27,9 +27,9 @@ typedef struct {
     int valid;
     slot *list; /* fetch_slots */
     size_t list_count;
-    slot picked;           /* pick */
-    char id[BR_ID_MAX];    /* hold, book */
-    slot booked;           /* book */
+    slot picked;        /* pick */
+    char id[BR_ID_MAX]; /* hold, book */
+    slot booked;        /* book */
 } saved_value;
 
 typedef struct {
@@ -114,7 +114,8 @@ static void free_actor_states(actor_state *actors, size_t n)
     free(actors);
 }
 
-/* Reads a pointer's value as text: strings as they are, integers in decimal. NULL if absent or another type. */
+/* Reads a pointer's value as text: strings as they are, integers in decimal. NULL if absent or another type.
+ */
 static const char *pointer_text(json_t *root, const char *ptr, char *buf, size_t cap)
 {
     json_t *v = br_json_pointer_get(root, ptr);
@@ -160,8 +161,8 @@ static void pending_free(pending *p)
     curl_slist_free_all(p->headers);
 }
 
-static void fill_template_ctx(run_ctx *c, br_template_ctx *t, int actor, const slot *s, const char *booking_id,
-                              const char *hold_id, br_slot_view *sv)
+static void fill_template_ctx(run_ctx *c, br_template_ctx *t, int actor, const slot *s,
+                              const char *booking_id, const char *hold_id, br_slot_view *sv)
 {
     memset(t, 0, sizeof(*t));
     if (actor >= 0)
@@ -288,10 +289,12 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step,
         json_error_t jerr;
         h->response = json_loadb(p->req.response, p->req.response_len, 0, &jerr);
         if (h->response == NULL) /* keep what came as text, cut to a readable size */
-            h->response = json_stringn(p->req.response, p->req.response_len > 4096 ? 4096 : p->req.response_len);
+            h->response =
+                json_stringn(p->req.response, p->req.response_len > 4096 ? 4096 : p->req.response_len);
         if (h->response == NULL) {
             char note[96];
-            snprintf(note, sizeof(note), "(%zu bytes that are neither JSON nor UTF-8 text)", p->req.response_len);
+            snprintf(note, sizeof(note), "(%zu bytes that are neither JSON nor UTF-8 text)",
+                     p->req.response_len);
             h->response = json_string(note);
         }
     }
@@ -320,14 +323,22 @@ static int parse_slot(run_ctx *c, json_t *item, const br_operation *o, slot *out
     const char *start = pointer_text(item, o->ptr_start, b2, sizeof(b2));
     const char *end = pointer_text(item, o->ptr_end, b3, sizeof(b3));
     if (insp == NULL || start == NULL || end == NULL)
-        return fail_target(c, "steps[%d] (fetch_slots): slot %zu lacks %s (pointer %s does not resolve to a string)",
-                           step, index, insp == NULL ? "its inspector" : start == NULL ? "its start" : "its end",
-                           insp == NULL ? o->ptr_inspector : start == NULL ? o->ptr_start : o->ptr_end);
-    if (br_time_parse(start, strlen(start), &out->start_us) || br_time_parse(end, strlen(end), &out->end_us) ||
-        out->end_us <= out->start_us)
-        return fail_target(c, "steps[%d] (fetch_slots): slot %zu has an unusable range '%s' - '%s' (RFC 3339 UTC, "
-                              "end after start)",
-                           step, index, start, end);
+        return fail_target(
+            c, "steps[%d] (fetch_slots): slot %zu lacks %s (pointer %s does not resolve to a string)", step,
+            index,
+            insp == NULL    ? "its inspector"
+            : start == NULL ? "its start"
+                            : "its end",
+            insp == NULL    ? o->ptr_inspector
+            : start == NULL ? o->ptr_start
+                            : o->ptr_end);
+    if (br_time_parse(start, strlen(start), &out->start_us) ||
+        br_time_parse(end, strlen(end), &out->end_us) || out->end_us <= out->start_us)
+        return fail_target(
+            c,
+            "steps[%d] (fetch_slots): slot %zu has an unusable range '%s' - '%s' (RFC 3339 UTC, "
+            "end after start)",
+            step, index, start, end);
     snprintf(out->inspector, sizeof(out->inspector), "%s", insp);
     br_time_format(out->start_us, out->start);
     br_time_format(out->end_us, out->end);
@@ -346,9 +357,11 @@ static int after_fetch(run_ctx *c, const br_step *st, pending *p, br_history_op 
     const br_operation *o = &c->tg->ops[BR_OP_FETCH_SLOTS];
     json_t *items = h->response ? br_json_pointer_get(h->response, o->ptr_items) : NULL;
     if (!json_is_array(items))
-        return fail_target(c, "steps[%d] (fetch_slots): pointer %s does not resolve to an array in the %ld response "
-                              "to actor %s",
-                           step, o->ptr_items, h->rec.status, a->view.name);
+        return fail_target(
+            c,
+            "steps[%d] (fetch_slots): pointer %s does not resolve to an array in the %ld response "
+            "to actor %s",
+            step, o->ptr_items, h->rec.status, a->view.name);
     v->list_count = json_array_size(items);
     v->list = calloc(v->list_count + 1, sizeof(slot));
     for (size_t i = 0; i < v->list_count; i++)
@@ -368,13 +381,15 @@ static int after_write(run_ctx *c, const br_step *st, pending *p, br_history_op 
     char b[64];
     const char *id = pointer_text(h->response, o->ptr_id, b, sizeof(b));
     if (id == NULL)
-        return fail_target(c, "steps[%d] (%s): pointer %s does not resolve to an id in the %ld response to actor %s",
-                           step, br_step_kind_name(st->kind), o->ptr_id, h->rec.status, a->view.name);
+        return fail_target(
+            c, "steps[%d] (%s): pointer %s does not resolve to an id in the %ld response to actor %s", step,
+            br_step_kind_name(st->kind), o->ptr_id, h->rec.status, a->view.name);
     snprintf(h->rec.id, sizeof(h->rec.id), "%s", id);
     /* The response's own range and inspector, when the profile says where they are, are the truth. */
     if (p->op == BR_OP_BOOK) {
         char b1[32], b2[32], b3[32];
-        const char *insp = o->ptr_inspector ? pointer_text(h->response, o->ptr_inspector, b1, sizeof(b1)) : NULL;
+        const char *insp =
+            o->ptr_inspector ? pointer_text(h->response, o->ptr_inspector, b1, sizeof(b1)) : NULL;
         const char *start = o->ptr_start ? pointer_text(h->response, o->ptr_start, b2, sizeof(b2)) : NULL;
         const char *end = o->ptr_end ? pointer_text(h->response, o->ptr_end, b3, sizeof(b3)) : NULL;
         int64_t s_us, e_us;
@@ -435,8 +450,8 @@ static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const sav
         break;
     case BR_PICK_RANDOM:
         if (n) {
-            uint64_t r = mix64(c->cfg->seed ^ mix64(((uint64_t)c->trial->index << 40) ^ ((uint64_t)actor << 20) ^
-                                                    (uint64_t)(st - c->sc->steps)));
+            uint64_t r = mix64(c->cfg->seed ^ mix64(((uint64_t)c->trial->index << 40) ^
+                                                    ((uint64_t)actor << 20) ^ (uint64_t)(st - c->sc->steps)));
             chosen = cands[r % n];
         }
         break;
@@ -486,7 +501,8 @@ static void do_pick(run_ctx *c, const br_step *st, int step)
             v->picked = *chosen;
             v->valid = 1;
         } else {
-            trial_note(c->trial, "steps[%d] (pick): actor %s picked nothing: %s", step, c->sc->actors[a].name, why);
+            trial_note(c->trial, "steps[%d] (pick): actor %s picked nothing: %s", step, c->sc->actors[a].name,
+                       why);
         }
     }
 }
@@ -538,8 +554,9 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
             }
         }
         if (missing) {
-            trial_note(c->trial, "steps[%d] (%s): actor %s skipped: '%s' has no value (an earlier step failed)",
-                       step, br_step_kind_name(st->kind), as->view.name, missing);
+            trial_note(c->trial,
+                       "steps[%d] (%s): actor %s skipped: '%s' has no value (an earlier step failed)", step,
+                       br_step_kind_name(st->kind), as->view.name, missing);
             if (st->save)
                 save_slot_for(as, st->save, st->kind);
             continue;
@@ -567,7 +584,8 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
     }
     if (rc == 0 && st->barrier >= 0 && n < c->sc->steps[st->barrier].actor_count) {
         c->trial->inconclusive = 1;
-        trial_note(c->trial, "steps[%d] (%s): the barrier released %zu of its %zu racers; this trial raced nothing",
+        trial_note(c->trial,
+                   "steps[%d] (%s): the barrier released %zu of its %zu racers; this trial raced nothing",
                    step, br_step_kind_name(st->kind), n, c->sc->steps[st->barrier].actor_count);
     }
     if (rc == 0 && n > 0) {
@@ -580,7 +598,8 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
             br_history_op *h = record(c, &ps[i], step, barrier ? st->barrier : -1, st->expect);
             if (ps[i].req.last_byte_us && ps[i].req.last_byte_us < first)
                 first = ps[i].req.last_byte_us;
-            if (ps[i].req.curl_code == CURLE_COULDNT_CONNECT || ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST)
+            if (ps[i].req.curl_code == CURLE_COULDNT_CONNECT ||
+                ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST)
                 unreachable++;
             if (rc == 0) {
                 if (op == BR_OP_FETCH_SLOTS)
@@ -592,9 +611,13 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
         if (barrier) {
             br_trial *t = c->trial;
             t->barriers = realloc(t->barriers, (t->barrier_count + 1) * sizeof(br_barrier_record));
-            t->barriers[t->barrier_count++] = (br_barrier_record){
-                .step = step, .barrier_step = st->barrier, .release = release, .racers = (int)n,
-                .skew_us = skew, .released_us = first == INT64_MAX ? 0 : first};
+            t->barriers[t->barrier_count++] =
+                (br_barrier_record){.step = step,
+                                    .barrier_step = st->barrier,
+                                    .release = release,
+                                    .racers = (int)n,
+                                    .skew_us = skew,
+                                    .released_us = first == INT64_MAX ? 0 : first};
         }
         if (rc == 0 && unreachable == n)
             rc = fail_target(c, "steps[%d] (%s): the target could not be reached (%s)", step,
@@ -677,7 +700,8 @@ static int do_advance(run_ctx *c, const br_step *st, int step)
         return 0;
     }
     char what[96];
-    snprintf(what, sizeof(what), "steps[%d] advance %.0fs (the target has no clock operation)", step, st->seconds);
+    snprintf(what, sizeof(what), "steps[%d] advance %.0fs (the target has no clock operation)", step,
+             st->seconds);
     return interruptible_wait(c, st->seconds, what);
 }
 
@@ -689,8 +713,8 @@ static void read_ground_truth(run_ctx *c)
         int64_t day;
         char err[600];
         br_date_parse(t->date, 10, &day);
-        if (br_mongo_read_truth(c->cfg->verify_mongo, day, day + 86400 * BR_USEC_PER_SEC, c->run_tag, &t->truth,
-                                &t->truth_count, err, sizeof(err)) != 0) {
+        if (br_mongo_read_truth(c->cfg->verify_mongo, day, day + 86400 * BR_USEC_PER_SEC, c->run_tag,
+                                &t->truth, &t->truth_count, err, sizeof(err)) != 0) {
             fail_target(c, "%s", err);
             return;
         }
@@ -754,8 +778,12 @@ static void setup_actors(run_ctx *c)
     for (size_t i = 0; i < s->actor_count; i++) {
         actor_state *a = &c->actors[i];
         snprintf(a->email, sizeof(a->email), "%s.%s@bookrace.test", s->actors[i].name, c->run_tag);
-        a->view = (br_actor_view){.name = s->actors[i].name, .email = a->email, .address = s->actors[i].address,
-                                  .lat = s->actors[i].lat, .lng = s->actors[i].lng, .index = (int)i};
+        a->view = (br_actor_view){.name = s->actors[i].name,
+                                  .email = a->email,
+                                  .address = s->actors[i].address,
+                                  .lat = s->actors[i].lat,
+                                  .lng = s->actors[i].lng,
+                                  .index = (int)i};
     }
 }
 

@@ -24,12 +24,13 @@ typedef struct {
     int quiet;
     char run_id[17];
     atomic_int *stop;
-    const br_mongo_verify *verify_mongo; /* read the ground truth from MongoDB instead of the list operation */
+    const br_mongo_verify
+        *verify_mongo; /* read the ground truth from MongoDB instead of the list operation */
 } br_run_config;
 
 typedef struct {
-    int step;            /* the released step */
-    int barrier_step;    /* the barrier that released it */
+    int step;         /* the released step */
+    int barrier_step; /* the barrier that released it */
     br_release release;
     int racers;
     int64_t skew_us;
@@ -41,9 +42,9 @@ typedef struct {
     br_op_record rec;
     int barrier_step; /* -1 when not released by a barrier */
     char method[16];
-    char *path;        /* the request target, without the base URL */
-    char *error;       /* transport error, NULL when a response arrived */
-    json_t *response;  /* the parsed body, or a string for non-JSON, or NULL */
+    char *path;       /* the request target, without the base URL */
+    char *error;      /* transport error, NULL when a response arrived */
+    json_t *response; /* the parsed body, or a string for non-JSON, or NULL */
     int64_t last_byte_us;
     int base_url;
 } br_history_op;

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BR_HIST_SUB 1024                    /* sub-buckets per power of two */
-#define BR_HIST_MAX_EXP 30                  /* values below 2^(10+30+1) us */
+#define BR_HIST_SUB 1024   /* sub-buckets per power of two */
+#define BR_HIST_MAX_EXP 30 /* values below 2^(10+30+1) us */
 #define BR_HIST_BUCKETS (2 * BR_HIST_SUB + BR_HIST_MAX_EXP * BR_HIST_SUB)
 
 typedef struct {

@@ -23,8 +23,7 @@ int br_json_check_keys(json_t *obj, const char *const *allowed, const char *wher
 {
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value)
-    {
+    json_object_foreach (obj, key, value) {
         int known = 0;
         for (const char *const *a = allowed; *a && !known; a++)
             known = strcmp(*a, key) == 0;

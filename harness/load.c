@@ -28,7 +28,8 @@
 static const char usage[] =
     "usage: bookrace load SCENARIO.json|--url URL [--target TARGET.json] [--base-url URL]... [--threads N]\n"
     "                     [--connections N] [--duration 30s] [--rate R/s] [--warmup 5s] [--days N]\n"
-    "                     [--mix fetch_slots=10,book=1] [--date YYYY-MM-DD] [--out DIR] [--json FILE] [--quiet]\n"
+    "                     [--mix fetch_slots=10,book=1] [--date YYYY-MM-DD] [--out DIR] [--json FILE] "
+    "[--quiet]\n"
     "                     [--verify-mongo URI [--mongo-db NAME] [--mongo-collection NAME]]\n";
 
 typedef struct {
@@ -61,8 +62,9 @@ static size_t pick_mix(void *arg, int connection, uint64_t seq)
         uint64_t k = round * (uint64_t)m->fetch_weight + r;
         return (size_t)((k * 7919u + (uint64_t)connection * 104729u) % m->fetch_count);
     }
-    uint64_t b = (round * (uint64_t)m->book_weight + (r - (uint64_t)m->fetch_weight)) * (uint64_t)m->connections +
-                 (uint64_t)connection;
+    uint64_t b =
+        (round * (uint64_t)m->book_weight + (r - (uint64_t)m->fetch_weight)) * (uint64_t)m->connections +
+        (uint64_t)connection;
     return m->fetch_count + (size_t)(b % m->book_count);
 }
 
@@ -103,7 +105,8 @@ static size_t collect(char *p, size_t s, size_t n, void *arg)
  * A blocking request with libcurl (set-up work before and after the load, not the load itself).
  * |headers| is a block of "Name: value\r\n" lines. Fills |out| (caller frees out->data) and |status|.
  */
-static CURLcode fetch(CURL *curl, const char *url, const char *headers, long timeout_s, buffer *out, long *status)
+static CURLcode fetch(CURL *curl, const char *url, const char *headers, long timeout_s, buffer *out,
+                      long *status)
 {
     struct curl_slist *hl = NULL;
     for (const char *line = headers; line && *line;) {
@@ -170,17 +173,18 @@ static int expand(const br_target *tg, br_op_kind op, const br_template_ctx *t, 
 
 static void write_latency(json_t *obj, const br_hist *h)
 {
-    json_object_set_new(obj, "latencyUs",
-                        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "p50", (json_int_t)br_hist_percentile(h, 50),
-                                  "p90", (json_int_t)br_hist_percentile(h, 90), "p99",
-                                  (json_int_t)br_hist_percentile(h, 99), "p99.9",
-                                  (json_int_t)br_hist_percentile(h, 99.9), "p99.99",
-                                  (json_int_t)br_hist_percentile(h, 99.99), "max", (json_int_t)h->max, "mean",
-                                  br_hist_mean(h)));
+    json_object_set_new(
+        obj, "latencyUs",
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "p50", (json_int_t)br_hist_percentile(h, 50), "p90",
+                  (json_int_t)br_hist_percentile(h, 90), "p99", (json_int_t)br_hist_percentile(h, 99),
+                  "p99.9", (json_int_t)br_hist_percentile(h, 99.9), "p99.99",
+                  (json_int_t)br_hist_percentile(h, 99.99), "max", (json_int_t)h->max, "mean",
+                  br_hist_mean(h)));
     json_t *buckets = json_array();
     for (size_t i = 0; i < BR_HIST_BUCKETS; i++)
         if (h->counts[i])
-            json_array_append_new(buckets, json_pack("[I, I]", (json_int_t)br_hist_highest(i), (json_int_t)h->counts[i]));
+            json_array_append_new(
+                buckets, json_pack("[I, I]", (json_int_t)br_hist_highest(i), (json_int_t)h->counts[i]));
     json_object_set_new(obj, "histogram", buckets);
 }
 
@@ -238,8 +242,7 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             int64_t d;
             date = v;
             bad = br_date_parse(v, strlen(v), &d) != 0;
-        }
-        else if (strcmp(a, "--mongo-db") == 0)
+        } else if (strcmp(a, "--mongo-db") == 0)
             mongo_db = v;
         else if (strcmp(a, "--mongo-collection") == 0)
             mongo_collection = v;
@@ -367,9 +370,16 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             for (size_t a = 0; a < sc->actor_count && !failed; a++) {
                 char email[160];
                 snprintf(email, sizeof(email), "%s.%s@bookrace.test", sc->actors[a].name, run_tag);
-                br_actor_view av = {.name = sc->actors[a].name, .email = email, .address = sc->actors[a].address,
-                                    .lat = sc->actors[a].lat, .lng = sc->actors[a].lng, .index = (int)a};
-                br_template_ctx t = {.actor = &av, .variables = sc->variables, .date = date, .date_end = date_end,
+                br_actor_view av = {.name = sc->actors[a].name,
+                                    .email = email,
+                                    .address = sc->actors[a].address,
+                                    .lat = sc->actors[a].lat,
+                                    .lng = sc->actors[a].lng,
+                                    .index = (int)a};
+                br_template_ctx t = {.actor = &av,
+                                     .variables = sc->variables,
+                                     .date = date,
+                                     .date_end = date_end,
                                      .run_id = run_id};
                 char *path, *headers, *body;
                 int base = (int)(a % tg->base_url_count);
@@ -379,8 +389,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                     break;
                 }
                 br_load_request *r = &reqs[nreq++];
-                r->data = br_load_format_request(tg->ops[BR_OP_FETCH_SLOTS].method, path, hosts[base], headers, body,
-                                                 body ? strlen(body) : 0, &r->len);
+                r->data = br_load_format_request(tg->ops[BR_OP_FETCH_SLOTS].method, path, hosts[base],
+                                                 headers, body, body ? strlen(body) : 0, &r->len);
                 r->op = 0;
                 /* Fetch it once now for the slots it offers. */
                 char full[2048];
@@ -392,7 +402,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                 free(headers);
                 free(body);
                 if (cc != CURLE_OK) {
-                    fprintf(stderr, "bookrace: the target could not be reached: %s\n", curl_easy_strerror(cc));
+                    fprintf(stderr, "bookrace: the target could not be reached: %s\n",
+                            curl_easy_strerror(cc));
                     free(resp.data);
                     rc = 3;
                     failed = 2;
@@ -413,8 +424,7 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                 }
                 size_t k;
                 json_t *item;
-                json_array_foreach(items, k, item)
-                {
+                json_array_foreach (items, k, item) {
                     if (m.book_count >= MAX_BOOKINGS)
                         break;
                     json_t *ins = br_json_pointer_get(item, tg->ops[BR_OP_FETCH_SLOTS].ptr_inspector);
@@ -427,7 +437,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                         continue;
                     snprintf(bi->inspector, sizeof(bi->inspector), "%s", json_string_value(ins));
                     bi->actor = (int)a;
-                    br_slot_view sv = {.inspector = json_string_value(ins), .start = json_string_value(st),
+                    br_slot_view sv = {.inspector = json_string_value(ins),
+                                       .start = json_string_value(st),
                                        .end = json_string_value(en)};
                     t.slot = &sv;
                     if (expand(tg, BR_OP_BOOK, &t, &path, &headers, &body, err, sizeof(err)) != 0) {
@@ -436,8 +447,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                         break;
                     }
                     br_load_request *br = &books[m.book_count++];
-                    br->data = br_load_format_request(tg->ops[BR_OP_BOOK].method, path, hosts[base], headers, body,
-                                                      body ? strlen(body) : 0, &br->len);
+                    br->data = br_load_format_request(tg->ops[BR_OP_BOOK].method, path, hosts[base], headers,
+                                                      body, body ? strlen(body) : 0, &br->len);
                     br->op = 1;
                     br->keep_body = 1;
                     free(path);
@@ -461,7 +472,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             goto done;
         }
         if (book_w > 0 && m.book_count == 0) {
-            fprintf(stderr, "bookrace: the target offered no slot to book in %ld days from %s\n", days, sc->date);
+            fprintf(stderr, "bookrace: the target offered no slot to book in %ld days from %s\n", days,
+                    sc->date);
             rc = 3;
             goto done;
         }
@@ -501,7 +513,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             o->expect = -1;
             o->status = a->status;
             o->outcome = a->status == 0 ? BR_OUTCOME_INFO
-                         : br_operation_classify(&tg->ops[BR_OP_BOOK], a->status) == BR_CLASS_SUCCESS ? BR_OUTCOME_OK
+                         : br_operation_classify(&tg->ops[BR_OP_BOOK], a->status) == BR_CLASS_SUCCESS
+                             ? BR_OUTCOME_OK
                          : br_operation_classify(&tg->ops[BR_OP_BOOK], a->status) == BR_CLASS_INDETERMINATE
                              ? BR_OUTCOME_INFO
                              : BR_OUTCOME_FAIL;
@@ -541,8 +554,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             br_mongo_verify_free(&v);
         } else if (tg->ops[BR_OP_LIST].present) {
             /* One list call over the whole range of days. */
-            br_template_ctx t = {.variables = sc->variables, .date = first_day, .date_end = end_day,
-                                 .run_id = run_id};
+            br_template_ctx t = {
+                .variables = sc->variables, .date = first_day, .date_end = end_day, .run_id = run_id};
             char *path, *headers, *body;
             if (expand(tg, BR_OP_LIST, &t, &path, &headers, &body, err, sizeof(err)) == 0) {
                 char full[2048];
@@ -561,8 +574,10 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                         for (size_t i = 0; i < truth_count; i++) {
                             json_t *it = json_array_get(items, i);
                             br_truth_booking *b = &truth[i];
-                            json_t *id = br_json_pointer_get(it, o->ptr_id), *ins = br_json_pointer_get(it, o->ptr_inspector);
-                            json_t *st = br_json_pointer_get(it, o->ptr_start), *en = br_json_pointer_get(it, o->ptr_end);
+                            json_t *id = br_json_pointer_get(it, o->ptr_id),
+                                   *ins = br_json_pointer_get(it, o->ptr_inspector);
+                            json_t *st = br_json_pointer_get(it, o->ptr_start),
+                                   *en = br_json_pointer_get(it, o->ptr_end);
                             if (json_is_string(id))
                                 snprintf(b->id, sizeof(b->id), "%s", json_string_value(id));
                             if (json_is_string(ins))
@@ -577,7 +592,9 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                                 if (strcmp(json_string_value(status), o->cancelled_statuses[k]) == 0)
                                     b->active = 0;
                             json_t *tag = o->ptr_tag ? br_json_pointer_get(it, o->ptr_tag) : NULL;
-                            b->ours = o->ptr_tag ? json_is_string(tag) && strstr(json_string_value(tag), run_tag) : -1;
+                            b->ours = o->ptr_tag
+                                          ? json_is_string(tag) && strstr(json_string_value(tag), run_tag)
+                                          : -1;
                         }
                         truth_checked = 1;
                     } else {
@@ -605,10 +622,11 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             br_time_format(ops[i].start_us, s1);
             br_time_format(ops[i].end_us, s2);
             json_array_append_new(bookings_json,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:I}", "id", ops[i].id, "inspector",
-                                            ops[i].inspector, "start", s1, "end", s2, "status", (int)ops[i].status,
-                                            "outcome", br_outcome_name(ops[i].outcome), "sendUs",
-                                            (json_int_t)ops[i].invoke_us, "completeUs", (json_int_t)ops[i].complete_us));
+                                  json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:I}", "id", ops[i].id,
+                                            "inspector", ops[i].inspector, "start", s1, "end", s2, "status",
+                                            (int)ops[i].status, "outcome", br_outcome_name(ops[i].outcome),
+                                            "sendUs", (json_int_t)ops[i].invoke_us, "completeUs",
+                                            (json_int_t)ops[i].complete_us));
         }
         free(truth);
         free(ops);
@@ -628,9 +646,9 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
             snprintf(key, sizeof(key), "%d", res.statuses[o][s].status);
             json_object_set_new(statuses, key, json_integer((json_int_t)res.statuses[o][s].count));
         }
-        json_t *oj = json_pack("{s:I, s:f, s:o}", "requests", (json_int_t)res.requests[o], "throughputPerSecond",
-                               res.measured_s > 0 ? (double)res.requests[o] / res.measured_s : 0.0, "statuses",
-                               statuses);
+        json_t *oj = json_pack(
+            "{s:I, s:f, s:o}", "requests", (json_int_t)res.requests[o], "throughputPerSecond",
+            res.measured_s > 0 ? (double)res.requests[o] / res.measured_s : 0.0, "statuses", statuses);
         write_latency(oj, res.hist[o]);
         json_object_set_new(opsj, cfg.op_names[o], oj);
     }
@@ -639,35 +657,39 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
     write_latency(overallj, overall);
     json_t *series = json_array();
     for (size_t s = 0; s < res.seconds && (double)s < res.measured_s; s++)
-        json_array_append_new(series, json_pack("{s:i, s:I}", "second", (int)s, "requests",
-                                                (json_int_t)res.per_second[s]));
+        json_array_append_new(
+            series, json_pack("{s:i, s:I}", "second", (int)s, "requests", (json_int_t)res.per_second[s]));
     json_t *vj = json_array();
     for (size_t i = 0; i < violations.count; i++)
-        json_array_append_new(vj, json_pack("{s:s, s:s}", "kind", br_violation_kind_name(violations.items[i].kind),
-                                            "text", violations.items[i].text));
+        json_array_append_new(vj, json_pack("{s:s, s:s}", "kind",
+                                            br_violation_kind_name(violations.items[i].kind), "text",
+                                            violations.items[i].text));
     char started[BR_TIME_BUFSIZE];
     br_time_format(started_wall, started);
     json_t *doc = json_pack(
-        "{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:f, s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, "
+        "{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:f, s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o, s:I, s:{s:I, s:I, "
+        "s:I, s:I, "
         "s:I}}",
-        "schema", "bookrace.load/1", "tool", "name", "bookrace", "version", BOOKRACE_VERSION, "startedAt", started,
-        "runId", run_id, "model", rate > 0 ? "open" : "closed", "rate", rate, "threads", cfg.threads, "connections",
-        cfg.connections, "durationSeconds", duration, "warmupSeconds", warmup, "measuredSeconds", res.measured_s,
-        "operations", opsj, "overall", overallj, "timeseries", series, "lateSends", (json_int_t)res.late_sends,
-        "errors", "connect", (json_int_t)res.errors_connect, "read", (json_int_t)res.errors_read, "write",
-        (json_int_t)res.errors_write, "timeout", (json_int_t)res.errors_timeout, "parse",
-        (json_int_t)res.errors_parse);
+        "schema", "bookrace.load/1", "tool", "name", "bookrace", "version", BOOKRACE_VERSION, "startedAt",
+        started, "runId", run_id, "model", rate > 0 ? "open" : "closed", "rate", rate, "threads", cfg.threads,
+        "connections", cfg.connections, "durationSeconds", duration, "warmupSeconds", warmup,
+        "measuredSeconds", res.measured_s, "operations", opsj, "overall", overallj, "timeseries", series,
+        "lateSends", (json_int_t)res.late_sends, "errors", "connect", (json_int_t)res.errors_connect, "read",
+        (json_int_t)res.errors_read, "write", (json_int_t)res.errors_write, "timeout",
+        (json_int_t)res.errors_timeout, "parse", (json_int_t)res.errors_parse);
     if (url)
         json_object_set_new(doc, "url", json_string(url));
     else
         json_object_set_new(doc, "scenario",
-                            json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", sc->name, "file", scenario_path, "target",
-                                      tg->name, "mix", fetch_w == 10 && book_w == 1 ? "fetch_slots=10,book=1" : "custom",
+                            json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", sc->name, "file", scenario_path,
+                                      "target", tg->name, "mix",
+                                      fetch_w == 10 && book_w == 1 ? "fetch_slots=10,book=1" : "custom",
                                       "days", (int)days));
     json_object_set_new(doc, "oracle",
                         json_pack("{s:b, s:b, s:s, s:I, s:o, s:o}", "checked", tg != NULL, "groundTruth",
-                                  truth_checked, "note", truth_note, "bookingsAcknowledged", (json_int_t)acknowledged,
-                                  "violations", vj, "bookings", bookings_json ? bookings_json : json_array()));
+                                  truth_checked, "note", truth_note, "bookingsAcknowledged",
+                                  (json_int_t)acknowledged, "violations", vj, "bookings",
+                                  bookings_json ? bookings_json : json_array()));
     char *text = json_dumps(doc, JSON_INDENT(1));
     json_decref(doc);
 
@@ -681,22 +703,24 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
         snprintf(dir_buf, sizeof(dir_buf), "results/%s-load-%s", stamp, sc ? sc->name : "url");
         out_dir = dir_buf;
     }
-    int write_failed = br_mkdir_p(out_dir) != 0 || br_write_file_atomic(out_dir, "load.json", text, strlen(text)) != 0;
+    int write_failed =
+        br_mkdir_p(out_dir) != 0 || br_write_file_atomic(out_dir, "load.json", text, strlen(text)) != 0;
     if (json_path != NULL)
         write_failed |= br_write_path_atomic(json_path, text, strlen(text)) != 0;
     free(text);
 
-    printf("%-12s %10s %12s %9s %9s %9s %9s %9s\n", "operation", "requests", "req/s", "p50 us", "p90 us", "p99 us",
-           "p99.9 us", "max us");
+    printf("%-12s %10s %12s %9s %9s %9s %9s %9s\n", "operation", "requests", "req/s", "p50 us", "p90 us",
+           "p99 us", "p99.9 us", "max us");
     for (int o = 0; o <= cfg.op_count; o++) {
         const br_hist *h = o < cfg.op_count ? res.hist[o] : overall;
         uint64_t n = o < cfg.op_count ? res.requests[o] : total;
         if (o == cfg.op_count && cfg.op_count == 1)
             break;
-        printf("%-12s %10llu %12.1f %9lld %9lld %9lld %9lld %9lld\n", o < cfg.op_count ? cfg.op_names[o] : "all",
-               (unsigned long long)n, res.measured_s > 0 ? (double)n / res.measured_s : 0,
-               (long long)br_hist_percentile(h, 50), (long long)br_hist_percentile(h, 90),
-               (long long)br_hist_percentile(h, 99), (long long)br_hist_percentile(h, 99.9), (long long)h->max);
+        printf("%-12s %10llu %12.1f %9lld %9lld %9lld %9lld %9lld\n",
+               o < cfg.op_count ? cfg.op_names[o] : "all", (unsigned long long)n,
+               res.measured_s > 0 ? (double)n / res.measured_s : 0, (long long)br_hist_percentile(h, 50),
+               (long long)br_hist_percentile(h, 90), (long long)br_hist_percentile(h, 99),
+               (long long)br_hist_percentile(h, 99.9), (long long)h->max);
     }
     if (res.errors_connect + res.errors_read + res.errors_write + res.errors_timeout + res.errors_parse)
         printf("errors: connect %llu, read %llu, write %llu, timeout %llu, parse %llu\n",
@@ -710,7 +734,8 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
         for (size_t i = 0; i < violations.count && i < 10; i++)
             printf("%s\n", violations.items[i].text);
         printf("oracle: %zu acknowledged bookings, %zu violations%s%s\n", acknowledged, violations.count,
-               truth_checked ? " (history and ground truth)" : " (history only: ", truth_checked ? "" : truth_note);
+               truth_checked ? " (history and ground truth)" : " (history only: ",
+               truth_checked ? "" : truth_note);
         if (!truth_checked)
             printf(")\n");
     }

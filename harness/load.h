@@ -1,4 +1,5 @@
-/* bookrace load: a weighted mix of a scenario's operations (or plain GETs of one URL) at full speed or a fixed rate. */
+/* bookrace load: a weighted mix of a scenario's operations (or plain GETs of one URL) at full speed or a
+ * fixed rate. */
 #ifndef BR_LOAD_H
 #define BR_LOAD_H
 

@@ -53,8 +53,8 @@ typedef struct {
 /* Connections waiting for their send time: the timer scans are skipped while there are none. */
 static int any_waiting(const worker *w)
 {
-    return w->cfg->rate > 0 || w->r.errors_connect + w->r.errors_read + w->r.errors_write + w->r.errors_timeout +
-                                       w->r.errors_parse >
+    return w->cfg->rate > 0 || w->r.errors_connect + w->r.errors_read + w->r.errors_write +
+                                       w->r.errors_timeout + w->r.errors_parse >
                                    0;
 }
 
@@ -68,9 +68,11 @@ static int64_t now_us(void)
 char *br_load_format_request(const char *method, const char *target, const char *host, const char *headers,
                              const char *body, size_t body_len, size_t *len)
 {
-    size_t cap = strlen(method) + strlen(target) + strlen(host) + (headers ? strlen(headers) : 0) + body_len + 128;
+    size_t cap =
+        strlen(method) + strlen(target) + strlen(host) + (headers ? strlen(headers) : 0) + body_len + 128;
     char *out = malloc(cap);
-    int n = snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: %s\r\n%s", method, target, host, headers ? headers : "");
+    int n =
+        snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: %s\r\n%s", method, target, host, headers ? headers : "");
     if (body != NULL)
         n += snprintf(out + n, cap - (size_t)n, "Content-Length: %zu\r\n", body_len);
     n += snprintf(out + n, cap - (size_t)n, "\r\n");
@@ -82,8 +84,8 @@ char *br_load_format_request(const char *method, const char *target, const char 
     return out;
 }
 
-int br_load_resolve(const char *url, struct sockaddr_storage *addr, socklen_t *addr_len, char **host, char **path,
-                    char *err, size_t errlen)
+int br_load_resolve(const char *url, struct sockaddr_storage *addr, socklen_t *addr_len, char **host,
+                    char **path, char *err, size_t errlen)
 {
     if (strncmp(url, "http://", 7) != 0) {
         snprintf(err, errlen, "%s: only http:// URLs can be loaded", url);
@@ -133,7 +135,8 @@ static void count_status(br_load_result *r, int op, int status)
             return;
         }
     }
-    r->statuses[op][BR_LOAD_MAX_STATUSES - 1].count++; /* many distinct statuses: the last slot collects them */
+    r->statuses[op][BR_LOAD_MAX_STATUSES - 1]
+        .count++; /* many distinct statuses: the last slot collects them */
 }
 
 static void add_ack(br_load_result *r, conn *c, int status, int64_t complete)
@@ -189,7 +192,8 @@ static int conn_open(worker *w, conn *c)
     return 0;
 }
 
-/* After a failure: count it, and open a fresh connection a little later (no busy loop against a dead server). */
+/* After a failure: count it, and open a fresh connection a little later (no busy loop against a dead server).
+ */
 static void conn_fail(worker *w, conn *c, uint64_t *counter, int64_t now)
 {
     (*counter)++;

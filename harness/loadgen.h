@@ -36,8 +36,8 @@
 typedef struct {
     char *data; /* the whole request: request line, headers, body */
     size_t len;
-    int op;         /* index into the operation names */
-    int keep_body;  /* keep a success response's body (bookings: for their id) */
+    int op;        /* index into the operation names */
+    int keep_body; /* keep a success response's body (bookings: for their id) */
 } br_load_request;
 
 /* Which request a connection sends next: its |seq|-th. Must be cheap and thread-safe (read-only state). */
@@ -69,7 +69,7 @@ typedef struct {
 /* A completed request whose body was kept (a booking): for the oracle. */
 typedef struct {
     size_t request;
-    int status; /* 0 for a transport failure or timeout */
+    int status;                   /* 0 for a transport failure or timeout */
     int64_t send_us, complete_us; /* microseconds since the load started */
     char *body;                   /* NUL-terminated, or NULL */
 } br_load_ack;
@@ -96,8 +96,9 @@ void br_load_result_free(br_load_result *r);
 char *br_load_format_request(const char *method, const char *target, const char *host, const char *headers,
                              const char *body, size_t body_len, size_t *len);
 
-/* Resolves "http://host:port/..." into |addr|, the "host:port" Host value and the path (caller frees both). */
-int br_load_resolve(const char *url, struct sockaddr_storage *addr, socklen_t *addr_len, char **host, char **path,
-                    char *err, size_t errlen);
+/* Resolves "http://host:port/..." into |addr|, the "host:port" Host value and the path (caller frees both).
+ */
+int br_load_resolve(const char *url, struct sockaddr_storage *addr, socklen_t *addr_len, char **host,
+                    char **path, char *err, size_t errlen);
 
 #endif

@@ -38,14 +38,17 @@ static void on_sigint(int sig)
 
 static const char usage[] =
     "usage: bookrace run SCENARIO.json [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
-    "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] [--quiet]\n"
+    "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] "
+    "[--quiet]\n"
     "                    [--verify-mongo URI [--mongo-db NAME] [--mongo-collection inspections]]\n"
     "       bookrace check RUN.json [--expect-violation]\n"
-    "       bookrace load SCENARIO.json|--url URL [--threads N] [--connections N] [--duration 30s] [--rate R/s]\n"
+    "       bookrace load SCENARIO.json|--url URL [--threads N] [--connections N] [--duration 30s] [--rate "
+    "R/s]\n"
     "                     [--warmup 5s] [--out DIR] [--json FILE] (bookrace load --help for all options)\n"
     "       bookrace report RUN.json|load.json [-o report.html]\n"
     "       bookrace compare BASE.json NEW.json [--max-regress 10%] [-o compare.html]\n"
-    "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode NAME]\n"
+    "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode "
+    "NAME]\n"
     "                       [--quiet]\n"
     "       bookrace --help | --version\n"
     "\n"
@@ -126,10 +129,10 @@ static int cmd_run(int argc, char **argv)
                 mongo_db = v;
             else if (strcmp(a, "--mongo-collection") == 0)
                 mongo_collection = v;
-            else if (strcmp(a, "--repeat") == 0 ? parse_int(v, 1, 100000, &repeat) != 0
-                     : strcmp(a, "--seed") == 0  ? parse_int(v, 0, LONG_MAX, &seed) != 0
+            else if (strcmp(a, "--repeat") == 0    ? parse_int(v, 1, 100000, &repeat) != 0
+                     : strcmp(a, "--seed") == 0    ? parse_int(v, 0, LONG_MAX, &seed) != 0
                      : strcmp(a, "--threads") == 0 ? parse_int(v, 1, 256, &threads) != 0
-                                                  : (free(base_urls), 1)) {
+                                                   : (free(base_urls), 1)) {
                 if (strcmp(a, "--repeat") && strcmp(a, "--seed") && strcmp(a, "--threads"))
                     return usage_error("unknown option %s", a);
                 free(base_urls);
@@ -185,8 +188,13 @@ static int cmd_run(int argc, char **argv)
         verify.collection = strdup(mongo_collection ? mongo_collection : "inspections");
     }
 
-    br_run_config cfg = {.scenario = sc, .target = tg, .repeat = (int)repeat, .seed = (uint64_t)seed,
-                         .quiet = quiet, .stop = &stop_flag, .verify_mongo = verify_uri ? &verify : NULL};
+    br_run_config cfg = {.scenario = sc,
+                         .target = tg,
+                         .repeat = (int)repeat,
+                         .seed = (uint64_t)seed,
+                         .quiet = quiet,
+                         .stop = &stop_flag,
+                         .verify_mongo = verify_uri ? &verify : NULL};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = threads ? (int)threads
                           : (int)((size_t)(cpus < 1 ? 1 : cpus) < sc->actor_count ? (cpus < 1 ? 1 : cpus)
@@ -204,8 +212,8 @@ static int cmd_run(int argc, char **argv)
 
     br_run_result result;
     int status = br_run(&cfg, &result);
-    br_run_meta meta = {.scenario_file = scenario_path, .target_file = target_path,
-                        .expect_violation = expect_violation};
+    br_run_meta meta = {
+        .scenario_file = scenario_path, .target_file = target_path, .expect_violation = expect_violation};
     size_t with = br_run_trials_with_violations(&result);
     if (status == BR_RUN_EINTERRUPTED) {
         rc = EXIT_INTERRUPTED;
@@ -216,7 +224,8 @@ static int cmd_run(int argc, char **argv)
     } else if (status == BR_RUN_EINTERNAL) {
         rc = EXIT_USAGE;
         meta.outcome = "scenario-error";
-    } else if (result.trial_count > 0 && br_run_trials_inconclusive(&result) == result.trial_count && with == 0) {
+    } else if (result.trial_count > 0 && br_run_trials_inconclusive(&result) == result.trial_count &&
+               with == 0) {
         /* Nothing raced in any trial: neither "no violation" nor "reproduced" has been shown. */
         rc = EXIT_NOT_HELD;
         meta.outcome = "inconclusive";
@@ -261,8 +270,8 @@ static int cmd_run(int argc, char **argv)
         free(data);
     }
     if (quiet) {
-        printf("%s: %zu/%zu trials reproduced a violation; %s (exit %d)\n", sc->name, with, result.trial_count,
-               meta.outcome, rc);
+        printf("%s: %zu/%zu trials reproduced a violation; %s (exit %d)\n", sc->name, with,
+               result.trial_count, meta.outcome, rc);
     } else {
         br_results_summary(stdout, &cfg, &result, &meta);
         printf("results: %s\n", out_dir);
@@ -298,8 +307,8 @@ static int cmd_check(int argc, char **argv)
     }
     expect |= force_expect;
     int held = expect ? with > 0 : with == 0;
-    printf("%d of %zu trials show a violation; expected %s: %s\n", with, trials, expect ? "a violation" : "none",
-           held ? "pass" : "fail");
+    printf("%d of %zu trials show a violation; expected %s: %s\n", with, trials,
+           expect ? "a violation" : "none", held ? "pass" : "fail");
     return held ? EXIT_HELD : EXIT_NOT_HELD;
 }
 
@@ -476,8 +485,12 @@ static int cmd_matrix(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    br_matrix_options opts = {.bookd_bin = bookd, .out_dir = out_dir, .harness_threads = (int)threads,
-                              .quiet = quiet, .stop = &stop_flag, .only_scenario = only_scenario,
+    br_matrix_options opts = {.bookd_bin = bookd,
+                              .out_dir = out_dir,
+                              .harness_threads = (int)threads,
+                              .quiet = quiet,
+                              .stop = &stop_flag,
+                              .only_scenario = only_scenario,
                               .only_mode = only_mode};
     int rc = br_matrix_run(m, &opts);
     br_matrix_free(m);
@@ -515,8 +528,7 @@ int main(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         rc = br_load_main(argc, argv, &stop_flag);
-    }
-    else
+    } else
         rc = usage_error("unknown command %s", argv[1]);
     curl_global_cleanup();
     return rc;

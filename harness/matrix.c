@@ -76,16 +76,16 @@ static int parse_expect(const char *text, double default_share, br_matrix_expect
     return -1;
 }
 
-#define FAIL(...)                                                                                                   \
-    do {                                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                                        \
-        goto fail;                                                                                                 \
+#define FAIL(...)                                                                                            \
+    do {                                                                                                     \
+        snprintf(err, errlen, __VA_ARGS__);                                                                  \
+        goto fail;                                                                                           \
     } while (0)
 
 br_matrix *br_matrix_load(const char *path, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name", "description", "target", "repeat", "minViolationShare", "modes",
-                                       "scenarios", NULL};
+    static const char *const keys[] = {"name",  "description", "target", "repeat", "minViolationShare",
+                                       "modes", "scenarios",   NULL};
     static const char *const mode_keys[] = {"name", "fix", "slotCache", "raceWindowUs", "threads", NULL};
     static const char *const row_keys[] = {"name", "file", "pods", "repeat", "expect", NULL};
     char kerr[700];
@@ -111,7 +111,8 @@ br_matrix *br_matrix_load(const char *path, char *err, size_t errlen)
         FAIL("%s: target must be the path of a target profile (relative to the matrix file)", path);
     m->target_file = relative_to(path, json_string_value(target));
     m->repeat = 3;
-    if (repeat && (!json_is_integer(repeat) || json_integer_value(repeat) < 1 || json_integer_value(repeat) > 10000))
+    if (repeat &&
+        (!json_is_integer(repeat) || json_integer_value(repeat) < 1 || json_integer_value(repeat) > 10000))
         FAIL("%s: repeat must be an integer from 1 to 10000", path);
     if (repeat)
         m->repeat = (int)json_integer_value(repeat);
@@ -132,7 +133,8 @@ br_matrix *br_matrix_load(const char *path, char *err, size_t errlen)
             FAIL("%s: %s must be an object", path, where);
         if (br_json_check_keys(v, mode_keys, where, kerr, sizeof(kerr)))
             FAIL("%s: %s", path, kerr);
-        json_t *n = json_object_get(v, "name"), *fix = json_object_get(v, "fix"), *cache = json_object_get(v, "slotCache");
+        json_t *n = json_object_get(v, "name"), *fix = json_object_get(v, "fix"),
+               *cache = json_object_get(v, "slotCache");
         json_t *window = json_object_get(v, "raceWindowUs"), *threads = json_object_get(v, "threads");
         if (!json_is_string(n) || !json_is_string(fix))
             FAIL("%s: %s needs a name and a fix (a bookd --fix value)", path, where);
@@ -142,7 +144,8 @@ br_matrix *br_matrix_load(const char *path, char *err, size_t errlen)
         if (window && (!json_is_integer(window) || json_integer_value(window) < 0))
             FAIL("%s: %s.raceWindowUs must be a non-negative integer", path, where);
         m->modes[i].race_window_us = window ? (long)json_integer_value(window) : 0;
-        if (threads && (!json_is_integer(threads) || json_integer_value(threads) < 1 || json_integer_value(threads) > 64))
+        if (threads && (!json_is_integer(threads) || json_integer_value(threads) < 1 ||
+                        json_integer_value(threads) > 64))
             FAIL("%s: %s.threads must be an integer from 1 to 64", path, where);
         m->modes[i].threads = threads ? (int)json_integer_value(threads) : 2;
         for (size_t j = 0; j < i; j++)
@@ -176,7 +179,8 @@ br_matrix *br_matrix_load(const char *path, char *err, size_t errlen)
         row->label = strdup(label ? json_string_value(label) : row->scenario->name);
         for (size_t j = 0; j < i; j++)
             if (strcmp(m->rows[j].label, row->label) == 0)
-                FAIL("%s: %s: row name '%s' is used twice (give the row a \"name\")", path, where, row->label);
+                FAIL("%s: %s: row name '%s' is used twice (give the row a \"name\")", path, where,
+                     row->label);
         row->pods = pods ? (int)json_integer_value(pods) : 1;
         if (row->pods < 1 || row->pods > 8)
             FAIL("%s: %s.pods must be an integer from 1 to 8", path, where);
@@ -184,12 +188,12 @@ br_matrix *br_matrix_load(const char *path, char *err, size_t errlen)
         if (row->repeat < 1 || row->repeat > 10000)
             FAIL("%s: %s.repeat must be an integer from 1 to 10000", path, where);
         if (!json_is_object(expect))
-            FAIL("%s: %s.expect must map every mode to \"violation\", \"violation>=SHARE\" or \"clean\"", path, where);
+            FAIL("%s: %s.expect must map every mode to \"violation\", \"violation>=SHARE\" or \"clean\"",
+                 path, where);
         row->expect = calloc(m->mode_count, sizeof(br_matrix_expect));
         const char *key;
         json_t *e;
-        json_object_foreach(expect, key, e)
-        {
+        json_object_foreach (expect, key, e) {
             size_t k = 0;
             while (k < m->mode_count && strcmp(m->modes[k].name, key) != 0)
                 k++;
@@ -199,8 +203,8 @@ br_matrix *br_matrix_load(const char *path, char *err, size_t errlen)
         for (size_t k = 0; k < m->mode_count; k++) {
             e = json_object_get(expect, m->modes[k].name);
             if (e == NULL)
-                FAIL("%s: %s.expect gives nothing for mode '%s' (every cell needs an expectation)", path, where,
-                     m->modes[k].name);
+                FAIL("%s: %s.expect gives nothing for mode '%s' (every cell needs an expectation)", path,
+                     where, m->modes[k].name);
             if (!json_is_string(e) || parse_expect(json_string_value(e), m->min_share, &row->expect[k]) != 0)
                 FAIL("%s: %s.expect.%s must be \"violation\", \"violation>=SHARE\" or \"clean\"", path, where,
                      m->modes[k].name);
@@ -243,8 +247,19 @@ static void run_cell(const br_matrix *m, const br_matrix_row *row, const br_matr
     snprintf(window, sizeof(window), "%ld", mode->race_window_us);
     snprintf(threads, sizeof(threads), "%d", mode->threads);
     snprintf(clock, sizeof(clock), "virtual:%sT06:00:00Z", row->scenario->date);
-    const char *args[] = {"--db",    db,    "--fix",     mode->fix, "--slot-cache", mode->slot_cache,
-                          "--race-window-us", window, "--clock", clock, "--threads", threads, NULL};
+    const char *args[] = {"--db",
+                          db,
+                          "--fix",
+                          mode->fix,
+                          "--slot-cache",
+                          mode->slot_cache,
+                          "--race-window-us",
+                          window,
+                          "--clock",
+                          clock,
+                          "--threads",
+                          threads,
+                          NULL};
     br_server pods[8];
     char *urls[8];
     int started_pods = 0;
@@ -263,12 +278,17 @@ static void run_cell(const br_matrix *m, const br_matrix_row *row, const br_matr
         snprintf(out->error, sizeof(out->error), "%s", target ? "bad base URL" : err);
         goto done;
     }
-    br_run_config cfg = {.scenario = row->scenario, .target = target, .repeat = row->repeat, .seed = 1,
-                         .quiet = 1, .stop = opts->stop};
+    br_run_config cfg = {.scenario = row->scenario,
+                         .target = target,
+                         .repeat = row->repeat,
+                         .seed = 1,
+                         .quiet = 1,
+                         .stop = opts->stop};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg.threads = opts->harness_threads ? opts->harness_threads
-                                        : (int)((size_t)cpus < row->scenario->actor_count ? cpus
-                                                                                           : (long)row->scenario->actor_count);
+    cfg.threads =
+        opts->harness_threads
+            ? opts->harness_threads
+            : (int)((size_t)cpus < row->scenario->actor_count ? cpus : (long)row->scenario->actor_count);
     if (cfg.threads < 1)
         cfg.threads = 1;
     uint32_t rnd = 0;
@@ -285,11 +305,14 @@ static void run_cell(const br_matrix *m, const br_matrix_row *row, const br_matr
     if (status != BR_RUN_OK)
         snprintf(out->error, sizeof(out->error), "%s", r.error[0] ? r.error : "interrupted");
     if (expect->violation)
-        out->as_expected = status == BR_RUN_OK && (double)out->with_violations >= expect->share * (double)row->repeat;
+        out->as_expected =
+            status == BR_RUN_OK && (double)out->with_violations >= expect->share * (double)row->repeat;
     else
         out->as_expected = status == BR_RUN_OK && out->violations == 0 && out->inconclusive == 0;
-    br_run_meta meta = {.scenario_file = row->file, .target_file = m->target_file,
-                        .expect_violation = expect->violation, .exit_code = out->as_expected ? 0 : 1,
+    br_run_meta meta = {.scenario_file = row->file,
+                        .target_file = m->target_file,
+                        .expect_violation = expect->violation,
+                        .exit_code = out->as_expected ? 0 : 1,
                         .outcome = out->as_expected ? "as-expected" : "unexpected"};
     char cell_dir[800];
     snprintf(cell_dir, sizeof(cell_dir), "%s/cells/%s--%s", opts->out_dir, row->label, mode->name);
@@ -351,8 +374,9 @@ int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
             all_ok &= c->as_expected;
             if (!opts->quiet) {
                 fprintf(stderr, "  %-*s  %-10s %zu/%zu %s%s%s (%.2fs)\n", (int)name_width, m->rows[r].label,
-                        m->modes[k].name, c->with_violations, c->trials, c->as_expected ? "as expected" : "UNEXPECTED",
-                        c->error[0] ? ": " : "", c->error, c->seconds);
+                        m->modes[k].name, c->with_violations, c->trials,
+                        c->as_expected ? "as expected" : "UNEXPECTED", c->error[0] ? ": " : "", c->error,
+                        c->seconds);
             }
         }
     }
@@ -377,7 +401,9 @@ int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
                 snprintf(cell, sizeof(cell), "ERROR");
             else
                 snprintf(cell, sizeof(cell), "%zu/%zu %s", c->with_violations, c->trials,
-                         c->as_expected ? "ok" : exp[0] == 'c' ? "FAIL:clean?" : "FAIL:viol?");
+                         c->as_expected  ? "ok"
+                         : exp[0] == 'c' ? "FAIL:clean?"
+                                         : "FAIL:viol?");
             printf("  %-18s", cell);
         }
         printf("\n");
@@ -386,15 +412,15 @@ int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
            all_ok ? "every cell as expected" : "SOME CELLS NOT AS EXPECTED", seconds);
 
     /* matrix.json and junit.xml. */
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:f, s:b}", "schema", "bookrace.matrix/1", "name", m->name,
-                            "file", m->origin, "target", m->target_file, "durationSeconds", seconds, "allAsExpected",
-                            all_ok);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:f, s:b}", "schema", "bookrace.matrix/1", "name", m->name, "file",
+                  m->origin, "target", m->target_file, "durationSeconds", seconds, "allAsExpected", all_ok);
     json_t *modes = json_array(), *jcells = json_array();
     for (size_t k = 0; k < m->mode_count; k++)
         json_array_append_new(modes, json_pack("{s:s, s:s, s:s, s:I, s:i}", "name", m->modes[k].name, "fix",
-                                               m->modes[k].fix, "slotCache", m->modes[k].slot_cache, "raceWindowUs",
-                                               (json_int_t)m->modes[k].race_window_us, "threads",
-                                               m->modes[k].threads));
+                                               m->modes[k].fix, "slotCache", m->modes[k].slot_cache,
+                                               "raceWindowUs", (json_int_t)m->modes[k].race_window_us,
+                                               "threads", m->modes[k].threads));
     char *junit = NULL;
     size_t junit_len = 0;
     FILE *jf = open_memstream(&junit, &junit_len);
@@ -404,8 +430,9 @@ int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
             cell_count++;
             failures += !cells[i].as_expected;
         }
-    fprintf(jf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"%s\" tests=\"%zu\" "
-                "failures=\"%zu\" time=\"%.3f\">\n",
+    fprintf(jf,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"%s\" tests=\"%zu\" "
+            "failures=\"%zu\" time=\"%.3f\">\n",
             m->name, cell_count, failures, seconds);
     for (size_t r = 0; r < m->row_count; r++)
         for (size_t k = 0; k < m->mode_count; k++) {
@@ -416,9 +443,9 @@ int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
             expect_text(&m->rows[r].expect[k], exp, sizeof(exp));
             json_t *cell = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:b, s:f}", "scenario",
                                      m->rows[r].label, "mode", m->modes[k].name, "expected", exp, "trials",
-                                     (int)c->trials, "trialsWithViolations", (int)c->with_violations, "violations",
-                                     (int)c->violations, "inconclusive", (int)c->inconclusive, "asExpected",
-                                     c->as_expected, "seconds", c->seconds);
+                                     (int)c->trials, "trialsWithViolations", (int)c->with_violations,
+                                     "violations", (int)c->violations, "inconclusive", (int)c->inconclusive,
+                                     "asExpected", c->as_expected, "seconds", c->seconds);
             json_object_set_new(cell, "error", c->error[0] ? json_string(c->error) : json_null());
             json_object_set_new(cell, "run", c->run_path[0] ? json_string(c->run_path) : json_null());
             json_array_append_new(jcells, cell);

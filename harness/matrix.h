@@ -56,7 +56,8 @@ typedef struct {
     const char *only_scenario, *only_mode; /* NULL = all */
 } br_matrix_options;
 
-/* Runs every cell, prints the table, writes matrix.json and junit.xml. Returns the exit code (0 all as expected). */
+/* Runs every cell, prints the table, writes matrix.json and junit.xml. Returns the exit code (0 all as
+ * expected). */
 int br_matrix_run(const br_matrix *m, const br_matrix_options *opts);
 
 #endif

@@ -14,7 +14,8 @@ const char *br_outcome_name(br_outcome outcome)
 
 const char *br_violation_kind_name(br_violation_kind kind)
 {
-    static const char *const names[] = {"double-booking", "double-booking-stored", "lost", "unexpected", "outcome"};
+    static const char *const names[] = {"double-booking", "double-booking-stored", "lost", "unexpected",
+                                        "outcome"};
     return names[kind];
 }
 
@@ -127,8 +128,8 @@ static void check_history(const br_op_record *ops, size_t n, br_violations *out,
             char r1[200], r2[200];
             describe_range(first, r1, sizeof(r1));
             describe_range(second, r2, sizeof(r2));
-            snprintf(v->text, sizeof(v->text), "DOUBLE BOOKING inspector %s: %s overlaps %s", first->inspector, r1,
-                     r2);
+            snprintf(v->text, sizeof(v->text), "DOUBLE BOOKING inspector %s: %s overlaps %s",
+                     first->inspector, r1, r2);
             (*found)++;
         }
     }
@@ -140,7 +141,8 @@ static int already_reported(const br_violations *v, int a, int b)
 {
     for (size_t i = 0; i < v->count; i++)
         if (v->items[i].kind == BR_VIOLATION_DOUBLE_BOOKING &&
-            ((v->items[i].op_a == a && v->items[i].op_b == b) || (v->items[i].op_a == b && v->items[i].op_b == a)))
+            ((v->items[i].op_a == a && v->items[i].op_b == b) ||
+             (v->items[i].op_a == b && v->items[i].op_b == a)))
             return 1;
     return 0;
 }
@@ -191,8 +193,8 @@ static void check_truth(const br_op_record *ops, size_t n, const br_truth_bookin
             return;
         char r[200];
         describe_range(o, r, sizeof(r));
-        snprintf(v->text, sizeof(v->text), "LOST BOOKING inspector %s: %s, id %s, is %s", o->inspector, r, o->id,
-                 t ? "stored but no longer active" : "missing from the target's bookings");
+        snprintf(v->text, sizeof(v->text), "LOST BOOKING inspector %s: %s, id %s, is %s", o->inspector, r,
+                 o->id, t ? "stored but no longer active" : "missing from the target's bookings");
         (*found)++;
     }
     /* Stored double bookings: active pairs of one inspector that overlap, at least one of them ours. */
@@ -210,7 +212,8 @@ static void check_truth(const br_op_record *ops, size_t n, const br_truth_bookin
             int involves_us = oa || ob || a->ours == 1 || b->ours == 1;
             if (!involves_us || (oa && ob && already_reported(out, oa->index, ob->index)))
                 continue;
-            br_violation *v = add(out, BR_VIOLATION_DOUBLE_BOOKING_STORED, oa ? oa->index : -1, ob ? ob->index : -1);
+            br_violation *v =
+                add(out, BR_VIOLATION_DOUBLE_BOOKING_STORED, oa ? oa->index : -1, ob ? ob->index : -1);
             if (v == NULL)
                 return;
             hhmm(a->start_us, s1, sizeof(s1));
@@ -218,8 +221,9 @@ static void check_truth(const br_op_record *ops, size_t n, const br_truth_bookin
             hhmm(b->start_us, s2, sizeof(s2));
             hhmm(b->end_us, e2, sizeof(e2));
             snprintf(v->text, sizeof(v->text),
-                     "DOUBLE BOOKING STORED inspector %s: %s-%s (id %s%s) overlaps %s-%s (id %s%s)", a->inspector, s1,
-                     e1, a->id, oa ? ", acknowledged" : "", s2, e2, b->id, ob ? ", acknowledged" : "");
+                     "DOUBLE BOOKING STORED inspector %s: %s-%s (id %s%s) overlaps %s-%s (id %s%s)",
+                     a->inspector, s1, e1, a->id, oa ? ", acknowledged" : "", s2, e2, b->id,
+                     ob ? ", acknowledged" : "");
             (*found)++;
         }
     }
@@ -233,9 +237,10 @@ static void check_truth(const br_op_record *ops, size_t n, const br_truth_bookin
             return;
         hhmm(t->start_us, s1, sizeof(s1));
         hhmm(t->end_us, e1, sizeof(e1));
-        snprintf(v->text, sizeof(v->text),
-                 "UNEXPECTED BOOKING inspector %s: %s-%s (id %s) is stored, but no request of this run created it",
-                 t->inspector, s1, e1, t->id);
+        snprintf(
+            v->text, sizeof(v->text),
+            "UNEXPECTED BOOKING inspector %s: %s-%s (id %s) is stored, but no request of this run created it",
+            t->inspector, s1, e1, t->id);
         (*found)++;
     }
 }
@@ -251,16 +256,17 @@ static void check_expectations(const br_op_record *ops, size_t n, br_violations 
         if (v == NULL)
             return;
         const char *what = o->expect == BR_OUTCOME_OK && o->outcome == BR_OUTCOME_FAIL ? "FALSE CONFLICT"
-                                                                                         : "UNEXPECTED OUTCOME";
-        snprintf(v->text, sizeof(v->text), "%s steps[%d] (%s) actor %d %s: expected %s, got %s (HTTP %ld)", what,
-                 o->step, br_op_history_name(o->op), o->actor, o->actor_name,
-                 o->expect == BR_OUTCOME_OK ? "success" : "a refusal", br_outcome_name(o->outcome), o->status);
+                                                                                       : "UNEXPECTED OUTCOME";
+        snprintf(v->text, sizeof(v->text), "%s steps[%d] (%s) actor %d %s: expected %s, got %s (HTTP %ld)",
+                 what, o->step, br_op_history_name(o->op), o->actor, o->actor_name,
+                 o->expect == BR_OUTCOME_OK ? "success" : "a refusal", br_outcome_name(o->outcome),
+                 o->status);
         (*found)++;
     }
 }
 
-size_t br_oracle_check(const br_op_record *ops, size_t op_count, const br_truth_booking *truth, size_t truth_count,
-                       int truth_checked, br_violations *out)
+size_t br_oracle_check(const br_op_record *ops, size_t op_count, const br_truth_booking *truth,
+                       size_t truth_count, int truth_checked, br_violations *out)
 {
     size_t found = 0;
     check_history(ops, op_count, out, &found);

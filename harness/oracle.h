@@ -29,10 +29,10 @@ typedef struct {
     int step;
     br_op_kind op;
     br_outcome outcome;
-    long status;             /* 0 when no response arrived */
+    long status; /* 0 when no response arrived */
     char inspector[BR_NAME_MAX];
     int64_t start_us, end_us; /* the booked or held range; 0 when none */
-    char id[BR_ID_MAX];       /* the booking or hold id from the response; for cancel, the cancelled booking */
+    char id[BR_ID_MAX]; /* the booking or hold id from the response; for cancel, the cancelled booking */
     int64_t invoke_us, complete_us;
     int64_t invoke_scenario_us, complete_scenario_us; /* plus time moved by advance steps */
     int expect; /* the outcome the scenario requires (br_outcome), or -1 for any */
@@ -74,7 +74,7 @@ void br_violations_free(br_violations *v);
  * Checks the history of one trial. |truth| may be NULL (the target cannot
  * list bookings). Appends what it finds to |out|; returns the number found.
  */
-size_t br_oracle_check(const br_op_record *ops, size_t op_count, const br_truth_booking *truth, size_t truth_count,
-                       int truth_checked, br_violations *out);
+size_t br_oracle_check(const br_op_record *ops, size_t op_count, const br_truth_booking *truth,
+                       size_t truth_count, int truth_checked, br_violations *out);
 
 #endif

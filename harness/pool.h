@@ -37,10 +37,10 @@ typedef struct br_request {
     size_t body_len;
     long timeout_ms;
     /* Set by the pool. */
-    long status;          /* 0 when no response */
-    CURLcode curl_code;   /* CURLE_OK when a response arrived */
+    long status;        /* 0 when no response */
+    CURLcode curl_code; /* CURLE_OK when a response arrived */
     char curl_error[CURL_ERROR_SIZE];
-    char *response;       /* malloc'd, NUL-terminated; NULL when empty */
+    char *response; /* malloc'd, NUL-terminated; NULL when empty */
     size_t response_len;
     int64_t invoke_us;    /* handed to libcurl */
     int64_t last_byte_us; /* the final body byte handed to libcurl (invoke_us when bodiless) */

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd",
+                                      "#8c564b", "#e377c2", "#17becf"};
 
 static void esc(FILE *f, const char *s)
 {
@@ -26,7 +27,9 @@ static void page_start(FILE *f, const char *title)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>", f);
     esc(f, title);
-    fputs("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}"
+    fputs("</"
+          "title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:"
+          "collapse}"
           "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}.bad{color:#c00;"
           "font-weight:bold}.good{color:#080;font-weight:bold}svg{background:#fafafa;border:1px solid #ddd}"
           "</style>\n</head>\n<body>\n<h1>",
@@ -60,20 +63,22 @@ static void latency_curves(FILE *f, json_t *ops)
     double ymax = 1;
     const char *name;
     json_t *op;
-    json_object_foreach(ops, name, op)
-    {
+    json_object_foreach (ops, name, op) {
         double mx = num(json_object_get(op, "latencyUs"), "max");
         if (mx > ymax)
             ymax = mx;
     }
     double ylog = log10(ymax) + 0.2, xmax = 5; /* p99.999 */
-    fprintf(f, "<h2>Latency by percentile</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"latency\" width=\"%d\" "
-               "height=\"%d\">\n",
+    fprintf(f,
+            "<h2>Latency by percentile</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"latency\" "
+            "width=\"%d\" "
+            "height=\"%d\">\n",
             W, H);
     for (int d = 0; d <= (int)ylog; d++) {
         double y = H - B - (H - B - 10) * (d / ylog);
-        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"5\" y=\"%.1f\" "
-                   "font-size=\"11\">%.0f us</text>\n",
+        fprintf(f,
+                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"5\" y=\"%.1f\" "
+                "font-size=\"11\">%.0f us</text>\n",
                 L, y, W - 10, y, y + 4, pow(10, d));
     }
     const char *labels[] = {"p0", "p90", "p99", "p99.9", "p99.99", "p99.999"};
@@ -82,14 +87,12 @@ static void latency_curves(FILE *f, json_t *ops)
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%s</text>\n", x - 10, H - 20, labels[k]);
     }
     int c = 0;
-    json_object_foreach(ops, name, op)
-    {
+    json_object_foreach (ops, name, op) {
         json_t *hist = json_object_get(op, "histogram");
         double total = 0;
         size_t i;
         json_t *b;
-        json_array_foreach(hist, i, b)
-        {
+        json_array_foreach (hist, i, b) {
             total += json_number_value(json_array_get(b, 1));
         }
         if (total == 0)
@@ -97,8 +100,7 @@ static void latency_curves(FILE *f, json_t *ops)
         fprintf(f, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
                 palette[c % 7]);
         double seen = 0;
-        json_array_foreach(hist, i, b)
-        {
+        json_array_foreach (hist, i, b) {
             seen += json_number_value(json_array_get(b, 1));
             double p = seen / total;
             double nines = p >= 1 ? xmax : -log10(1 - p);
@@ -123,18 +125,19 @@ static void throughput_chart(FILE *f, json_t *series)
     double ymax = 1;
     size_t n = json_array_size(series), i;
     json_t *pt;
-    json_array_foreach(series, i, pt)
-    {
+    json_array_foreach (series, i, pt) {
         if (num(pt, "requests") > ymax)
             ymax = num(pt, "requests");
     }
-    fprintf(f, "<h2>Throughput over time</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"throughput\" width=\"%d\" "
-               "height=\"%d\">\n<text x=\"5\" y=\"15\" font-size=\"11\">%.0f req/s</text>\n<text x=\"5\" y=\"%d\" "
-               "font-size=\"11\">0</text>\n",
-            W, H, ymax, H - B);
+    fprintf(
+        f,
+        "<h2>Throughput over time</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"throughput\" "
+        "width=\"%d\" "
+        "height=\"%d\">\n<text x=\"5\" y=\"15\" font-size=\"11\">%.0f req/s</text>\n<text x=\"5\" y=\"%d\" "
+        "font-size=\"11\">0</text>\n",
+        W, H, ymax, H - B);
     fputs("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"", f);
-    json_array_foreach(series, i, pt)
-    {
+    json_array_foreach (series, i, pt) {
         double x = L + (W - L - 20) * (n > 1 ? (double)i / (double)(n - 1) : 0);
         double y = H - B - (H - B - 10) * (num(pt, "requests") / ymax);
         fprintf(f, "%.1f,%.1f ", x, y);
@@ -149,29 +152,32 @@ static int load_report(json_t *doc, FILE *f)
     json_t *sc = json_object_get(doc, "scenario");
     snprintf(title, sizeof(title), "bookrace load: %s", sc ? str(sc, "name") : str(doc, "url"));
     page_start(f, title);
-    fprintf(f, "<p>%s model%s, %d threads, %d connections, %.1f s measured after %.1f s warm-up, started %s.</p>\n",
-            str(doc, "model"), num(doc, "rate") > 0 ? " (constant rate)" : "", (int)num(doc, "threads"),
-            (int)num(doc, "connections"), num(doc, "measuredSeconds"), num(doc, "warmupSeconds"),
-            str(doc, "startedAt"));
-    fputs("<h2>Operations</h2>\n<table id=\"operations\">\n<tr><th>operation</th><th>requests</th><th>req/s</th>"
+    fprintf(
+        f,
+        "<p>%s model%s, %d threads, %d connections, %.1f s measured after %.1f s warm-up, started %s.</p>\n",
+        str(doc, "model"), num(doc, "rate") > 0 ? " (constant rate)" : "", (int)num(doc, "threads"),
+        (int)num(doc, "connections"), num(doc, "measuredSeconds"), num(doc, "warmupSeconds"),
+        str(doc, "startedAt"));
+    fputs("<h2>Operations</h2>\n<table "
+          "id=\"operations\">\n<tr><th>operation</th><th>requests</th><th>req/s</th>"
           "<th>p50 us</th><th>p90 us</th><th>p99 us</th><th>p99.9 us</th><th>p99.99 us</th><th>max us</th>"
           "<th>statuses</th></tr>\n",
           f);
     const char *name;
     json_t *op;
-    json_object_foreach(ops, name, op)
-    {
+    json_object_foreach (ops, name, op) {
         json_t *l = json_object_get(op, "latencyUs");
         fputs("<tr><td>", f);
         esc(f, name);
-        fprintf(f, "</td><td>%.0f</td><td>%.1f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td>"
-                   "<td>%.0f</td><td>",
-                num(op, "requests"), num(op, "throughputPerSecond"), num(l, "p50"), num(l, "p90"), num(l, "p99"),
-                num(l, "p99.9"), num(l, "p99.99"), num(l, "max"));
+        fprintf(
+            f,
+            "</td><td>%.0f</td><td>%.1f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td>"
+            "<td>%.0f</td><td>",
+            num(op, "requests"), num(op, "throughputPerSecond"), num(l, "p50"), num(l, "p90"), num(l, "p99"),
+            num(l, "p99.9"), num(l, "p99.99"), num(l, "max"));
         const char *code;
         json_t *cnt;
-        json_object_foreach(json_object_get(op, "statuses"), code, cnt)
-        {
+        json_object_foreach (json_object_get(op, "statuses"), code, cnt) {
             fprintf(f, "%s&#215;%lld ", code, (long long)json_integer_value(cnt));
         }
         fputs("</td></tr>\n", f);
@@ -180,15 +186,20 @@ static int load_report(json_t *doc, FILE *f)
     latency_curves(f, ops);
     throughput_chart(f, json_object_get(doc, "timeseries"));
     json_t *errors = json_object_get(doc, "errors");
-    fprintf(f, "<h2>Errors</h2>\n<p>connect %.0f, read %.0f, write %.0f, timeout %.0f, parse %.0f; late sends %.0f</p>\n",
+    fprintf(f,
+            "<h2>Errors</h2>\n<p>connect %.0f, read %.0f, write %.0f, timeout %.0f, parse %.0f; late sends "
+            "%.0f</p>\n",
             num(errors, "connect"), num(errors, "read"), num(errors, "write"), num(errors, "timeout"),
             num(errors, "parse"), num(doc, "lateSends"));
     if (json_is_true(json_object_get(oracle, "checked"))) {
         json_t *v = json_object_get(oracle, "violations");
-        fprintf(f, "<h2>Oracle</h2>\n<p id=\"verdict\" class=\"%s\">%zu violations among %.0f acknowledged bookings "
-                   "(%s)</p>\n<ul>\n",
-                json_array_size(v) ? "bad" : "good", json_array_size(v), num(oracle, "bookingsAcknowledged"),
-                json_is_true(json_object_get(oracle, "groundTruth")) ? "history and ground truth" : "history only");
+        fprintf(
+            f,
+            "<h2>Oracle</h2>\n<p id=\"verdict\" class=\"%s\">%zu violations among %.0f acknowledged bookings "
+            "(%s)</p>\n<ul>\n",
+            json_array_size(v) ? "bad" : "good", json_array_size(v), num(oracle, "bookingsAcknowledged"),
+            json_is_true(json_object_get(oracle, "groundTruth")) ? "history and ground truth"
+                                                                 : "history only");
         for (size_t i = 0; i < json_array_size(v) && i < 50; i++) {
             fputs("<li class=\"bad\">", f);
             esc(f, str(json_array_get(v, i), "text"));
@@ -209,31 +220,31 @@ static int race_report(json_t *doc, FILE *f)
     snprintf(title, sizeof(title), "bookrace run: %s", str(sc, "name"));
     page_start(f, title);
     json_t *summary = json_object_get(doc, "summary");
-    fprintf(f, "<p>Against %s: %d of %d trials reproduced a violation; expected %s; outcome <span class=\"%s\">%s</span>.</p>\n",
+    fprintf(f,
+            "<p>Against %s: %d of %d trials reproduced a violation; expected %s; outcome <span "
+            "class=\"%s\">%s</span>.</p>\n",
             str(json_object_get(doc, "target"), "name"), (int)num(summary, "trialsWithViolations"),
             (int)num(summary, "trials"), str(doc, "expectation"),
             strcmp(str(doc, "outcome"), "pass") == 0 ? "good" : "bad", str(doc, "outcome"));
     json_t *trials = json_object_get(doc, "trials");
     size_t t;
     json_t *trial;
-    json_array_foreach(trials, t, trial)
-    {
+    json_array_foreach (trials, t, trial) {
         if (t >= 10) {
             fprintf(f, "<p>%zu more trials in run.json.</p>\n", json_array_size(trials) - 10);
             break;
         }
-        json_t *history = json_object_get(trial, "history"), *violations = json_object_get(trial, "violations");
+        json_t *history = json_object_get(trial, "history"),
+               *violations = json_object_get(trial, "violations");
         /* Operations named by a violation are drawn red. */
         size_t n = json_array_size(history);
         char *bad = calloc(n + 1, 1);
         size_t i;
         json_t *v;
-        json_array_foreach(violations, i, v)
-        {
+        json_array_foreach (violations, i, v) {
             size_t k;
             json_t *idx;
-            json_array_foreach(json_object_get(v, "ops"), k, idx)
-            {
+            json_array_foreach (json_object_get(v, "ops"), k, idx) {
                 json_int_t j = json_integer_value(idx);
                 if (j >= 0 && (size_t)j < n)
                     bad[j] = 1;
@@ -242,8 +253,7 @@ static int race_report(json_t *doc, FILE *f)
         int lanes = 0;
         double t0 = 1e300, t1 = 0;
         json_t *op;
-        json_array_foreach(history, i, op)
-        {
+        json_array_foreach (history, i, op) {
             int a = (int)num(op, "actor");
             if (a + 1 > lanes)
                 lanes = a + 1;
@@ -257,11 +267,12 @@ static int race_report(json_t *doc, FILE *f)
         const int W = 1000, L = 120, lane_h = 18;
         int H = 40 + lane_h * (lanes + 1);
         fprintf(f, "<h2>Trial %zu (%s)</h2>\n", t, str(trial, "date"));
-        fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" width=\"%d\" height=\"%d\">\n", W, H);
+        fprintf(f,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" width=\"%d\" height=\"%d\">\n",
+                W, H);
         for (int a = 0; a < lanes; a++) {
             const char *label = "";
-            json_array_foreach(history, i, op)
-            {
+            json_array_foreach (history, i, op) {
                 if ((int)num(op, "actor") == a) {
                     label = str(op, "actorName");
                     break;
@@ -271,36 +282,39 @@ static int race_report(json_t *doc, FILE *f)
             esc(f, label);
             fputs("</text>\n", f);
         }
-        json_array_foreach(history, i, op)
-        {
+        json_array_foreach (history, i, op) {
             int a = (int)num(op, "actor");
             int y = a < 0 ? 30 + lane_h * lanes : 30 + lane_h * a;
             double x0 = L + (W - L - 10) * (num(op, "invokeUs") - t0) / (t1 - t0);
             double x1 = L + (W - L - 10) * (num(op, "completeUs") - t0) / (t1 - t0);
-            const char *color = bad[i] ? "#d62728" : strcmp(str(op, "outcome"), "ok") == 0 ? "#2ca02c"
-                                                   : strcmp(str(op, "outcome"), "fail") == 0 ? "#7f7f7f"
-                                                                                             : "#ff7f0e";
-            fprintf(f, "<rect class=\"op%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>",
-                    bad[i] ? " violation" : "", x0, y + 2, x1 - x0 < 1 ? 1 : x1 - x0, lane_h - 4, color);
-            fprintf(f, "%s %s %s -> %d (%s) %.0f-%.0f us", str(op, "actorName"), str(op, "op"), str(op, "start"),
-                    (int)num(op, "status"), str(op, "outcome"), num(op, "invokeUs"), num(op, "completeUs"));
+            const char *color = bad[i]                                    ? "#d62728"
+                                : strcmp(str(op, "outcome"), "ok") == 0   ? "#2ca02c"
+                                : strcmp(str(op, "outcome"), "fail") == 0 ? "#7f7f7f"
+                                                                          : "#ff7f0e";
+            fprintf(
+                f,
+                "<rect class=\"op%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>",
+                bad[i] ? " violation" : "", x0, y + 2, x1 - x0 < 1 ? 1 : x1 - x0, lane_h - 4, color);
+            fprintf(f, "%s %s %s -> %d (%s) %.0f-%.0f us", str(op, "actorName"), str(op, "op"),
+                    str(op, "start"), (int)num(op, "status"), str(op, "outcome"), num(op, "invokeUs"),
+                    num(op, "completeUs"));
             fputs("</title></rect>\n", f);
         }
         size_t b;
         json_t *barrier;
-        json_array_foreach(json_object_get(trial, "barriers"), b, barrier)
-        {
+        json_array_foreach (json_object_get(trial, "barriers"), b, barrier) {
             double x = L + (W - L - 10) * (num(barrier, "releasedUs") - t0) / (t1 - t0);
-            fprintf(f, "<line class=\"release\" x1=\"%.1f\" y1=\"20\" x2=\"%.1f\" y2=\"%d\" stroke=\"#000\" "
-                       "stroke-dasharray=\"4,3\"/><text x=\"%.1f\" y=\"14\" font-size=\"11\">%s release, skew %.0f us"
-                       "</text>\n",
+            fprintf(f,
+                    "<line class=\"release\" x1=\"%.1f\" y1=\"20\" x2=\"%.1f\" y2=\"%d\" stroke=\"#000\" "
+                    "stroke-dasharray=\"4,3\"/><text x=\"%.1f\" y=\"14\" font-size=\"11\">%s release, skew "
+                    "%.0f us"
+                    "</text>\n",
                     x, x, H - 5, x + 3, str(barrier, "release"), num(barrier, "skewUs"));
         }
         fputs("</svg>\n", f);
         if (json_array_size(violations)) {
             fputs("<ul>\n", f);
-            json_array_foreach(violations, i, v)
-            {
+            json_array_foreach (violations, i, v) {
                 fputs("<li class=\"bad\">", f);
                 esc(f, str(v, "text"));
                 fputs("</li>\n", f);
@@ -331,18 +345,20 @@ static double change_pct(double base, double next)
     return base == 0 ? (next == 0 ? 0 : 100) : (next - base) / base * 100;
 }
 
-int br_compare(json_t *base, json_t *next, double max_pct, FILE *md, FILE *html, br_compare_result *out, char *err,
-               size_t errlen)
+int br_compare(json_t *base, json_t *next, double max_pct, FILE *md, FILE *html, br_compare_result *out,
+               char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
-    if (strcmp(str(base, "schema"), "bookrace.load/1") != 0 || strcmp(str(next, "schema"), "bookrace.load/1") != 0) {
+    if (strcmp(str(base, "schema"), "bookrace.load/1") != 0 ||
+        strcmp(str(next, "schema"), "bookrace.load/1") != 0) {
         snprintf(err, errlen, "compare needs two load results (schema bookrace.load/1)");
         return -1;
     }
     static const char *const metrics[] = {"req/s", "p50", "p90", "p99", "p99.9"};
     if (html) {
         page_start(html, "bookrace compare");
-        fputs("<table id=\"compare\">\n<tr><th>operation</th><th>metric</th><th>base</th><th>new</th><th>change</th>"
+        fputs("<table "
+              "id=\"compare\">\n<tr><th>operation</th><th>metric</th><th>base</th><th>new</th><th>change</th>"
               "<th></th></tr>\n",
               html);
     }
@@ -350,16 +366,17 @@ int br_compare(json_t *base, json_t *next, double max_pct, FILE *md, FILE *html,
     json_t *bops = json_object_get(base, "operations"), *nops = json_object_get(next, "operations");
     const char *name;
     json_t *nop;
-    json_object_foreach(nops, name, nop)
-    {
+    json_object_foreach (nops, name, nop) {
         json_t *bop = json_object_get(bops, name);
         if (bop == NULL) {
             fprintf(md, "| %s | (new operation) | | | | |\n", name);
             continue;
         }
         for (int m = 0; m < 5; m++) {
-            double b = m == 0 ? num(bop, "throughputPerSecond") : num(json_object_get(bop, "latencyUs"), metrics[m]);
-            double n = m == 0 ? num(nop, "throughputPerSecond") : num(json_object_get(nop, "latencyUs"), metrics[m]);
+            double b =
+                m == 0 ? num(bop, "throughputPerSecond") : num(json_object_get(bop, "latencyUs"), metrics[m]);
+            double n =
+                m == 0 ? num(nop, "throughputPerSecond") : num(json_object_get(nop, "latencyUs"), metrics[m]);
             double c = change_pct(b, n);
             /* Throughput regresses when it falls; latency when it rises. p99.9 is reported, not gated. */
             int gated = m < 4;
@@ -368,23 +385,28 @@ int br_compare(json_t *base, json_t *next, double max_pct, FILE *md, FILE *html,
             const char *mark = worse ? "REGRESSION" : "";
             fprintf(md, "| %s | %s | %.1f | %.1f | %+.1f%% | %s |\n", name, metrics[m], b, n, c, mark);
             if (html)
-                fprintf(html, "<tr><td>%s</td><td>%s</td><td>%.1f</td><td>%.1f</td><td class=\"%s\">%+.1f%%</td>"
-                              "<td>%s</td></tr>\n",
+                fprintf(html,
+                        "<tr><td>%s</td><td>%s</td><td>%.1f</td><td>%.1f</td><td class=\"%s\">%+.1f%%</td>"
+                        "<td>%s</td></tr>\n",
                         name, metrics[m], b, n, worse ? "bad" : "", c, mark);
         }
     }
     size_t bv = json_array_size(json_object_get(json_object_get(base, "oracle"), "violations"));
     size_t nv = json_array_size(json_object_get(json_object_get(next, "oracle"), "violations"));
     json_t *be = json_object_get(base, "errors"), *ne = json_object_get(next, "errors");
-    double berr = num(be, "connect") + num(be, "read") + num(be, "write") + num(be, "timeout") + num(be, "parse");
-    double nerr = num(ne, "connect") + num(ne, "read") + num(ne, "write") + num(ne, "timeout") + num(ne, "parse");
+    double berr =
+        num(be, "connect") + num(be, "read") + num(be, "write") + num(be, "timeout") + num(be, "parse");
+    double nerr =
+        num(ne, "connect") + num(ne, "read") + num(ne, "write") + num(ne, "timeout") + num(ne, "parse");
     out->verdict_worse = nv > bv || nerr > berr;
-    fprintf(md, "\noracle: %zu violations (base %zu); transport errors: %.0f (base %.0f)%s\n", nv, bv, nerr, berr,
-            out->verdict_worse ? " WORSE" : "");
+    fprintf(md, "\noracle: %zu violations (base %zu); transport errors: %.0f (base %.0f)%s\n", nv, bv, nerr,
+            berr, out->verdict_worse ? " WORSE" : "");
     if (html) {
-        fprintf(html, "</table>\n<p class=\"%s\">oracle: %zu violations (base %zu); transport errors %.0f (base %.0f)"
-                      "</p>\n",
-                out->verdict_worse ? "bad" : "good", nv, bv, nerr, berr);
+        fprintf(
+            html,
+            "</table>\n<p class=\"%s\">oracle: %zu violations (base %zu); transport errors %.0f (base %.0f)"
+            "</p>\n",
+            out->verdict_worse ? "bad" : "good", nv, bv, nerr, berr);
         page_end(html);
     }
     return 0;

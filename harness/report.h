@@ -17,8 +17,8 @@
 int br_report_html(json_t *doc, FILE *out, char *err, size_t errlen);
 
 typedef struct {
-    int regressions;    /* metrics past the threshold */
-    int verdict_worse;  /* the oracle found violations the base did not have, or more errors */
+    int regressions;   /* metrics past the threshold */
+    int verdict_worse; /* the oracle found violations the base did not have, or more errors */
 } br_compare_result;
 
 /*
@@ -28,7 +28,7 @@ typedef struct {
  * one slow request moves it). Writes a Markdown table to |md| and, when
  * |html| is not NULL, an HTML page. Returns 0, or -1 with |err|.
  */
-int br_compare(json_t *base, json_t *next, double max_regress_pct, FILE *md, FILE *html, br_compare_result *out,
-               char *err, size_t errlen);
+int br_compare(json_t *base, json_t *next, double max_regress_pct, FILE *md, FILE *html,
+               br_compare_result *out, char *err, size_t errlen);
 
 #endif

@@ -69,7 +69,8 @@ static json_t *operations_summary(const br_run_result *r)
                     lat[nlat++] = o->complete_us - o->invoke_us;
             }
         for (int o = 0; o < 3; o++)
-            json_object_set_new(outcomes, br_outcome_name((br_outcome)o), json_integer((json_int_t)outcome_counts[o]));
+            json_object_set_new(outcomes, br_outcome_name((br_outcome)o),
+                                json_integer((json_int_t)outcome_counts[o]));
         qsort(lat, nlat, sizeof(int64_t), compare_i64);
         json_object_set_new(ops, br_op_history_name((br_op_kind)k),
                             json_pack("{s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "count", (json_int_t)count,
@@ -111,16 +112,17 @@ static json_t *history_json(const br_trial *t)
     for (size_t i = 0; i < t->op_count; i++) {
         const br_history_op *h = &t->ops[i];
         const br_op_record *o = &h->rec;
-        json_t *j = json_pack("{s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:i, s:s}",
-                              "index", o->index, "actor", o->actor, "actorName", o->actor_name, "step", o->step,
-                              "op", br_op_history_name(o->op), "method", h->method, "path", h->path ? h->path : "",
-                              "baseUrl", h->base_url, "invokeUs", (json_int_t)o->invoke_us, "lastByteUs",
-                              (json_int_t)h->last_byte_us, "completeUs", (json_int_t)o->complete_us,
-                              "invokeScenarioUs", (json_int_t)o->invoke_scenario_us, "completeScenarioUs",
-                              (json_int_t)o->complete_scenario_us, "status", (int)o->status, "outcome",
-                              br_outcome_name(o->outcome));
+        json_t *j = json_pack(
+            "{s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:i, s:s}", "index", o->index,
+            "actor", o->actor, "actorName", o->actor_name, "step", o->step, "op", br_op_history_name(o->op),
+            "method", h->method, "path", h->path ? h->path : "", "baseUrl", h->base_url, "invokeUs",
+            (json_int_t)o->invoke_us, "lastByteUs", (json_int_t)h->last_byte_us, "completeUs",
+            (json_int_t)o->complete_us, "invokeScenarioUs", (json_int_t)o->invoke_scenario_us,
+            "completeScenarioUs", (json_int_t)o->complete_scenario_us, "status", (int)o->status, "outcome",
+            br_outcome_name(o->outcome));
         json_object_set_new(j, "barrier", h->barrier_step >= 0 ? json_integer(h->barrier_step) : json_null());
-        json_object_set_new(j, "expect", o->expect >= 0 ? json_string(br_outcome_name((br_outcome)o->expect)) : json_null());
+        json_object_set_new(
+            j, "expect", o->expect >= 0 ? json_string(br_outcome_name((br_outcome)o->expect)) : json_null());
         json_object_set_new(j, "error", h->error ? json_string(h->error) : json_null());
         if (o->inspector[0]) {
             json_object_set_new(j, "inspector", json_string(o->inspector));
@@ -145,15 +147,16 @@ static json_t *trial_json(const br_trial *t)
             json_array_append_new(ops, json_integer(v->op_a));
         if (v->op_b >= 0)
             json_array_append_new(ops, json_integer(v->op_b));
-        json_array_append_new(violations, json_pack("{s:s, s:s, s:o}", "kind", br_violation_kind_name(v->kind),
-                                                    "text", v->text, "ops", ops));
+        json_array_append_new(violations,
+                              json_pack("{s:s, s:s, s:o}", "kind", br_violation_kind_name(v->kind), "text",
+                                        v->text, "ops", ops));
     }
     for (size_t i = 0; i < t->barrier_count; i++) {
         const br_barrier_record *b = &t->barriers[i];
-        json_array_append_new(barriers, json_pack("{s:i, s:i, s:s, s:i, s:I, s:I}", "step", b->step, "barrierStep",
-                                                  b->barrier_step, "release", br_release_name(b->release), "racers",
-                                                  b->racers, "skewUs", (json_int_t)b->skew_us, "releasedUs",
-                                                  (json_int_t)b->released_us));
+        json_array_append_new(
+            barriers, json_pack("{s:i, s:i, s:s, s:i, s:I, s:I}", "step", b->step, "barrierStep",
+                                b->barrier_step, "release", br_release_name(b->release), "racers", b->racers,
+                                "skewUs", (json_int_t)b->skew_us, "releasedUs", (json_int_t)b->released_us));
     }
     for (size_t i = 0; i < t->note_count; i++)
         json_array_append_new(notes, json_string(t->notes[i]));
@@ -165,8 +168,9 @@ static json_t *trial_json(const br_trial *t)
         json_array_append_new(truth, j);
     }
     return json_pack("{s:i, s:s, s:b, s:f, s:o, s:o, s:o, s:{s:b, s:s, s:o}, s:o}", "index", t->index, "date",
-                     t->date, "inconclusive", t->inconclusive, "advancedSeconds", (double)t->advanced_us / 1e6, "violations", violations, "barriers", barriers,
-                     "notes", notes, "groundTruth", "checked", t->truth_checked, "note", t->truth_note, "bookings",
+                     t->date, "inconclusive", t->inconclusive, "advancedSeconds",
+                     (double)t->advanced_us / 1e6, "violations", violations, "barriers", barriers, "notes",
+                     notes, "groundTruth", "checked", t->truth_checked, "note", t->truth_note, "bookings",
                      truth, "history", history_json(t));
 }
 
@@ -179,8 +183,9 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
     /* Header templates only, never expanded values; secret ones not even as templates. */
     for (size_t i = 0; i < tg->header_count; i++)
         json_object_set_new(headers, tg->header_names[i],
-                            json_string(br_target_header_is_secret(tg, tg->header_names[i]) ? "<redacted>"
-                                                                                            : tg->header_values[i]));
+                            json_string(br_target_header_is_secret(tg, tg->header_names[i])
+                                            ? "<redacted>"
+                                            : tg->header_values[i]));
     size_t violations = 0;
     for (size_t i = 0; i < r->trial_count; i++) {
         json_array_append_new(trials, trial_json(&r->trials[i]));
@@ -189,27 +194,28 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
     size_t last_byte_count, plain_count;
     int64_t last_byte_median = median_skew(r, BR_RELEASE_LAST_BYTE, &last_byte_count);
     int64_t plain_median = median_skew(r, BR_RELEASE_PLAIN, &plain_count);
-    json_t *doc = json_pack(
-        "{s:s, s:{s:s, s:s}, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:f, s:i, s:I, s:i, "
-        "s:s, s:s, s:i}",
-        "schema", BR_RUN_SCHEMA, "tool", "name", "bookrace", "version", BOOKRACE_VERSION, "runId", cfg->run_id,
-        "scenario", "name", cfg->scenario->name, "file", meta->scenario_file, "description",
-        cfg->scenario->description, "date", cfg->scenario->date, "target", "name", tg->name, "file",
-        meta->target_file, "baseUrls", urls, "headers", headers, "startedAt", time_json(r->started_wall_us),
-        "finishedAt", time_json(r->finished_wall_us), "durationSeconds",
-        (double)(r->finished_wall_us - r->started_wall_us) / 1e6, "repeat", cfg->repeat, "seed",
-        (json_int_t)cfg->seed, "threads", cfg->threads, "expectation",
-        meta->expect_violation ? "violation" : "no-violation", "outcome", meta->outcome, "exitCode",
-        meta->exit_code);
+    json_t *doc =
+        json_pack("{s:s, s:{s:s, s:s}, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:f, "
+                  "s:i, s:I, s:i, "
+                  "s:s, s:s, s:i}",
+                  "schema", BR_RUN_SCHEMA, "tool", "name", "bookrace", "version", BOOKRACE_VERSION, "runId",
+                  cfg->run_id, "scenario", "name", cfg->scenario->name, "file", meta->scenario_file,
+                  "description", cfg->scenario->description, "date", cfg->scenario->date, "target", "name",
+                  tg->name, "file", meta->target_file, "baseUrls", urls, "headers", headers, "startedAt",
+                  time_json(r->started_wall_us), "finishedAt", time_json(r->finished_wall_us),
+                  "durationSeconds", (double)(r->finished_wall_us - r->started_wall_us) / 1e6, "repeat",
+                  cfg->repeat, "seed", (json_int_t)cfg->seed, "threads", cfg->threads, "expectation",
+                  meta->expect_violation ? "violation" : "no-violation", "outcome", meta->outcome, "exitCode",
+                  meta->exit_code);
     json_object_set_new(doc, "error", r->error[0] ? json_string(r->error) : json_null());
     json_object_set_new(doc, "trialsInconclusive", json_integer((json_int_t)br_run_trials_inconclusive(r)));
-    json_object_set_new(
-        doc, "summary",
-        json_pack("{s:i, s:i, s:i, s:o, s:{s:{s:i, s:I}, s:{s:i, s:I}}}", "trials", (int)r->trial_count,
-                  "trialsWithViolations", (int)br_run_trials_with_violations(r), "violations", (int)violations,
-                  "operations", operations_summary(r), "barrierSkew", "last-byte", "barriers", (int)last_byte_count,
-                  "medianUs", (json_int_t)last_byte_median, "plain", "barriers", (int)plain_count, "medianUs",
-                  (json_int_t)plain_median));
+    json_object_set_new(doc, "summary",
+                        json_pack("{s:i, s:i, s:i, s:o, s:{s:{s:i, s:I}, s:{s:i, s:I}}}", "trials",
+                                  (int)r->trial_count, "trialsWithViolations",
+                                  (int)br_run_trials_with_violations(r), "violations", (int)violations,
+                                  "operations", operations_summary(r), "barrierSkew", "last-byte", "barriers",
+                                  (int)last_byte_count, "medianUs", (json_int_t)last_byte_median, "plain",
+                                  "barriers", (int)plain_count, "medianUs", (json_int_t)plain_median));
     json_object_set_new(doc, "trials", trials);
     return doc;
 }
@@ -226,10 +232,10 @@ static void summary_timeline(FILE *out, const br_trial *t)
             br_time_format(o->start_us, s);
             br_time_format(o->end_us, e);
         }
-        fprintf(out, "  +%8.3fs  %-12s %-6s %s %.5s-%.5s  -> %ld %s%s%s\n", (double)o->complete_scenario_us / 1e6,
-                o->actor_name, br_op_history_name(o->op), o->inspector, s[0] ? s + 11 : "", e[0] ? e + 11 : "",
-                o->status, br_outcome_name(o->outcome), t->ops[i].error ? ": " : "",
-                t->ops[i].error ? t->ops[i].error : "");
+        fprintf(out, "  +%8.3fs  %-12s %-6s %s %.5s-%.5s  -> %ld %s%s%s\n",
+                (double)o->complete_scenario_us / 1e6, o->actor_name, br_op_history_name(o->op), o->inspector,
+                s[0] ? s + 11 : "", e[0] ? e + 11 : "", o->status, br_outcome_name(o->outcome),
+                t->ops[i].error ? ": " : "", t->ops[i].error ? t->ops[i].error : "");
     }
 }
 
@@ -260,11 +266,14 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
         fprintf(out, "barrier release plain: %zu barriers, median skew %lld us\n", pl, (long long)plm);
     size_t inconclusive = br_run_trials_inconclusive(r);
     if (inconclusive)
-        fprintf(out, "%zu of %zu trials raced nothing (a barrier released fewer racers than it names: see the notes)\n",
+        fprintf(out,
+                "%zu of %zu trials raced nothing (a barrier released fewer racers than it names: see the "
+                "notes)\n",
                 inconclusive, r->trial_count);
-    fprintf(out, "%s against %s: %zu of %zu trials reproduced a violation (%zu violations); expected %s: %s\n",
-            cfg->scenario->name, cfg->target->name, br_run_trials_with_violations(r), r->trial_count, violations,
-            meta->expect_violation ? "a violation" : "none", meta->outcome);
+    fprintf(out,
+            "%s against %s: %zu of %zu trials reproduced a violation (%zu violations); expected %s: %s\n",
+            cfg->scenario->name, cfg->target->name, br_run_trials_with_violations(r), r->trial_count,
+            violations, meta->expect_violation ? "a violation" : "none", meta->outcome);
     if (r->error[0])
         fprintf(out, "error: %s\n", r->error);
 }
@@ -404,8 +413,8 @@ static char *junit_xml(const br_run_config *cfg, const br_run_result *r, const b
     return buf;
 }
 
-int br_results_write(const char *dir, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta,
-                     char *err, size_t errlen)
+int br_results_write(const char *dir, const br_run_config *cfg, const br_run_result *r,
+                     const br_run_meta *meta, char *err, size_t errlen)
 {
     if (br_mkdir_p(dir) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
@@ -477,11 +486,11 @@ int br_results_check(const char *path, FILE *out, int *expect_violation, size_t 
         goto done;
     }
     json_t *expectation = json_object_get(doc, "expectation");
-    *expect_violation = json_is_string(expectation) && strcmp(json_string_value(expectation), "violation") == 0;
+    *expect_violation =
+        json_is_string(expectation) && strcmp(json_string_value(expectation), "violation") == 0;
     size_t with_violations = 0, t;
     json_t *trial;
-    json_array_foreach(trials, t, trial)
-    {
+    json_array_foreach (trials, t, trial) {
         json_t *history = json_object_get(trial, "history"), *gt = json_object_get(trial, "groundTruth");
         if (!json_is_array(history)) {
             snprintf(err, errlen, "%s: trials[%zu].history must be an array", path, t);
@@ -491,15 +500,14 @@ int br_results_check(const char *path, FILE *out, int *expect_violation, size_t 
         br_op_record *ops = calloc(n + 1, sizeof(br_op_record));
         size_t i;
         json_t *h;
-        json_array_foreach(history, i, h)
-        {
+        json_array_foreach (history, i, h) {
             br_op_record *o = &ops[i];
             json_t *op = json_object_get(h, "op"), *outcome = json_object_get(h, "outcome");
             int kind = json_is_string(op) ? op_kind_from_name(json_string_value(op)) : -1;
             int oc = json_is_string(outcome) ? outcome_from_name(json_string_value(outcome)) : -1;
             if (kind < 0 || oc < 0 || !json_is_integer(json_object_get(h, "completeUs"))) {
-                snprintf(err, errlen, "%s: trials[%zu].history[%zu] lacks a valid op, outcome or completeUs", path, t,
-                         i);
+                snprintf(err, errlen, "%s: trials[%zu].history[%zu] lacks a valid op, outcome or completeUs",
+                         path, t, i);
                 free(ops);
                 goto done;
             }
@@ -530,8 +538,7 @@ int br_results_check(const char *path, FILE *out, int *expect_violation, size_t 
         size_t tn = json_is_array(bookings) ? json_array_size(bookings) : 0;
         br_truth_booking *truth = calloc(tn + 1, sizeof(br_truth_booking));
         json_t *b;
-        json_array_foreach(bookings, i, b)
-        {
+        json_array_foreach (bookings, i, b) {
             json_t *s;
             if (json_is_string(s = json_object_get(b, "id")))
                 snprintf(truth[i].id, sizeof(truth[i].id), "%s", json_string_value(s));

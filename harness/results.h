@@ -38,14 +38,15 @@ int br_write_path_atomic(const char *path, const char *data, size_t len);
 int br_mkdir_p(const char *dir);
 
 /* Writes run.json, junit.xml and summary.txt into |dir|. Returns 0, or -1 with a message in |err|. */
-int br_results_write(const char *dir, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta,
-                     char *err, size_t errlen);
+int br_results_write(const char *dir, const br_run_config *cfg, const br_run_result *r,
+                     const br_run_meta *meta, char *err, size_t errlen);
 
 /*
  * Re-runs the oracle on a saved run.json. Prints each violation to |out| and
  * returns the number of trials with a violation, or -1 with |err| for a file
  * that is not a readable run (file:line:column for JSON errors).
  */
-int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials, char *err, size_t errlen);
+int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials, char *err,
+                     size_t errlen);
 
 #endif

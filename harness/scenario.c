@@ -11,8 +11,8 @@
 
 #define MAX_ACTORS 4096
 
-static const char *const kind_names[] = {"fetch_slots", "pick", "hold", "book", "cancel", "sleep", "advance",
-                                         "barrier"};
+static const char *const kind_names[] = {"fetch_slots", "pick",  "hold",    "book",
+                                         "cancel",      "sleep", "advance", "barrier"};
 
 const char *br_step_kind_name(br_step_kind kind)
 {
@@ -26,7 +26,8 @@ const char *br_release_name(br_release release)
 
 int br_step_is_http(br_step_kind kind)
 {
-    return kind == BR_STEP_FETCH_SLOTS || kind == BR_STEP_HOLD || kind == BR_STEP_BOOK || kind == BR_STEP_CANCEL;
+    return kind == BR_STEP_FETCH_SLOTS || kind == BR_STEP_HOLD || kind == BR_STEP_BOOK ||
+           kind == BR_STEP_CANCEL;
 }
 
 void br_scenario_free(br_scenario *s)
@@ -58,10 +59,10 @@ void br_scenario_free(br_scenario *s)
     free(s);
 }
 
-#define FAIL(...)                                                                                                   \
-    do {                                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                                        \
-        return -1;                                                                                                 \
+#define FAIL(...)                                                                                            \
+    do {                                                                                                     \
+        snprintf(err, errlen, __VA_ARGS__);                                                                  \
+        return -1;                                                                                           \
     } while (0)
 
 static int valid_name(const char *s)
@@ -97,8 +98,8 @@ static int parse_coordinate(json_t *v, double limit, double *out)
 static int parse_actors(br_scenario *s, json_t *v, const char *origin, char *err, size_t errlen)
 {
     static const char *const actor_keys[] = {"name", "address", "lat", "lng", NULL};
-    static const char *const gen_keys[] = {"count", "namePrefix", "address", "lat", "lng", "latStep", "lngStep",
-                                           NULL};
+    static const char *const gen_keys[] = {"count", "namePrefix", "address", "lat",
+                                           "lng",   "latStep",    "lngStep", NULL};
     char kerr[600], where[64];
     if (json_is_array(v)) {
         if (json_array_size(v) == 0 || json_array_size(v) > MAX_ACTORS)
@@ -107,8 +108,7 @@ static int parse_actors(br_scenario *s, json_t *v, const char *origin, char *err
         s->actors = calloc(s->actor_count, sizeof(br_actor));
         size_t i;
         json_t *a;
-        json_array_foreach(v, i, a)
-        {
+        json_array_foreach (v, i, a) {
             snprintf(where, sizeof(where), "actors[%zu]", i);
             if (!json_is_object(a))
                 FAIL("%s: %s must be an object", origin, where);
@@ -144,7 +144,8 @@ static int parse_actors(br_scenario *s, json_t *v, const char *origin, char *err
     if (addr != NULL && !json_is_string(addr))
         FAIL("%s: actors.address must be a string (\"%%d\" is replaced by the actor's number)", origin);
     double lat, lng, lat_step = 0, lng_step = 0;
-    if (parse_coordinate(json_object_get(v, "lat"), 90, &lat) || parse_coordinate(json_object_get(v, "lng"), 180, &lng))
+    if (parse_coordinate(json_object_get(v, "lat"), 90, &lat) ||
+        parse_coordinate(json_object_get(v, "lng"), 180, &lng))
         FAIL("%s: actors needs lat (-90..90) and lng (-180..180) numbers", origin);
     if ((json_object_get(v, "latStep") && parse_coordinate(json_object_get(v, "latStep"), 1, &lat_step)) ||
         (json_object_get(v, "lngStep") && parse_coordinate(json_object_get(v, "lngStep"), 1, &lng_step)))
@@ -222,8 +223,7 @@ static int parse_step_actors(br_scenario *s, br_step *st, json_t *v, const char 
     size_t i;
     json_t *name;
     int rc = 0;
-    json_array_foreach(list, i, name)
-    {
+    json_array_foreach (list, i, name) {
         int a = json_is_string(name) ? find_actor(s, json_string_value(name)) : -1;
         if (a < 0) {
             snprintf(err, errlen, "%s: %s: unknown actor %s", origin, where,
@@ -233,7 +233,8 @@ static int parse_step_actors(br_scenario *s, br_step *st, json_t *v, const char 
         }
         for (size_t j = 0; j < i; j++)
             if (st->actors[j] == a) {
-                snprintf(err, errlen, "%s: %s: actor %s is listed twice", origin, where, json_string_value(name));
+                snprintf(err, errlen, "%s: %s: actor %s is listed twice", origin, where,
+                         json_string_value(name));
                 rc = -1;
             }
         st->actors[i] = a;
@@ -262,7 +263,8 @@ static int parse_step(br_scenario *s, size_t index, json_t *v, defined_names *na
 {
     static const char *const keys[][10] = {
         [BR_STEP_FETCH_SLOTS] = {"do", "description", "actors", "save", "expect", NULL},
-        [BR_STEP_PICK] = {"do", "description", "actors", "from", "choose", "n", "actor", "pick", "inspector", "save"},
+        [BR_STEP_PICK] = {"do", "description", "actors", "from", "choose", "n", "actor", "pick", "inspector",
+                          "save"},
         [BR_STEP_HOLD] = {"do", "description", "actors", "slot", "save", "expect", NULL},
         [BR_STEP_BOOK] = {"do", "description", "actors", "slot", "hold", "save", "expect", NULL},
         [BR_STEP_CANCEL] = {"do", "description", "actors", "booking", "expect", NULL},
@@ -283,8 +285,9 @@ static int parse_step(br_scenario *s, size_t index, json_t *v, defined_names *na
         if (strcmp(json_string_value(kind), kind_names[i]) == 0)
             k = i;
     if (k < 0)
-        FAIL("%s: %s: unknown step kind '%s' (fetch_slots, pick, hold, book, cancel, sleep, advance, barrier)",
-             origin, where, json_is_string(kind) ? json_string_value(kind) : "(missing \"do\")");
+        FAIL(
+            "%s: %s: unknown step kind '%s' (fetch_slots, pick, hold, book, cancel, sleep, advance, barrier)",
+            origin, where, json_is_string(kind) ? json_string_value(kind) : "(missing \"do\")");
     st->kind = (br_step_kind)k;
     snprintf(where, sizeof(where), "steps[%zu] (%s)", index, kind_names[k]);
     const char *allowed[11];
@@ -411,13 +414,16 @@ static int parse_step(br_scenario *s, size_t index, json_t *v, defined_names *na
         defined_names *d = &names[st->actors[i]];
         const char *actor = s->actors[st->actors[i]].name;
         if (need_list && !is_defined(d, need_list, BR_STEP_FETCH_SLOTS))
-            FAIL("%s: %s: actor %s picks from '%s', a list it never fetched", origin, where, actor, need_list);
+            FAIL("%s: %s: actor %s picks from '%s', a list it never fetched", origin, where, actor,
+                 need_list);
         if (need_slot && !is_defined(d, need_slot, BR_STEP_PICK))
             FAIL("%s: %s: actor %s uses slot '%s', which it never picked", origin, where, actor, need_slot);
         if (need_hold && !is_defined(d, need_hold, BR_STEP_HOLD))
-            FAIL("%s: %s: actor %s converts hold '%s', which it never placed", origin, where, actor, need_hold);
+            FAIL("%s: %s: actor %s converts hold '%s', which it never placed", origin, where, actor,
+                 need_hold);
         if (need_booking && !is_defined(d, need_booking, BR_STEP_BOOK))
-            FAIL("%s: %s: actor %s cancels booking '%s', which it never made", origin, where, actor, need_booking);
+            FAIL("%s: %s: actor %s cancels booking '%s', which it never made", origin, where, actor,
+                 need_booking);
         if (st->save)
             define(d, st->save, st->kind);
     }
@@ -474,7 +480,8 @@ br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, 
     }
     s->name = strdup(json_string_value(name));
     s->description = strdup(json_is_string(desc) ? json_string_value(desc) : "");
-    if (!json_is_string(date) || br_date_parse(json_string_value(date), json_string_length(date), &day) != 0) {
+    if (!json_is_string(date) ||
+        br_date_parse(json_string_value(date), json_string_length(date), &day) != 0) {
         snprintf(err, errlen, "%s: date must be a day such as \"2026-12-01\"", origin);
         goto fail;
     }

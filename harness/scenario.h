@@ -22,7 +22,13 @@ typedef enum {
     BR_STEP_BARRIER,
 } br_step_kind;
 
-typedef enum { BR_PICK_FIRST, BR_PICK_NTH, BR_PICK_RANDOM, BR_PICK_SAME_AS, BR_PICK_OVERLAPPING } br_pick_rule;
+typedef enum {
+    BR_PICK_FIRST,
+    BR_PICK_NTH,
+    BR_PICK_RANDOM,
+    BR_PICK_SAME_AS,
+    BR_PICK_OVERLAPPING
+} br_pick_rule;
 typedef enum { BR_RELEASE_LAST_BYTE, BR_RELEASE_PLAIN } br_release;
 
 const char *br_step_kind_name(br_step_kind kind);
@@ -39,25 +45,25 @@ typedef struct {
     char *description;
     int *actors; /* indexes into the scenario's actors */
     size_t actor_count;
-    char *save;     /* fetch_slots: list; pick: slot; hold: hold; book: booking (may be NULL) */
-    char *from;     /* pick: the list */
+    char *save; /* fetch_slots: list; pick: slot; hold: hold; book: booking (may be NULL) */
+    char *from; /* pick: the list */
     br_pick_rule rule;
-    int nth;              /* pick nth (0-based) */
-    int other_actor;      /* pick same-as / overlapping: whose pick */
-    char *other_pick;     /* ... and which of its picks */
-    char *inspector;      /* pick: only slots of this inspector (may hold ${var.x}); NULL for any */
-    char *slot;           /* hold, book: the picked slot */
-    char *hold;           /* book: the hold to convert (optional) */
-    char *booking;        /* cancel: the booking */
-    double seconds;       /* sleep, advance */
-    br_release release;   /* barrier */
-    int barrier;          /* HTTP steps: index of the barrier step releasing it, or -1 */
-    int expect;           /* HTTP steps: the outcome every request must have (br_outcome), or -1 for any */
+    int nth;            /* pick nth (0-based) */
+    int other_actor;    /* pick same-as / overlapping: whose pick */
+    char *other_pick;   /* ... and which of its picks */
+    char *inspector;    /* pick: only slots of this inspector (may hold ${var.x}); NULL for any */
+    char *slot;         /* hold, book: the picked slot */
+    char *hold;         /* book: the hold to convert (optional) */
+    char *booking;      /* cancel: the booking */
+    double seconds;     /* sleep, advance */
+    br_release release; /* barrier */
+    int barrier;        /* HTTP steps: index of the barrier step releasing it, or -1 */
+    int expect;         /* HTTP steps: the outcome every request must have (br_outcome), or -1 for any */
 } br_step;
 
 typedef struct {
     char *name, *description, *origin;
-    char date[11]; /* YYYY-MM-DD */
+    char date[11];     /* YYYY-MM-DD */
     json_t *variables; /* object */
     br_actor *actors;
     size_t actor_count;
@@ -65,7 +71,8 @@ typedef struct {
     size_t step_count;
 } br_scenario;
 
-/* Loads and validates a scenario file. NULL with "file:line:col: ..." or "file: steps[3] (book): ..." in |err|. */
+/* Loads and validates a scenario file. NULL with "file:line:col: ..." or "file: steps[3] (book): ..." in
+ * |err|. */
 br_scenario *br_scenario_load(const char *path, char *err, size_t errlen);
 br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, size_t errlen);
 void br_scenario_free(br_scenario *s);

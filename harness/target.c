@@ -10,9 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const profile_names[BR_OP_COUNT] = {"fetchSlots", "book", "hold", "cancel",
+static const char *const profile_names[BR_OP_COUNT] = {"fetchSlots", "book",  "hold", "cancel",
                                                        "list",       "clock", "reset"};
-static const char *const history_names[BR_OP_COUNT] = {"fetch_slots", "book", "hold", "cancel",
+static const char *const history_names[BR_OP_COUNT] = {"fetch_slots", "book",  "hold", "cancel",
                                                        "list",        "clock", "reset"};
 
 const char *br_op_profile_name(br_op_kind op)
@@ -59,10 +59,10 @@ void br_target_free(br_target *t)
     free(t);
 }
 
-#define FAIL(...)                                                                                                   \
-    do {                                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                                        \
-        return -1;                                                                                                 \
+#define FAIL(...)                                                                                            \
+    do {                                                                                                     \
+        snprintf(err, errlen, __VA_ARGS__);                                                                  \
+        return -1;                                                                                           \
     } while (0)
 
 static int take_string_array(json_t *v, const char *origin, const char *where, char ***out, size_t *count,
@@ -74,8 +74,7 @@ static int take_string_array(json_t *v, const char *origin, const char *where, c
     *out = calloc(*count + 1, sizeof(char *));
     size_t i;
     json_t *item;
-    json_array_foreach(v, i, item)
-    {
+    json_array_foreach (v, i, item) {
         if (!json_is_string(item))
             FAIL("%s: %s[%zu] must be a string", origin, where, i);
         (*out)[i] = strdup(json_string_value(item));
@@ -92,8 +91,7 @@ static int take_statuses(json_t *v, const char *origin, const char *where, int *
         FAIL("%s: %s must be an array of at most %d HTTP statuses", origin, where, BR_MAX_STATUSES);
     size_t i;
     json_t *item;
-    json_array_foreach(v, i, item)
-    {
+    json_array_foreach (v, i, item) {
         json_int_t s = json_is_integer(item) ? json_integer_value(item) : 0;
         if (s < 100 || s > 599)
             FAIL("%s: %s[%zu] must be an HTTP status (100-599)", origin, where, i);
@@ -102,13 +100,14 @@ static int take_statuses(json_t *v, const char *origin, const char *where, int *
     return 0;
 }
 
-static int take_pointer(json_t *response, const char *key, int required, const char *origin, const char *where,
-                        char **out, char *err, size_t errlen)
+static int take_pointer(json_t *response, const char *key, int required, const char *origin,
+                        const char *where, char **out, char *err, size_t errlen)
 {
     json_t *v = response ? json_object_get(response, key) : NULL;
     if (v == NULL) {
         if (required)
-            FAIL("%s: %s.response.%s is required (an RFC 6901 pointer such as \"/slots\")", origin, where, key);
+            FAIL("%s: %s.response.%s is required (an RFC 6901 pointer such as \"/slots\")", origin, where,
+                 key);
         return 0;
     }
     if (!json_is_string(v) || !br_json_pointer_valid(json_string_value(v)))
@@ -121,20 +120,17 @@ static int take_pointer(json_t *response, const char *key, int required, const c
 static const struct {
     int items, id, inspector, start, end, status, tag;
 } pointer_rules[BR_OP_COUNT] = {
-    [BR_OP_FETCH_SLOTS] = {1, -1, 1, 1, 1, -1, -1},
-    [BR_OP_BOOK] = {-1, 1, 0, 0, 0, -1, -1},
-    [BR_OP_HOLD] = {-1, 1, -1, -1, -1, -1, -1},
-    [BR_OP_CANCEL] = {-1, -1, -1, -1, -1, -1, -1},
-    [BR_OP_LIST] = {1, 1, 1, 1, 1, 0, 0},
-    [BR_OP_CLOCK] = {-1, -1, -1, -1, -1, -1, -1},
+    [BR_OP_FETCH_SLOTS] = {1, -1, 1, 1, 1, -1, -1}, [BR_OP_BOOK] = {-1, 1, 0, 0, 0, -1, -1},
+    [BR_OP_HOLD] = {-1, 1, -1, -1, -1, -1, -1},     [BR_OP_CANCEL] = {-1, -1, -1, -1, -1, -1, -1},
+    [BR_OP_LIST] = {1, 1, 1, 1, 1, 0, 0},           [BR_OP_CLOCK] = {-1, -1, -1, -1, -1, -1, -1},
     [BR_OP_RESET] = {-1, -1, -1, -1, -1, -1, -1},
 };
 
 static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_operation *op, char *err,
                            size_t errlen)
 {
-    static const char *const keys[] = {"method",  "path",     "body",   "success", "conflict",
-                                       "response", "cancelledStatuses", NULL};
+    static const char *const keys[] = {
+        "method", "path", "body", "success", "conflict", "response", "cancelledStatuses", NULL};
     char where[64];
     snprintf(where, sizeof(where), "operations.%s", profile_names[kind]);
     if (!json_is_object(v))
@@ -143,7 +139,8 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
     if (br_json_check_keys(v, keys, where, kerr, sizeof(kerr)))
         FAIL("%s: %s", origin, kerr);
     json_t *method = json_object_get(v, "method"), *path = json_object_get(v, "path");
-    if (!json_is_string(method) || json_string_length(method) == 0 || strpbrk(json_string_value(method), " \r\n"))
+    if (!json_is_string(method) || json_string_length(method) == 0 ||
+        strpbrk(json_string_value(method), " \r\n"))
         FAIL("%s: %s.method must be an HTTP method such as \"POST\"", origin, where);
     if (!json_is_string(path) || json_string_value(path)[0] != '/')
         FAIL("%s: %s.path must be a string starting with '/'", origin, where);
@@ -160,16 +157,19 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
     }
     char sub[160];
     snprintf(sub, sizeof(sub), "%s.success", where);
-    if (take_statuses(json_object_get(v, "success"), origin, sub, op->success, &op->success_count, err, errlen))
+    if (take_statuses(json_object_get(v, "success"), origin, sub, op->success, &op->success_count, err,
+                      errlen))
         return -1;
     if (op->success_count == 0)
         FAIL("%s: %s.success must list at least one status", origin, where);
     snprintf(sub, sizeof(sub), "%s.conflict", where);
-    if (take_statuses(json_object_get(v, "conflict"), origin, sub, op->conflict, &op->conflict_count, err, errlen))
+    if (take_statuses(json_object_get(v, "conflict"), origin, sub, op->conflict, &op->conflict_count, err,
+                      errlen))
         return -1;
 
     json_t *response = json_object_get(v, "response");
-    static const char *const response_keys[] = {"items", "id", "inspector", "start", "end", "status", "tag", NULL};
+    static const char *const response_keys[] = {"items", "id",     "inspector", "start",
+                                                "end",   "status", "tag",       NULL};
     if (response != NULL) {
         snprintf(sub, sizeof(sub), "%s.response", where);
         if (!json_is_object(response))
@@ -178,7 +178,7 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
             FAIL("%s: %s", origin, kerr);
     }
     const int *rules = (const int *)&pointer_rules[kind];
-    char **slots[] = {&op->ptr_items, &op->ptr_id, &op->ptr_inspector, &op->ptr_start,
+    char **slots[] = {&op->ptr_items, &op->ptr_id,     &op->ptr_inspector, &op->ptr_start,
                       &op->ptr_end,   &op->ptr_status, &op->ptr_tag};
     for (int i = 0; i < 7; i++) {
         if (rules[i] < 0) {
@@ -194,11 +194,13 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
         if (kind != BR_OP_LIST)
             FAIL("%s: %s.cancelledStatuses belongs to the list operation", origin, where);
         snprintf(sub, sizeof(sub), "%s.cancelledStatuses", where);
-        if (take_string_array(cancelled, origin, sub, &op->cancelled_statuses, &op->cancelled_count, err, errlen))
+        if (take_string_array(cancelled, origin, sub, &op->cancelled_statuses, &op->cancelled_count, err,
+                              errlen))
             return -1;
     }
     if (kind == BR_OP_LIST && op->ptr_status != NULL && op->cancelled_count == 0)
-        FAIL("%s: %s has response.status, so it needs cancelledStatuses (e.g. [\"cancelled\"])", origin, where);
+        FAIL("%s: %s has response.status, so it needs cancelledStatuses (e.g. [\"cancelled\"])", origin,
+             where);
     return 0;
 }
 
@@ -228,7 +230,8 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
     }
     t->name = strdup(json_string_value(name));
     json_t *urls = json_object_get(root, "baseUrls");
-    if (urls == NULL || take_string_array(urls, origin, "baseUrls", &t->base_urls, &t->base_url_count, err, errlen))
+    if (urls == NULL ||
+        take_string_array(urls, origin, "baseUrls", &t->base_urls, &t->base_url_count, err, errlen))
         goto fail_urls;
     if (t->base_url_count == 0)
         goto fail_urls;
@@ -247,10 +250,10 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         size_t i = 0;
         const char *key;
         json_t *value;
-        json_object_foreach(headers, key, value)
-        {
+        json_object_foreach (headers, key, value) {
             if (!json_is_string(value) || strpbrk(key, " :\r\n") || *key == '\0') {
-                snprintf(err, errlen, "%s: headers.%s must be a string (and a valid header name)", origin, key);
+                snprintf(err, errlen, "%s: headers.%s must be a string (and a valid header name)", origin,
+                         key);
                 goto fail;
             }
             if (br_template_check(json_string_value(value), kerr, sizeof(kerr))) {
@@ -268,7 +271,8 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
     json_t *timeout = json_object_get(root, "timeoutMs");
     t->timeout_ms = 10000;
     if (timeout != NULL) {
-        if (!json_is_integer(timeout) || json_integer_value(timeout) < 1 || json_integer_value(timeout) > 600000) {
+        if (!json_is_integer(timeout) || json_integer_value(timeout) < 1 ||
+            json_integer_value(timeout) > 600000) {
             snprintf(err, errlen, "%s: timeoutMs must be an integer from 1 to 600000", origin);
             goto fail;
         }
@@ -281,16 +285,16 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
     }
     const char *key;
     json_t *value;
-    json_object_foreach(ops, key, value)
-    {
+    json_object_foreach (ops, key, value) {
         int kind = -1;
         for (int i = 0; i < BR_OP_COUNT; i++)
             if (strcmp(key, profile_names[i]) == 0)
                 kind = i;
         if (kind < 0) {
-            snprintf(err, errlen,
-                     "%s: operations.%s is not an operation (fetchSlots, book, hold, cancel, list, clock, reset)",
-                     origin, key);
+            snprintf(
+                err, errlen,
+                "%s: operations.%s is not an operation (fetchSlots, book, hold, cancel, list, clock, reset)",
+                origin, key);
             goto fail;
         }
         if (parse_operation(value, (br_op_kind)kind, origin, &t->ops[kind], err, errlen))

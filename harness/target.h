@@ -68,9 +68,15 @@ int br_target_set_base_urls(br_target *t, char *const *urls, size_t count);
 /* Whether a header is secret (never written to results or logs). Case-insensitive. */
 int br_target_header_is_secret(const br_target *t, const char *name);
 
-typedef enum { BR_CLASS_SUCCESS, BR_CLASS_CONFLICT, BR_CLASS_REJECTED, BR_CLASS_INDETERMINATE } br_status_class;
+typedef enum {
+    BR_CLASS_SUCCESS,
+    BR_CLASS_CONFLICT,
+    BR_CLASS_REJECTED,
+    BR_CLASS_INDETERMINATE
+} br_status_class;
 
-/* How an HTTP status is read for |op|: success and conflict lists, other 4xx rejected, the rest indeterminate. */
+/* How an HTTP status is read for |op|: success and conflict lists, other 4xx rejected, the rest
+ * indeterminate. */
 br_status_class br_operation_classify(const br_operation *op, long status);
 
 #endif

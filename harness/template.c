@@ -44,9 +44,9 @@ static int is_env_name(const char *s, size_t n)
 }
 
 static const char *const known_names[] = {
-    "actor.name",   "actor.email", "actor.address", "actor.lat", "actor.lng", "actor.index", "slot.inspectorId",
-    "slot.datetime", "slot.endtime", "booking.id",   "hold.id",   "date",      "dateEnd",     "trial",
-    "run",          "seconds",     NULL};
+    "actor.name",       "actor.email",   "actor.address", "actor.lat",  "actor.lng", "actor.index",
+    "slot.inspectorId", "slot.datetime", "slot.endtime",  "booking.id", "hold.id",   "date",
+    "dateEnd",          "trial",         "run",           "seconds",    NULL};
 
 /* Validates a placeholder's inside ("actor.lat", "var.x", "API_KEY:-k"). */
 static int check_name(const char *s, size_t n, char *err, size_t errlen)
@@ -80,7 +80,8 @@ static json_t *lookup_name(const char *s, size_t n, const br_template_ctx *ctx, 
 /* Sentinel for an optional placeholder without a value: dropped from bodies, empty in text. */
 static json_t *absent(void)
 {
-    /* Its own object, not json_null(): a variable may legitimately hold null. Templates expand on one thread. */
+    /* Its own object, not json_null(): a variable may legitimately hold null. Templates expand on one thread.
+     */
     static json_t *sentinel;
     if (sentinel == NULL)
         sentinel = json_object();
@@ -216,7 +217,8 @@ static void add_escaped(text *t, const char *value, br_escape escape)
     }
 }
 
-/* Finds the next placeholder at or after p (its start, inside and length): 0, 1 at the end, -1 on bad syntax. */
+/* Finds the next placeholder at or after p (its start, inside and length): 0, 1 at the end, -1 on bad syntax.
+ */
 static int next_placeholder(const char *p, const char **start, const char **inner, size_t *inner_len)
 {
     const char *open = strstr(p, "${");
@@ -231,7 +233,8 @@ static int next_placeholder(const char *p, const char **start, const char **inne
     return 0;
 }
 
-char *br_template_string(const char *tmpl, const br_template_ctx *ctx, br_escape escape, char *err, size_t errlen)
+char *br_template_string(const char *tmpl, const br_template_ctx *ctx, br_escape escape, char *err,
+                         size_t errlen)
 {
     text t = {0};
     text_add(&t, "", 0);
@@ -324,8 +327,7 @@ json_t *br_template_json(json_t *tmpl, const br_template_ctx *ctx, char *err, si
         json_t *out = json_object();
         const char *key;
         json_t *value;
-        json_object_foreach(tmpl, key, value)
-        {
+        json_object_foreach (tmpl, key, value) {
             if (is_unset_optional(value, ctx))
                 continue; /* "holdId": "${hold.id?}" without a hold: the member is left out */
             json_t *v = br_template_json(value, ctx, err, errlen);
@@ -341,8 +343,7 @@ json_t *br_template_json(json_t *tmpl, const br_template_ctx *ctx, char *err, si
         json_t *out = json_array();
         size_t i;
         json_t *value;
-        json_array_foreach(tmpl, i, value)
-        {
+        json_array_foreach (tmpl, i, value) {
             json_t *v = br_template_json(value, ctx, err, errlen);
             if (v == NULL) {
                 json_decref(out);
@@ -382,14 +383,12 @@ int br_template_check_json(json_t *tmpl, char *err, size_t errlen)
     size_t i;
     json_t *value;
     if (json_is_object(tmpl)) {
-        json_object_foreach(tmpl, key, value)
-        {
+        json_object_foreach (tmpl, key, value) {
             if (br_template_check_json(value, err, errlen))
                 return -1;
         }
     } else if (json_is_array(tmpl)) {
-        json_array_foreach(tmpl, i, value)
-        {
+        json_array_foreach (tmpl, i, value) {
             if (br_template_check_json(value, err, errlen))
                 return -1;
         }

@@ -51,7 +51,8 @@ typedef enum { BR_ESCAPE_NONE, BR_ESCAPE_URL } br_escape;
  * (unknown placeholder, a value missing in this context, an unset
  * environment variable, or CR/LF in a value where BR_ESCAPE_NONE is used).
  */
-char *br_template_string(const char *tmpl, const br_template_ctx *ctx, br_escape escape, char *err, size_t errlen);
+char *br_template_string(const char *tmpl, const br_template_ctx *ctx, br_escape escape, char *err,
+                         size_t errlen);
 
 /* Expands every string inside |tmpl| (a deep copy; the caller owns it), or NULL with |err|. */
 json_t *br_template_json(json_t *tmpl, const br_template_ctx *ctx, char *err, size_t errlen);

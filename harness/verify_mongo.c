@@ -30,8 +30,8 @@ void br_mongo_verify_free(br_mongo_verify *v)
     memset(v, 0, sizeof(*v));
 }
 
-static int take_field(json_t *fields, const char *key, const char *dflt, char **out, const char *origin, char *err,
-                      size_t errlen)
+static int take_field(json_t *fields, const char *key, const char *dflt, char **out, const char *origin,
+                      char *err, size_t errlen)
 {
     json_t *f = fields ? json_object_get(fields, key) : NULL;
     if (f != NULL && (!json_is_string(f) || json_string_length(f) == 0)) {
@@ -45,7 +45,8 @@ static int take_field(json_t *fields, const char *key, const char *dflt, char **
 int br_mongo_verify_from_json(br_mongo_verify *v, json_t *mongo, const char *origin, char *err, size_t errlen)
 {
     static const char *const keys[] = {"fields", "cancelledStatuses", "company", NULL};
-    static const char *const field_keys[] = {"id", "inspector", "start", "end", "status", "tag", "company", NULL};
+    static const char *const field_keys[] = {"id",     "inspector", "start",   "end",
+                                             "status", "tag",       "company", NULL};
     char kerr[600];
     json_t *fields = NULL, *cancelled = NULL, *company = NULL;
     if (mongo != NULL) {
@@ -56,9 +57,10 @@ int br_mongo_verify_from_json(br_mongo_verify *v, json_t *mongo, const char *ori
         fields = json_object_get(mongo, "fields");
         cancelled = json_object_get(mongo, "cancelledStatuses");
         company = json_object_get(mongo, "company");
-        if (fields && (!json_is_object(fields) || br_json_check_keys(fields, field_keys, "mongo.fields", kerr,
-                                                                      sizeof(kerr)))) {
-            snprintf(err, errlen, "%s: %s", origin, json_is_object(fields) ? kerr : "mongo.fields must be an object");
+        if (fields && (!json_is_object(fields) ||
+                       br_json_check_keys(fields, field_keys, "mongo.fields", kerr, sizeof(kerr)))) {
+            snprintf(err, errlen, "%s: %s", origin,
+                     json_is_object(fields) ? kerr : "mongo.fields must be an object");
             return -1;
         }
         if (company && !json_is_string(company)) {
@@ -158,9 +160,10 @@ int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us
     char lo[BR_TIME_BUFSIZE], hi[BR_TIME_BUFSIZE];
     br_time_format(from_us - MAX_SPAN_US, lo);
     br_time_format(to_us, hi);
-    bson_t *filter = BCON_NEW("$or", "[", "{", v->f_start, "{", "$gte", BCON_DATE_TIME((from_us - MAX_SPAN_US) / 1000),
-                              "$lt", BCON_DATE_TIME(to_us / 1000), "}", "}", "{", v->f_start, "{", "$gte",
-                              BCON_UTF8(lo), "$lt", BCON_UTF8(hi), "}", "}", "]");
+    bson_t *filter =
+        BCON_NEW("$or", "[", "{", v->f_start, "{", "$gte", BCON_DATE_TIME((from_us - MAX_SPAN_US) / 1000),
+                 "$lt", BCON_DATE_TIME(to_us / 1000), "}", "}", "{", v->f_start, "{", "$gte", BCON_UTF8(lo),
+                 "$lt", BCON_UTF8(hi), "}", "}", "]");
     if (v->company)
         BSON_APPEND_UTF8(filter, v->f_company, v->company);
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, filter, NULL, NULL);
@@ -173,7 +176,8 @@ int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us
         char status[64], tag[256];
         field_text(doc, v->f_id, b.id, sizeof(b.id));
         field_text(doc, v->f_inspector, b.inspector, sizeof(b.inspector));
-        if (b.id[0] == '\0' || field_time(doc, v->f_start, &b.start_us) || field_time(doc, v->f_end, &b.end_us)) {
+        if (b.id[0] == '\0' || field_time(doc, v->f_start, &b.start_us) ||
+            field_time(doc, v->f_end, &b.end_us)) {
             char *json = bson_as_relaxed_extended_json(doc, NULL);
             snprintf(err, errlen, "--verify-mongo: a booking lacks %s, %s or %s: %.200s", v->f_id, v->f_start,
                      v->f_end, json);

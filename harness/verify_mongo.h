@@ -27,7 +27,8 @@ typedef struct {
  * defaults: _id, _inspectorId, datetime, endtime, status, customer.email,
  * _companyId; cancelled status "cancelled"). Returns 0, or -1 with |err|.
  */
-int br_mongo_verify_from_json(br_mongo_verify *v, json_t *mongo, const char *origin, char *err, size_t errlen);
+int br_mongo_verify_from_json(br_mongo_verify *v, json_t *mongo, const char *origin, char *err,
+                              size_t errlen);
 void br_mongo_verify_free(br_mongo_verify *v);
 
 /*

@@ -154,7 +154,8 @@ static void json_hold(bookd_strbuf *b, const bookd_hold *h)
     bookd_strbuf_json_time(b, h->created_us);
     bookd_strbuf_puts(b, ",\"expiresAt\":");
     bookd_strbuf_json_time(b, h->expires_us);
-    bookd_strbuf_puts(b, h->status == BOOKD_HOLD_ACTIVE ? ",\"status\":\"active\"}" : ",\"status\":\"converted\"}");
+    bookd_strbuf_puts(b, h->status == BOOKD_HOLD_ACTIVE ? ",\"status\":\"active\"}"
+                                                        : ",\"status\":\"converted\"}");
 }
 
 /* 409 with what the write collided with, and counts the conflict. */
@@ -173,9 +174,10 @@ static void set_conflict(bookd_api *api, bookd_response *res, bookd_write_result
                               "\"conflictsWith\":{\"kind\":\"hold\",\"event\":");
         json_hold(&b, &c->hold);
     } else {
-        bookd_strbuf_puts(&b, r == BOOKD_WRITE_CONFLICT_UNIQUE
-                                  ? ",\"detail\":\"an active booking of this inspector starts at the same time\""
-                                  : ",\"detail\":\"the range overlaps an active booking of this inspector\"");
+        bookd_strbuf_puts(&b,
+                          r == BOOKD_WRITE_CONFLICT_UNIQUE
+                              ? ",\"detail\":\"an active booking of this inspector starts at the same time\""
+                              : ",\"detail\":\"the range overlaps an active booking of this inspector\"");
         bookd_strbuf_puts(&b, ",\"conflictsWith\":{\"kind\":\"inspection\",\"inspection\":");
         if (c->inspection.id[0])
             json_inspection(&b, &c->inspection);
@@ -211,7 +213,8 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Percent-decodes into |out| (|cap| bytes incl. NUL). Returns 0, or -1 if malformed, too long, or has a NUL. */
+/* Percent-decodes into |out| (|cap| bytes incl. NUL). Returns 0, or -1 if malformed, too long, or has a NUL.
+ */
 static int url_decode(const char *in, size_t len, char *out, size_t cap)
 {
     size_t o = 0;
@@ -275,8 +278,8 @@ static int parse_query(const bookd_request *req, query_param *params, size_t cou
         }
         const char *value = eq ? eq + 1 : stop;
         if (url_decode(value, (size_t)(stop - value), p->value, sizeof(p->value)) != 0) {
-            set_error(res, 400, "invalid_query", name, "query parameter '%s' is malformed or longer than %d bytes",
-                      name, MAX_PARAM_LEN);
+            set_error(res, 400, "invalid_query", name,
+                      "query parameter '%s' is malformed or longer than %d bytes", name, MAX_PARAM_LEN);
             return -1;
         }
         p->present = 1;
@@ -294,7 +297,8 @@ static int require_param(const query_param *p, bookd_response *res)
     return 0;
 }
 
-/* A plain decimal number: digits, an optional fraction and exponent. strtod alone also takes hex and "inf". */
+/* A plain decimal number: digits, an optional fraction and exponent. strtod alone also takes hex and "inf".
+ */
 static int is_decimal(const char *s)
 {
     if (*s == '-' || *s == '+')
@@ -327,8 +331,8 @@ static int parse_coordinate(const query_param *p, double limit, double *out, boo
     errno = 0;
     double v = strtod(p->value, &end);
     if (!is_decimal(p->value) || *end != '\0' || errno != 0 || !isfinite(v) || v < -limit || v > limit) {
-        set_error(res, 400, "invalid_field", p->name, "'%s' must be a number between %g and %g", p->name, -limit,
-                  limit);
+        set_error(res, 400, "invalid_field", p->name, "'%s' must be a number between %g and %g", p->name,
+                  -limit, limit);
         return -1;
     }
     *out = v;
@@ -371,12 +375,12 @@ static json_t *parse_body(const bookd_request *req, bookd_response *res)
 }
 
 /* Refuses any key of |obj| not in the NULL-terminated |allowed| list. */
-static int reject_unknown_keys(json_t *obj, const char *const *allowed, const char *prefix, bookd_response *res)
+static int reject_unknown_keys(json_t *obj, const char *const *allowed, const char *prefix,
+                               bookd_response *res)
 {
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value)
-    {
+    json_object_foreach (obj, key, value) {
         int known = 0;
         for (const char *const *a = allowed; *a && !known; a++)
             known = strcmp(*a, key) == 0;
@@ -463,7 +467,8 @@ static const bookd_service *find_service(const bookd_company *c, const char *id)
     return NULL;
 }
 
-const bookd_company *bookd_catalog_company_by_key(const bookd_catalog *catalog, const char *key, size_t key_len)
+const bookd_company *bookd_catalog_company_by_key(const bookd_catalog *catalog, const char *key,
+                                                  size_t key_len)
 {
     /*
      * Compare every byte of every key, whatever matches, so the time taken
@@ -501,7 +506,8 @@ static void handle_health(bookd_api *api, bookd_response *res)
 {
     bookd_strbuf b;
     bookd_strbuf_init(&b, 256, 0);
-    bookd_strbuf_printf(&b, "{\"status\":\"ok\",\"fix\":\"%s\",\"slotCache\":", bookd_fix_name(api->shared.fix));
+    bookd_strbuf_printf(&b,
+                        "{\"status\":\"ok\",\"fix\":\"%s\",\"slotCache\":", bookd_fix_name(api->shared.fix));
     bookd_strbuf_json_string(&b, api->shared.cache_spec);
     bookd_strbuf_printf(&b, ",\"clock\":\"%s\",\"now\":",
                         bookd_clock_get_kind(api->shared.clock) == BOOKD_CLOCK_VIRTUAL ? "virtual" : "real");
@@ -568,7 +574,8 @@ static int compare_slots(const void *a, const void *b)
 
 /* Computes the slot list body (no caching here). */
 static int compute_slots(bookd_api *api, const bookd_company *company, const bookd_service *service,
-                         const char *only_inspector, int64_t day_us, double lat, double lng, bookd_strbuf *out)
+                         const char *only_inspector, int64_t day_us, double lat, double lng,
+                         bookd_strbuf *out)
 {
     size_t n = company->inspector_count;
     busy_collector bc = {
@@ -581,8 +588,8 @@ static int compute_slots(bookd_api *api, const bookd_company *company, const boo
     int rc = -1;
     if (bc.busy && bc.busy_count && bc.busy_cap && slots) {
         int64_t now = bookd_clock_now_us(api->shared.clock);
-        rc = api->store->ops->list_busy(api->store, company->id, day_us, day_us + USEC_PER_DAY, now, collect_busy,
-                                        &bc);
+        rc = api->store->ops->list_busy(api->store, company->id, day_us, day_us + USEC_PER_DAY, now,
+                                        collect_busy, &bc);
     }
     int offset = bookd_travel_offset_minutes(lat, lng);
     int64_t duration = service->duration_minutes * USEC_PER_MIN;
@@ -592,7 +599,8 @@ static int compute_slots(bookd_api *api, const bookd_company *company, const boo
             if (only_inspector && strcmp(only_inspector, company->inspectors[i]) != 0)
                 continue;
             int64_t starts[BOOKD_MAX_SLOTS_PER_INSPECTOR];
-            size_t k = bookd_slots_for_inspector(day_us, offset, duration, bc.busy[i], bc.busy_count[i], starts);
+            size_t k =
+                bookd_slots_for_inspector(day_us, offset, duration, bc.busy[i], bc.busy_count[i], starts);
             for (size_t j = 0; j < k; j++)
                 slots[count++] = (slot_entry){starts[j], company->inspectors[i]};
         }
@@ -624,8 +632,11 @@ static int compute_slots(bookd_api *api, const bookd_company *company, const boo
 static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const bookd_company *company,
                                  bookd_response *res)
 {
-    query_param params[] = {{.name = "serviceId"}, {.name = "startDate"}, {.name = "lat"},
-                            {.name = "lng"},       {.name = "inspectorId"}};
+    query_param params[] = {{.name = "serviceId"},
+                            {.name = "startDate"},
+                            {.name = "lat"},
+                            {.name = "lng"},
+                            {.name = "inspectorId"}};
     double lat, lng;
     int64_t day_us;
     if (parse_query(req, params, 5, res) || require_param(&params[0], res) || require_param(&params[1], res))
@@ -671,8 +682,8 @@ static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const
         }
         char *cached;
         size_t cached_len;
-        if (!key.failed && bookd_slot_cache_lookup(api->shared.cache, key.data, key.len, now, &cached,
-                                                   &cached_len) == 1) {
+        if (!key.failed &&
+            bookd_slot_cache_lookup(api->shared.cache, key.data, key.len, now, &cached, &cached_len) == 1) {
             bookd_strbuf_free(&key);
             bookd_metrics_cache(api->shared.metrics, 1);
             res->status = 200;
@@ -699,8 +710,8 @@ static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const
     res->x_cache = "MISS";
 }
 
-static void respond_write(bookd_api *api, bookd_pending_write *p, bookd_write_result r, const bookd_conflict *c,
-                          bookd_response *res)
+static void respond_write(bookd_api *api, bookd_pending_write *p, bookd_write_result r,
+                          const bookd_conflict *c, bookd_response *res)
 {
     switch (r) {
     case BOOKD_WRITE_DONE: {
@@ -729,7 +740,8 @@ static void respond_write(bookd_api *api, bookd_pending_write *p, bookd_write_re
         return;
     case BOOKD_WRITE_HOLD_MISMATCH:
         set_error(res, 400, "invalid_field", "holdId",
-                  "hold '%s' is for another inspector or does not cover the booked range", p->inspection.hold_id);
+                  "hold '%s' is for another inspector or does not cover the booked range",
+                  p->inspection.hold_id);
         return;
     default:
         store_error(api, res, r);
@@ -766,8 +778,8 @@ void bookd_api_resume(bookd_api *api, bookd_pending_write *p, bookd_response *re
 static void handle_book_job(bookd_api *api, const bookd_request *req, const bookd_company *company,
                             bookd_response *res)
 {
-    static const char *const allowed[] = {"serviceId", "inspectorId", "datetime", "address", "customer", "holdId",
-                                          NULL};
+    static const char *const allowed[] = {"serviceId", "inspectorId", "datetime", "address",
+                                          "customer",  "holdId",      NULL};
     static const char *const customer_allowed[] = {"name", "email", NULL};
     json_t *root = parse_body(req, res);
     if (root == NULL)
@@ -800,7 +812,8 @@ static void handle_book_job(bookd_api *api, const bookd_request *req, const book
     }
     if (reject_unknown_keys(customer, customer_allowed, "customer.", res) ||
         get_string(customer, "name", "customer.name", 1, in->customer_name, sizeof(in->customer_name), res) ||
-        get_string(customer, "email", "customer.email", 1, in->customer_email, sizeof(in->customer_email), res))
+        get_string(customer, "email", "customer.email", 1, in->customer_email, sizeof(in->customer_email),
+                   res))
         goto done;
     if (strchr(in->customer_email, '@') == NULL) {
         set_error(res, 400, "invalid_field", "customer.email", "'customer.email' must be an email address");
@@ -847,10 +860,12 @@ static void handle_event(bookd_api *api, const bookd_request *req, const bookd_c
     }
     bookd_hold *h = &p->hold;
     char type[32];
-    if (reject_unknown_keys(root, allowed, "", res) || get_string(root, "type", "type", 1, type, sizeof(type), res))
+    if (reject_unknown_keys(root, allowed, "", res) ||
+        get_string(root, "type", "type", 1, type, sizeof(type), res))
         goto done;
     if (strcmp(type, "Block") != 0) {
-        set_error(res, 400, "invalid_field", "type", "unknown event type '%s' (only \"Block\" is supported)", type);
+        set_error(res, 400, "invalid_field", "type", "unknown event type '%s' (only \"Block\" is supported)",
+                  type);
         goto done;
     }
     if (get_string(root, "inspectorId", "inspectorId", 1, h->inspector_id, sizeof(h->inspector_id), res) ||
@@ -862,7 +877,8 @@ static void handle_event(bookd_api *api, const bookd_request *req, const bookd_c
     }
     if (h->end_us - h->start_us > MAX_HOLD_US ||
         (h->end_us - 1) / USEC_PER_DAY != h->start_us / USEC_PER_DAY) {
-        set_error(res, 400, "invalid_field", "endtime", "a hold must lie within one UTC day and last at most 12 hours");
+        set_error(res, 400, "invalid_field", "endtime",
+                  "a hold must lie within one UTC day and last at most 12 hours");
         goto done;
     }
     if (find_inspector(company, h->inspector_id) == NULL) {
@@ -881,7 +897,8 @@ done:
 
 static void handle_cancel(bookd_api *api, const char *id, const bookd_company *company, bookd_response *res)
 {
-    bookd_write_result r = is_hex_id(id) ? bookd_cancel(&api->booking, company->id, id) : BOOKD_WRITE_NOT_FOUND;
+    bookd_write_result r =
+        is_hex_id(id) ? bookd_cancel(&api->booking, company->id, id) : BOOKD_WRITE_NOT_FOUND;
     if (r == BOOKD_WRITE_NOT_FOUND) {
         set_error(res, 404, "not_found", NULL, "no inspection '%s'", id);
         return;
@@ -932,7 +949,8 @@ static void handle_inspections(bookd_api *api, const bookd_request *req, const b
         set_error(res, 400, "invalid_field", "to", "'to' must be after 'from'");
         return;
     }
-    if (params[3].present && strcmp(params[3].value, "scheduled") != 0 && strcmp(params[3].value, "cancelled") != 0) {
+    if (params[3].present && strcmp(params[3].value, "scheduled") != 0 &&
+        strcmp(params[3].value, "cancelled") != 0) {
         set_error(res, 400, "invalid_field", "status", "'status' must be scheduled or cancelled");
         return;
     }
@@ -1042,8 +1060,8 @@ void bookd_api_handle(bookd_api *api, const bookd_request *req, bookd_response *
     res->route = route;
 
     if (route == BOOKD_ROUTE_UNKNOWN) {
-        set_error(res, 404, "not_found", NULL, "no route %.*s", (int)(req->path_len > 200 ? 200 : req->path_len),
-                  req->path);
+        set_error(res, 404, "not_found", NULL, "no route %.*s",
+                  (int)(req->path_len > 200 ? 200 : req->path_len), req->path);
         return;
     }
     if (!method_is(req, want_method)) {
@@ -1057,7 +1075,8 @@ void bookd_api_handle(bookd_api *api, const bookd_request *req, bookd_response *
         return;
     }
     if (req->body_len > BOOKD_MAX_BODY) {
-        set_error(res, 413, "payload_too_large", NULL, "request bodies are limited to %d bytes", BOOKD_MAX_BODY);
+        set_error(res, 413, "payload_too_large", NULL, "request bodies are limited to %d bytes",
+                  BOOKD_MAX_BODY);
         return;
     }
     switch (route) {

@@ -52,8 +52,8 @@ typedef struct {
 } bookd_request;
 
 typedef struct {
-    int status;  /* 0 means deferred: see |deferred| */
-    char *body;  /* malloc'd; free with bookd_response_clear */
+    int status; /* 0 means deferred: see |deferred| */
+    char *body; /* malloc'd; free with bookd_response_clear */
     size_t body_len;
     const char *content_type; /* static string */
     const char *x_cache;      /* "HIT", "MISS" or NULL */
@@ -84,6 +84,7 @@ void bookd_api_resume(bookd_api *api, bookd_pending_write *pending, bookd_respon
 void bookd_response_clear(bookd_response *res);
 
 /* Finds the company of a bearer |key| in constant time per company; NULL if none. */
-const bookd_company *bookd_catalog_company_by_key(const bookd_catalog *catalog, const char *key, size_t key_len);
+const bookd_company *bookd_catalog_company_by_key(const bookd_catalog *catalog, const char *key,
+                                                  size_t key_len);
 
 #endif

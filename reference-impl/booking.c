@@ -135,7 +135,8 @@ typedef struct {
 static int check_and_write(void *arg)
 {
     transaction_ctx *t = arg;
-    t->result = check_overlaps(t->b, t->p->company, t->inspector, t->start_us, t->end_us, t->own_hold_id, t->conflict);
+    t->result = check_overlaps(t->b, t->p->company, t->inspector, t->start_us, t->end_us, t->own_hold_id,
+                               t->conflict);
     if (t->result == BOOKD_WRITE_DONE) {
         if (t->b->race_window_us > 0)
             sleep_us(t->b->race_window_us);
@@ -153,12 +154,17 @@ static int check_and_write(void *arg)
  * inspector. The race window is a blocking sleep here on purpose: it models
  * a slow transaction that holds the lock, and every other writer must wait.
  */
-static bookd_write_result write_in_transaction(bookd_booking *b, bookd_pending_write *p, const char *inspector,
-                                               int64_t start_us, int64_t end_us, const char *own_hold_id,
-                                               bookd_conflict *conflict)
+static bookd_write_result write_in_transaction(bookd_booking *b, bookd_pending_write *p,
+                                               const char *inspector, int64_t start_us, int64_t end_us,
+                                               const char *own_hold_id, bookd_conflict *conflict)
 {
-    transaction_ctx t = {.b = b, .p = p, .inspector = inspector, .own_hold_id = own_hold_id,
-                         .start_us = start_us, .end_us = end_us, .conflict = conflict};
+    transaction_ctx t = {.b = b,
+                         .p = p,
+                         .inspector = inspector,
+                         .own_hold_id = own_hold_id,
+                         .start_us = start_us,
+                         .end_us = end_us,
+                         .conflict = conflict};
     int rc = b->store->ops->transaction(b->store, p->company, inspector, check_and_write, &t);
     if (rc < 0)
         return from_store(rc);
@@ -174,7 +180,8 @@ static bookd_write_result write_with_rules(bookd_booking *b, bookd_pending_write
     case BOOKD_FIX_C:
         return apply_write(b, p, conflict);
     case BOOKD_FIX_A_NOTX: {
-        bookd_write_result r = check_overlaps(b, p->company, inspector, start_us, end_us, own_hold_id, conflict);
+        bookd_write_result r =
+            check_overlaps(b, p->company, inspector, start_us, end_us, own_hold_id, conflict);
         if (r != BOOKD_WRITE_DONE)
             return r;
         return b->race_window_us > 0 ? BOOKD_WRITE_DEFERRED : apply_write(b, p, conflict);
@@ -239,7 +246,8 @@ static int cancel_body(void *arg)
 bookd_write_result bookd_cancel(bookd_booking *b, const char *company, const char *inspection_id)
 {
     cancel_ctx c = {.store = b->store, .company = company, .id = inspection_id};
-    int rc = fix_is_transactional(b->fix) ? b->store->ops->transaction(b->store, company, NULL, cancel_body, &c)
-                                          : cancel_body(&c);
+    int rc = fix_is_transactional(b->fix)
+                 ? b->store->ops->transaction(b->store, company, NULL, cancel_body, &c)
+                 : cancel_body(&c);
     return rc == 0 ? BOOKD_WRITE_DONE : from_store(rc);
 }

@@ -12,8 +12,8 @@ static const int tracked_statuses[] = {200, 201, 400, 401, 404, 405, 409, 413, 4
 #define STATUS_COUNT (sizeof(tracked_statuses) / sizeof(tracked_statuses[0]) + 1)
 
 /* Histogram bucket upper bounds, in microseconds. */
-static const int64_t bucket_bounds_us[] = {100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
-                                           500000, 1000000, 2500000};
+static const int64_t bucket_bounds_us[] = {100,   250,   500,    1000,   2500,   5000,    10000,
+                                           25000, 50000, 100000, 250000, 500000, 1000000, 2500000};
 #define BUCKET_COUNT (sizeof(bucket_bounds_us) / sizeof(bucket_bounds_us[0]))
 
 typedef _Atomic uint64_t counter;
@@ -47,7 +47,8 @@ const char *bookd_conflict_reason_name(bookd_conflict_reason reason)
 
 bookd_metrics *bookd_metrics_new(void)
 {
-    /* calloc gives all-zero bits, which is a valid zero for lock-free atomics on every target we build for. */
+    /* calloc gives all-zero bits, which is a valid zero for lock-free atomics on every target we build for.
+     */
     return calloc(1, sizeof(bookd_metrics));
 }
 
@@ -115,22 +116,22 @@ char *bookd_metrics_render(bookd_metrics *m, size_t *len)
     bookd_strbuf t;
     bookd_strbuf_init(&t, 8192, 0);
     bookd_strbuf_printf(&t, "# HELP bookd_requests_total HTTP requests by route and status.\n"
-               "# TYPE bookd_requests_total counter\n");
+                            "# TYPE bookd_requests_total counter\n");
     for (int r = 0; r < BOOKD_ROUTE_COUNT; r++) {
         for (size_t s = 0; s < STATUS_COUNT; s++) {
             uint64_t n = read_counter(&m->requests[r][s]);
             if (n == 0)
                 continue;
             if (s < STATUS_COUNT - 1)
-                bookd_strbuf_printf(&t, "bookd_requests_total{route=\"%s\",status=\"%d\"} %llu\n", route_names[r],
-                       tracked_statuses[s], (unsigned long long)n);
+                bookd_strbuf_printf(&t, "bookd_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                                    route_names[r], tracked_statuses[s], (unsigned long long)n);
             else
-                bookd_strbuf_printf(&t, "bookd_requests_total{route=\"%s\",status=\"other\"} %llu\n", route_names[r],
-                       (unsigned long long)n);
+                bookd_strbuf_printf(&t, "bookd_requests_total{route=\"%s\",status=\"other\"} %llu\n",
+                                    route_names[r], (unsigned long long)n);
         }
     }
     bookd_strbuf_printf(&t, "# HELP bookd_request_duration_seconds Time from request to response, by route.\n"
-               "# TYPE bookd_request_duration_seconds histogram\n");
+                            "# TYPE bookd_request_duration_seconds histogram\n");
     for (int r = 0; r < BOOKD_ROUTE_COUNT; r++) {
         uint64_t count = read_counter(&m->latency_count[r]);
         if (count == 0)
@@ -138,41 +139,43 @@ char *bookd_metrics_render(bookd_metrics *m, size_t *len)
         uint64_t cumulative = 0;
         for (size_t b = 0; b < BUCKET_COUNT; b++) {
             cumulative += read_counter(&m->latency_buckets[r][b]);
-            bookd_strbuf_printf(&t, "bookd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n", route_names[r],
-                   (double)bucket_bounds_us[b] / 1e6, (unsigned long long)cumulative);
+            bookd_strbuf_printf(&t, "bookd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                                route_names[r], (double)bucket_bounds_us[b] / 1e6,
+                                (unsigned long long)cumulative);
         }
-        bookd_strbuf_printf(&t, "bookd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", route_names[r],
-               (unsigned long long)count);
+        bookd_strbuf_printf(&t, "bookd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                            route_names[r], (unsigned long long)count);
         bookd_strbuf_printf(&t, "bookd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
-               (double)read_counter(&m->latency_sum_us[r]) / 1e6);
+                            (double)read_counter(&m->latency_sum_us[r]) / 1e6);
         bookd_strbuf_printf(&t, "bookd_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
-               (unsigned long long)count);
+                            (unsigned long long)count);
     }
     bookd_strbuf_printf(&t,
-           "# HELP bookd_bookings_created_total Inspections booked (201).\n"
-           "# TYPE bookd_bookings_created_total counter\n"
-           "bookd_bookings_created_total %llu\n"
-           "# HELP bookd_holds_created_total Working holds placed (201).\n"
-           "# TYPE bookd_holds_created_total counter\n"
-           "bookd_holds_created_total %llu\n"
-           "# HELP bookd_conflicts_total Writes refused with 409, by reason.\n"
-           "# TYPE bookd_conflicts_total counter\n",
-           (unsigned long long)read_counter(&m->bookings_created),
-           (unsigned long long)read_counter(&m->holds_created));
+                        "# HELP bookd_bookings_created_total Inspections booked (201).\n"
+                        "# TYPE bookd_bookings_created_total counter\n"
+                        "bookd_bookings_created_total %llu\n"
+                        "# HELP bookd_holds_created_total Working holds placed (201).\n"
+                        "# TYPE bookd_holds_created_total counter\n"
+                        "bookd_holds_created_total %llu\n"
+                        "# HELP bookd_conflicts_total Writes refused with 409, by reason.\n"
+                        "# TYPE bookd_conflicts_total counter\n",
+                        (unsigned long long)read_counter(&m->bookings_created),
+                        (unsigned long long)read_counter(&m->holds_created));
     for (int c = 0; c < BOOKD_CONFLICT_REASON_COUNT; c++)
         bookd_strbuf_printf(&t, "bookd_conflicts_total{reason=\"%s\"} %llu\n", reason_names[c],
-               (unsigned long long)read_counter(&m->conflicts[c]));
-    bookd_strbuf_printf(&t,
-           "# HELP bookd_slot_cache_hits_total Optimal-slots responses served from the cache.\n"
-           "# TYPE bookd_slot_cache_hits_total counter\n"
-           "bookd_slot_cache_hits_total %llu\n"
-           "# HELP bookd_slot_cache_misses_total Optimal-slots responses computed.\n"
-           "# TYPE bookd_slot_cache_misses_total counter\n"
-           "bookd_slot_cache_misses_total %llu\n"
-           "# HELP bookd_deferred_writes Writes paused between check and insert (A-notx race window).\n"
-           "# TYPE bookd_deferred_writes gauge\n"
-           "bookd_deferred_writes %lld\n",
-           (unsigned long long)read_counter(&m->cache_hits), (unsigned long long)read_counter(&m->cache_misses),
-           (long long)atomic_load_explicit(&m->deferred_writes, memory_order_relaxed));
+                            (unsigned long long)read_counter(&m->conflicts[c]));
+    bookd_strbuf_printf(
+        &t,
+        "# HELP bookd_slot_cache_hits_total Optimal-slots responses served from the cache.\n"
+        "# TYPE bookd_slot_cache_hits_total counter\n"
+        "bookd_slot_cache_hits_total %llu\n"
+        "# HELP bookd_slot_cache_misses_total Optimal-slots responses computed.\n"
+        "# TYPE bookd_slot_cache_misses_total counter\n"
+        "bookd_slot_cache_misses_total %llu\n"
+        "# HELP bookd_deferred_writes Writes paused between check and insert (A-notx race window).\n"
+        "# TYPE bookd_deferred_writes gauge\n"
+        "bookd_deferred_writes %lld\n",
+        (unsigned long long)read_counter(&m->cache_hits), (unsigned long long)read_counter(&m->cache_misses),
+        (long long)atomic_load_explicit(&m->deferred_writes, memory_order_relaxed));
     return bookd_strbuf_take(&t, len);
 }

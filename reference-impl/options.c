@@ -168,7 +168,8 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
         o->threads = memory_db ? 1 : (int)(cpus < 1 ? 1 : cpus > 256 ? 256 : cpus);
     }
     if (memory_db && o->threads > 1) {
-        snprintf(err, errlen, "--db :memory: gives each connection its own database; use --threads 1 or a file");
+        snprintf(err, errlen,
+                 "--db :memory: gives each connection its own database; use --threads 1 or a file");
         return BOOKD_OPTIONS_ERROR;
     }
     return BOOKD_OPTIONS_OK;

@@ -23,7 +23,7 @@ typedef struct {
     int64_t clock_start_us; /* virtual only; the real time at start when not given */
     int64_t race_window_us;
     int threads;
-    const char *seed; /* "demo", "none" or a JSON file */
+    const char *seed;       /* "demo", "none" or a JSON file */
     int max_connections;    /* per process; more are answered 503 and closed */
     int request_timeout_ms; /* a request must arrive whole within this (slow clients are cut off) */
     bookd_store_kind store;

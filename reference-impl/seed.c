@@ -36,20 +36,19 @@ static int valid_name(json_t *v, size_t max)
         return 0;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.'))
             return 0;
     }
     return 1;
 }
 
-static int check_keys(json_t *obj, const char *const *allowed, const char *origin, const char *path, char *err,
-                      size_t errlen)
+static int check_keys(json_t *obj, const char *const *allowed, const char *origin, const char *path,
+                      char *err, size_t errlen)
 {
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value)
-    {
+    json_object_foreach (obj, key, value) {
         int known = 0;
         for (const char *const *a = allowed; *a; a++)
             known |= strcmp(*a, key) == 0;
@@ -62,7 +61,8 @@ static int check_keys(json_t *obj, const char *const *allowed, const char *origi
     return 0;
 }
 
-static int seed_company(bookd_store *store, json_t *c, size_t index, const char *origin, char *err, size_t errlen)
+static int seed_company(bookd_store *store, json_t *c, size_t index, const char *origin, char *err,
+                        size_t errlen)
 {
     static const char *const keys[] = {"id", "apiKey", "inspectors", "services", NULL};
     static const char *const service_keys[] = {"id", "durationMinutes", NULL};
@@ -88,16 +88,14 @@ static int seed_company(bookd_store *store, json_t *c, size_t index, const char 
         return fail(err, errlen, origin, path, store->ops->errmsg(store));
     size_t i;
     json_t *v;
-    json_array_foreach(inspectors, i, v)
-    {
+    json_array_foreach (inspectors, i, v) {
         snprintf(path, sizeof(path), "companies[%zu].inspectors[%zu]", index, i);
         if (!valid_name(v, BOOKD_NAME_MAX))
             return fail(err, errlen, origin, path, "must be 1-64 letters, digits, '-', '_' or '.'");
         if (store->ops->put_inspector(store, cid, json_string_value(v)) != 0)
             return fail(err, errlen, origin, path, store->ops->errmsg(store));
     }
-    json_array_foreach(services, i, v)
-    {
+    json_array_foreach (services, i, v) {
         snprintf(path, sizeof(path), "companies[%zu].services[%zu]", index, i);
         if (!json_is_object(v))
             return fail(err, errlen, origin, path, "must be an object");
@@ -108,7 +106,8 @@ static int seed_company(bookd_store *store, json_t *c, size_t index, const char 
             return fail(err, errlen, origin, path, "'id' must be 1-64 letters, digits, '-', '_' or '.'");
         if (!json_is_integer(minutes) || json_integer_value(minutes) < 1 || json_integer_value(minutes) > 540)
             return fail(err, errlen, origin, path, "'durationMinutes' must be an integer from 1 to 540");
-        if (store->ops->put_service(store, cid, json_string_value(sid), (int)json_integer_value(minutes)) != 0)
+        if (store->ops->put_service(store, cid, json_string_value(sid), (int)json_integer_value(minutes)) !=
+            0)
             return fail(err, errlen, origin, path, store->ops->errmsg(store));
     }
     return 0;
@@ -129,8 +128,7 @@ static int seed_body(void *arg)
     seed_ctx *s = arg;
     size_t i;
     json_t *c;
-    json_array_foreach(s->companies, i, c)
-    {
+    json_array_foreach (s->companies, i, c) {
         if (seed_company(s->store, c, i, s->origin, s->err, s->errlen) != 0) {
             s->failed = 1;
             return 1;
@@ -158,7 +156,8 @@ int bookd_seed_from_json(bookd_store *store, const char *json, size_t len, const
     else if (!json_is_array(companies) || json_array_size(companies) == 0)
         fail(err, errlen, origin, "companies", "must be a non-empty array");
     else {
-        seed_ctx ctx = {.store = store, .companies = companies, .origin = origin, .err = err, .errlen = errlen};
+        seed_ctx ctx = {
+            .store = store, .companies = companies, .origin = origin, .err = err, .errlen = errlen};
         rc = store->ops->transaction(store, NULL, NULL, seed_body, &ctx);
         if (rc < 0 && ctx.failed == 0)
             fail(err, errlen, origin, "companies", store->ops->errmsg(store));
@@ -173,8 +172,8 @@ int bookd_seed(bookd_store *store, const char *what, char *err, size_t errlen)
     if (strcmp(what, "none") == 0)
         return 0;
     if (strcmp(what, "demo") == 0)
-        return bookd_seed_from_json(store, bookd_demo_seed_json, strlen(bookd_demo_seed_json), "demo seed", err,
-                                    errlen);
+        return bookd_seed_from_json(store, bookd_demo_seed_json, strlen(bookd_demo_seed_json), "demo seed",
+                                    err, errlen);
     FILE *f = fopen(what, "rb");
     if (f == NULL) {
         snprintf(err, errlen, "%s: cannot open seed file", what);

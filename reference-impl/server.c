@@ -388,8 +388,10 @@ static int prepare_database(server *srv)
         }
         if (tx == 0 && (o->fix == BOOKD_FIX_A || o->fix == BOOKD_FIX_A_C)) {
             fprintf(stderr,
-                    "bookd: --fix %s needs MongoDB transactions, and %s is a standalone server: transactions need a "
-                    "replica set (start mongod with --replSet rs0 and run rs.initiate()), or use --fix none, C or "
+                    "bookd: --fix %s needs MongoDB transactions, and %s is a standalone server: transactions "
+                    "need a "
+                    "replica set (start mongod with --replSet rs0 and run rs.initiate()), or use --fix none, "
+                    "C or "
                     "A-notx\n",
                     bookd_fix_name(o->fix), o->mongo_uri);
             return -1;
@@ -407,15 +409,18 @@ static int prepare_database(server *srv)
     rc = store->ops->set_unique_index(store, bookd_fix_has_index(o->fix));
     if (rc != 0) {
         fprintf(stderr, "bookd: cannot %s the unique index for --fix %s: %s%s\n",
-                bookd_fix_has_index(o->fix) ? "create" : "drop", bookd_fix_name(o->fix), store->ops->errmsg(store),
-                rc == BOOKD_STORE_EUNIQUE ? " (the database already holds bookings with identical starts)" : "");
+                bookd_fix_has_index(o->fix) ? "create" : "drop", bookd_fix_name(o->fix),
+                store->ops->errmsg(store),
+                rc == BOOKD_STORE_EUNIQUE ? " (the database already holds bookings with identical starts)"
+                                          : "");
         goto done;
     }
     rc = store->ops->load_catalog(store, &srv->catalog);
     if (rc != 0)
         fprintf(stderr, "bookd: cannot read the catalogue: %s\n", store->ops->errmsg(store));
     else if (srv->catalog.company_count == 0)
-        fprintf(stderr, "bookd: warning: the database has no companies; every authenticated route will answer 401\n");
+        fprintf(stderr,
+                "bookd: warning: the database has no companies; every authenticated route will answer 401\n");
 done:
     bookd_store_del(store);
     return rc == 0 ? 0 : -1;
@@ -487,7 +492,8 @@ int bookd_server_run(const bookd_options *o)
     server srv;
     memset(&srv, 0, sizeof(srv));
     srv.opts = o;
-    int64_t clock_start = o->clock_start_us >= 0 ? o->clock_start_us : (bookd_wall_now_us() / 1000000) * 1000000;
+    int64_t clock_start =
+        o->clock_start_us >= 0 ? o->clock_start_us : (bookd_wall_now_us() / 1000000) * 1000000;
     int exit_code = 1, started = 0;
     char err[512];
 
@@ -516,7 +522,8 @@ int bookd_server_run(const bookd_options *o)
     srv.config.max_request_entity_size = H2O_BODY_LIMIT;
     /* A request (head and body) must arrive within this, or the connection is closed: no slowloris. */
     srv.config.http1.req_timeout = (uint64_t)o->request_timeout_ms;
-    h2o_hostconf_t *host = h2o_config_register_host(&srv.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&srv.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
     handler->on_req = on_req;
@@ -549,9 +556,10 @@ int bookd_server_run(const bookd_options *o)
         }
     }
     if (started == srv.worker_count) {
-        printf("bookd listening on %s:%d fix=%s slot-cache=%s clock=%s threads=%d db=%s%s\n", o->listen_host, port,
-               bookd_fix_name(o->fix), o->cache_spec, o->clock_kind == BOOKD_CLOCK_VIRTUAL ? "virtual" : "real",
-               o->threads, o->store == BOOKD_STORE_MONGO ? "mongodb:" : "",
+        printf("bookd listening on %s:%d fix=%s slot-cache=%s clock=%s threads=%d db=%s%s\n", o->listen_host,
+               port, bookd_fix_name(o->fix), o->cache_spec,
+               o->clock_kind == BOOKD_CLOCK_VIRTUAL ? "virtual" : "real", o->threads,
+               o->store == BOOKD_STORE_MONGO ? "mongodb:" : "",
                o->store == BOOKD_STORE_MONGO ? o->mongo_db : o->db_path);
         fflush(stdout);
         int sig;

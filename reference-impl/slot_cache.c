@@ -5,10 +5,10 @@
 #include <string.h>
 
 typedef struct cache_entry {
-    struct cache_entry *hash_next;         /* chain of one bucket */
-    struct cache_entry *older, *newer;     /* insertion order, for eviction */
+    struct cache_entry *hash_next;     /* chain of one bucket */
+    struct cache_entry *older, *newer; /* insertion order, for eviction */
     uint64_t hash;
-    int64_t expires_us;                    /* INT64_MAX in versioned mode */
+    int64_t expires_us; /* INT64_MAX in versioned mode */
     size_t key_len, body_len;
     char *body;
     char key[];
@@ -130,8 +130,8 @@ static cache_entry *find_entry(bookd_slot_cache *cache, const char *key, size_t 
     return NULL;
 }
 
-int bookd_slot_cache_lookup(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us, char **body,
-                            size_t *len)
+int bookd_slot_cache_lookup(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,
+                            char **body, size_t *len)
 {
     if (cache->mode == BOOKD_CACHE_OFF)
         return 0;

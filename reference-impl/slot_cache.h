@@ -41,8 +41,8 @@ bookd_cache_mode bookd_slot_cache_mode(const bookd_slot_cache *cache);
  * copy of the body in |*body| / |*len| (the caller frees it); returns 0 on a
  * miss and -1 when out of memory.
  */
-int bookd_slot_cache_lookup(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us, char **body,
-                            size_t *len);
+int bookd_slot_cache_lookup(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,
+                            char **body, size_t *len);
 
 /* Stores a copy of |body| under |key|, replacing any entry there. Returns 0 or -1 (out of memory). */
 int bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,

@@ -125,8 +125,8 @@ typedef struct {
     int (*find_inspection_overlap)(bookd_store *store, const char *company, const char *inspector,
                                    int64_t start_us, int64_t end_us, bookd_inspection *out);
     /* The active inspection of |inspector| starting exactly at |start_us| (the one the unique index saw). */
-    int (*find_inspection_at)(bookd_store *store, const char *company, const char *inspector, int64_t start_us,
-                              bookd_inspection *out);
+    int (*find_inspection_at)(bookd_store *store, const char *company, const char *inspector,
+                              int64_t start_us, bookd_inspection *out);
     /* The first hold other than |except_hold_id| ("" for none) unexpired at |now_us| and overlapping. */
     int (*find_hold_overlap)(bookd_store *store, const char *company, const char *inspector, int64_t start_us,
                              int64_t end_us, int64_t now_us, const char *except_hold_id, bookd_hold *out);

@@ -25,13 +25,14 @@ typedef struct {
 
 /* ---- pure BSON builders -------------------------------------------------------------------------- */
 
-bson_t *bookd_mongo_overlap_filter(const char *company, const char *inspector, int64_t start_us, int64_t end_us)
+bson_t *bookd_mongo_overlap_filter(const char *company, const char *inspector, int64_t start_us,
+                                   int64_t end_us)
 {
     /* datetime > start - max span bounds the index scan (see BOOKD_MAX_SPAN_US). */
     return BCON_NEW("_companyId", BCON_UTF8(company), "_inspectorId", BCON_UTF8(inspector), "status",
                     BCON_UTF8("scheduled"), "datetime", "{", "$lt", BCON_DATE_TIME(MS(end_us)), "$gt",
-                    BCON_DATE_TIME(MS(start_us) - SPAN_MS), "}", "endtime", "{", "$gt", BCON_DATE_TIME(MS(start_us)),
-                    "}");
+                    BCON_DATE_TIME(MS(start_us) - SPAN_MS), "}", "endtime", "{", "$gt",
+                    BCON_DATE_TIME(MS(start_us)), "}");
 }
 
 static void append_oid_or_string(bson_t *doc, const char *key, const char *id)
@@ -45,13 +46,13 @@ static void append_oid_or_string(bson_t *doc, const char *key, const char *id)
     }
 }
 
-bson_t *bookd_mongo_hold_overlap_filter(const char *company, const char *inspector, int64_t start_us, int64_t end_us,
-                                        int64_t now_us, const char *except_id)
+bson_t *bookd_mongo_hold_overlap_filter(const char *company, const char *inspector, int64_t start_us,
+                                        int64_t end_us, int64_t now_us, const char *except_id)
 {
     bson_t *f = BCON_NEW("_companyId", BCON_UTF8(company), "_inspectorId", BCON_UTF8(inspector), "type",
                          BCON_UTF8("Block"), "status", BCON_UTF8("active"), "expiresAt", "{", "$gt",
-                         BCON_DATE_TIME(MS(now_us)), "}", "datetime", "{", "$lt", BCON_DATE_TIME(MS(end_us)), "$gt",
-                         BCON_DATE_TIME(MS(start_us) - SPAN_MS), "}", "endtime", "{", "$gt",
+                         BCON_DATE_TIME(MS(now_us)), "}", "datetime", "{", "$lt", BCON_DATE_TIME(MS(end_us)),
+                         "$gt", BCON_DATE_TIME(MS(start_us) - SPAN_MS), "}", "endtime", "{", "$gt",
                          BCON_DATE_TIME(MS(start_us)), "}");
     if (except_id && *except_id) {
         bson_t ne;
@@ -65,8 +66,8 @@ bson_t *bookd_mongo_hold_overlap_filter(const char *company, const char *inspect
 bson_t *bookd_mongo_list_filter(const char *company, int64_t from_us, int64_t to_us, const char *inspector,
                                 const char *status)
 {
-    bson_t *f = BCON_NEW("_companyId", BCON_UTF8(company), "datetime", "{", "$lt", BCON_DATE_TIME(MS(to_us)), "$gt",
-                         BCON_DATE_TIME(MS(from_us) - SPAN_MS), "}", "endtime", "{", "$gt",
+    bson_t *f = BCON_NEW("_companyId", BCON_UTF8(company), "datetime", "{", "$lt", BCON_DATE_TIME(MS(to_us)),
+                         "$gt", BCON_DATE_TIME(MS(from_us) - SPAN_MS), "}", "endtime", "{", "$gt",
                          BCON_DATE_TIME(MS(from_us)), "}");
     if (inspector)
         BSON_APPEND_UTF8(f, "_inspectorId", inspector);
@@ -128,15 +129,16 @@ bson_t *bookd_mongo_create_indexes_command(const char *collection, int unique)
 {
     if (strcmp(collection, "inspections") == 0) {
         if (unique)
-            return BCON_NEW("createIndexes", BCON_UTF8("inspections"), "indexes", "[", "{", "key", "{", "_companyId",
-                            BCON_INT32(1), "_inspectorId", BCON_INT32(1), "datetime", BCON_INT32(1), "}", "name",
-                            BCON_UTF8(BOOKD_MONGO_UNIQUE_INDEX), "unique", BCON_BOOL(true),
-                            "partialFilterExpression", "{", "status", "{", "$eq", BCON_UTF8("scheduled"), "}", "}",
-                            "}", "]");
-        return BCON_NEW("createIndexes", BCON_UTF8("inspections"), "indexes", "[", "{", "key", "{", "_companyId",
-                        BCON_INT32(1), "_inspectorId", BCON_INT32(1), "datetime", BCON_INT32(1), "}", "name",
-                        BCON_UTF8("inspections_by_inspector"), "}", "{", "key", "{", "_companyId", BCON_INT32(1),
-                        "datetime", BCON_INT32(1), "}", "name", BCON_UTF8("inspections_by_time"), "}", "]");
+            return BCON_NEW("createIndexes", BCON_UTF8("inspections"), "indexes", "[", "{", "key", "{",
+                            "_companyId", BCON_INT32(1), "_inspectorId", BCON_INT32(1), "datetime",
+                            BCON_INT32(1), "}", "name", BCON_UTF8(BOOKD_MONGO_UNIQUE_INDEX), "unique",
+                            BCON_BOOL(true), "partialFilterExpression", "{", "status", "{", "$eq",
+                            BCON_UTF8("scheduled"), "}", "}", "}", "]");
+        return BCON_NEW("createIndexes", BCON_UTF8("inspections"), "indexes", "[", "{", "key", "{",
+                        "_companyId", BCON_INT32(1), "_inspectorId", BCON_INT32(1), "datetime", BCON_INT32(1),
+                        "}", "name", BCON_UTF8("inspections_by_inspector"), "}", "{", "key", "{",
+                        "_companyId", BCON_INT32(1), "datetime", BCON_INT32(1), "}", "name",
+                        BCON_UTF8("inspections_by_time"), "}", "]");
     }
     return BCON_NEW("createIndexes", BCON_UTF8(collection), "indexes", "[", "{", "key", "{", "_companyId",
                     BCON_INT32(1), "_inspectorId", BCON_INT32(1), "datetime", BCON_INT32(1), "}", "name",
@@ -345,7 +347,8 @@ static int mongo_put_company(bookd_store *base, const char *company, const char 
 static int mongo_put_inspector(bookd_store *base, const char *company, const char *inspector)
 {
     mongo_store *s = (mongo_store *)base;
-    int rc = upsert(s, "inspectors", BCON_NEW("_companyId", BCON_UTF8(company), "inspectorId", BCON_UTF8(inspector)),
+    int rc = upsert(s, "inspectors",
+                    BCON_NEW("_companyId", BCON_UTF8(company), "inspectorId", BCON_UTF8(inspector)),
                     BCON_NEW("$set", "{", "_companyId", BCON_UTF8(company), "}"));
     /* Create the lock document now, so transactions never race to insert it. */
     if (rc == 0)
@@ -364,12 +367,14 @@ static int mongo_put_service(bookd_store *base, const char *company, const char 
 typedef void (*doc_cb)(void *arg, const bson_t *doc);
 
 /* Runs a find and calls |cb| per document; returns 0 or a store code. */
-static int find_each(mongo_store *s, const char *collection, const bson_t *filter, bson_t *opts, doc_cb cb, void *arg)
+static int find_each(mongo_store *s, const char *collection, const bson_t *filter, bson_t *opts, doc_cb cb,
+                     void *arg)
 {
     mongoc_client_t *c = client_get(s);
     mongoc_collection_t *coll = mongoc_client_get_collection(c, s->m->db, collection);
     bson_t empty = BSON_INITIALIZER;
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, filter, op_opts(s, opts ? opts : &empty), NULL);
+    mongoc_cursor_t *cur =
+        mongoc_collection_find_with_opts(coll, filter, op_opts(s, opts ? opts : &empty), NULL);
     const bson_t *doc;
     while (mongoc_cursor_next(cur, &doc))
         cb(arg, doc);
@@ -388,7 +393,8 @@ static int find_each(mongo_store *s, const char *collection, const bson_t *filte
 static const char *doc_utf8(const bson_t *doc, const char *dotted)
 {
     bson_iter_t it, child;
-    if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, dotted, &child) && BSON_ITER_HOLDS_UTF8(&child))
+    if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, dotted, &child) &&
+        BSON_ITER_HOLDS_UTF8(&child))
         return bson_iter_utf8(&child, NULL);
     return "";
 }
@@ -424,7 +430,8 @@ static void read_inspection(const bson_t *doc, bookd_inspection *in)
     snprintf(in->service_id, sizeof(in->service_id), "%s", doc_utf8(doc, "serviceId"));
     in->start_us = doc_us(doc, "datetime");
     in->end_us = doc_us(doc, "endtime");
-    in->status = strcmp(doc_utf8(doc, "status"), "cancelled") == 0 ? BOOKD_STATUS_CANCELLED : BOOKD_STATUS_SCHEDULED;
+    in->status =
+        strcmp(doc_utf8(doc, "status"), "cancelled") == 0 ? BOOKD_STATUS_CANCELLED : BOOKD_STATUS_SCHEDULED;
     in->scheduled_us = doc_us(doc, "scheduledTs");
     snprintf(in->address, sizeof(in->address), "%s", doc_utf8(doc, "address"));
     snprintf(in->customer_name, sizeof(in->customer_name), "%s", doc_utf8(doc, "customer.name"));
@@ -521,7 +528,8 @@ static void read_service(void *arg, const bson_t *doc)
     bookd_service *svc = &c->services[c->service_count++];
     snprintf(svc->id, sizeof(svc->id), "%s", doc_utf8(doc, "serviceId"));
     bson_iter_t it;
-    svc->duration_minutes = bson_iter_init_find(&it, doc, "durationMinutes") ? (int)bson_iter_as_int64(&it) : 0;
+    svc->duration_minutes =
+        bson_iter_init_find(&it, doc, "durationMinutes") ? (int)bson_iter_as_int64(&it) : 0;
 }
 
 static int mongo_load_catalog(bookd_store *base, bookd_catalog *out)
@@ -580,8 +588,9 @@ static int mongo_set_unique_index(bookd_store *base, int want)
     if (want)
         return run_command(s, bookd_mongo_create_indexes_command("inspections", 1), 0);
     /* 27 IndexNotFound, 26 NamespaceNotFound: nothing to drop. */
-    rc = run_command(s, BCON_NEW("dropIndexes", BCON_UTF8("inspections"), "index", BCON_UTF8(BOOKD_MONGO_UNIQUE_INDEX)),
-                     27);
+    rc = run_command(
+        s, BCON_NEW("dropIndexes", BCON_UTF8("inspections"), "index", BCON_UTF8(BOOKD_MONGO_UNIQUE_INDEX)),
+        27);
     return rc != 0 && s->last_error.code == 26 ? 0 : rc;
 }
 
@@ -608,7 +617,8 @@ static bool txn_callback(mongoc_client_session_t *session, void *arg, bson_t **r
     if (t->rc == 0)
         return true;
     if (t->rc == BOOKD_STORE_EBUSY) {
-        /* Hand the server's reply back: its TransientTransactionError label is what makes the driver retry. */
+        /* Hand the server's reply back: its TransientTransactionError label is what makes the driver retry.
+         */
         *reply = bson_copy(&s->last_reply);
         *error = s->last_error;
         return false;
@@ -617,8 +627,8 @@ static bool txn_callback(mongoc_client_session_t *session, void *arg, bson_t **r
     return false;
 }
 
-static int mongo_transaction(bookd_store *base, const char *company, const char *inspector, int (*body)(void *arg),
-                             void *arg)
+static int mongo_transaction(bookd_store *base, const char *company, const char *inspector,
+                             int (*body)(void *arg), void *arg)
 {
     mongo_store *s = (mongo_store *)base;
     mongoc_client_t *client = mongoc_client_pool_pop(s->m->pool);
@@ -650,8 +660,8 @@ static int mongo_find_inspection_overlap(bookd_store *base, const char *company,
                     bookd_mongo_overlap_filter(company, inspector, start_us, end_us), out, 0);
 }
 
-static int mongo_find_inspection_at(bookd_store *base, const char *company, const char *inspector, int64_t start_us,
-                                    bookd_inspection *out)
+static int mongo_find_inspection_at(bookd_store *base, const char *company, const char *inspector,
+                                    int64_t start_us, bookd_inspection *out)
 {
     return find_one((mongo_store *)base, "inspections",
                     BCON_NEW("_companyId", BCON_UTF8(company), "_inspectorId", BCON_UTF8(inspector), "status",
@@ -659,12 +669,14 @@ static int mongo_find_inspection_at(bookd_store *base, const char *company, cons
                     out, 0);
 }
 
-static int mongo_find_hold_overlap(bookd_store *base, const char *company, const char *inspector, int64_t start_us,
-                                   int64_t end_us, int64_t now_us, const char *except_hold_id, bookd_hold *out)
+static int mongo_find_hold_overlap(bookd_store *base, const char *company, const char *inspector,
+                                   int64_t start_us, int64_t end_us, int64_t now_us,
+                                   const char *except_hold_id, bookd_hold *out)
 {
-    return find_one((mongo_store *)base, "events",
-                    bookd_mongo_hold_overlap_filter(company, inspector, start_us, end_us, now_us, except_hold_id), out,
-                    1);
+    return find_one(
+        (mongo_store *)base, "events",
+        bookd_mongo_hold_overlap_filter(company, inspector, start_us, end_us, now_us, except_hold_id), out,
+        1);
 }
 
 static int insert_doc(mongo_store *s, const char *collection, bson_t *doc)
@@ -700,7 +712,8 @@ static int mongo_cancel_inspection(bookd_store *base, const char *company, const
     mongo_store *s = (mongo_store *)base;
     bson_t *sel = id_filter(company, id);
     BSON_APPEND_UTF8(sel, "status", "scheduled");
-    int rc = update_one(s, "inspections", sel, BCON_NEW("$set", "{", "status", BCON_UTF8("cancelled"), "}"), 0);
+    int rc =
+        update_one(s, "inspections", sel, BCON_NEW("$set", "{", "status", BCON_UTF8("cancelled"), "}"), 0);
     if (rc < 0)
         return rc;
     if (rc == 1)
@@ -742,7 +755,8 @@ static void list_one(void *arg, const bson_t *doc)
 }
 
 static int mongo_list_inspections(bookd_store *base, const char *company, int64_t from_us, int64_t to_us,
-                                  const char *inspector, const char *status, bookd_inspection_cb cb, void *arg)
+                                  const char *inspector, const char *status, bookd_inspection_cb cb,
+                                  void *arg)
 {
     bson_t *f = bookd_mongo_list_filter(company, from_us, to_us, inspector, status);
     bson_t *opts = BCON_NEW("sort", "{", "datetime", BCON_INT32(1), "_inspectorId", BCON_INT32(1), "_id",
@@ -765,8 +779,8 @@ static void busy_one(void *arg, const bson_t *doc)
     b->cb(b->arg, doc_utf8(doc, "_inspectorId"), doc_us(doc, "datetime"), doc_us(doc, "endtime"));
 }
 
-static int mongo_list_busy(bookd_store *base, const char *company, int64_t from_us, int64_t to_us, int64_t now_us,
-                           bookd_busy_cb cb, void *arg)
+static int mongo_list_busy(bookd_store *base, const char *company, int64_t from_us, int64_t to_us,
+                           int64_t now_us, bookd_busy_cb cb, void *arg)
 {
     mongo_store *s = (mongo_store *)base;
     busy_ctx b = {.cb = cb, .arg = arg};

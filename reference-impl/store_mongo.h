@@ -48,10 +48,11 @@ int bookd_store_mongo_open(bookd_mongo *m, bookd_store **out, char *err, size_t 
 #define BOOKD_MONGO_UNIQUE_INDEX "inspections_active_start"
 
 /* Active inspections of one inspector overlapping [start, end). */
-bson_t *bookd_mongo_overlap_filter(const char *company, const char *inspector, int64_t start_us, int64_t end_us);
+bson_t *bookd_mongo_overlap_filter(const char *company, const char *inspector, int64_t start_us,
+                                   int64_t end_us);
 /* Active holds of one inspector, unexpired at |now_us|, overlapping, other than |except_id| ("" for none). */
-bson_t *bookd_mongo_hold_overlap_filter(const char *company, const char *inspector, int64_t start_us, int64_t end_us,
-                                        int64_t now_us, const char *except_id);
+bson_t *bookd_mongo_hold_overlap_filter(const char *company, const char *inspector, int64_t start_us,
+                                        int64_t end_us, int64_t now_us, const char *except_id);
 /* Inspections overlapping [from, to), optionally of one inspector and status. */
 bson_t *bookd_mongo_list_filter(const char *company, int64_t from_us, int64_t to_us, const char *inspector,
                                 const char *status);
@@ -65,7 +66,8 @@ bson_t *bookd_mongo_create_indexes_command(const char *collection, int unique);
 
 typedef enum {
     BOOKD_MONGO_OK = 0,
-    BOOKD_MONGO_TRANSIENT, /* WriteConflict, TransientTransactionError, UnknownTransactionCommitResult: retry */
+    BOOKD_MONGO_TRANSIENT, /* WriteConflict, TransientTransactionError, UnknownTransactionCommitResult: retry
+                            */
     BOOKD_MONGO_DUPLICATE, /* E11000: the unique index refused the write */
     BOOKD_MONGO_FAILURE,   /* anything else */
 } bookd_mongo_error_class;

@@ -34,7 +34,7 @@ enum {
 };
 
 #define INSPECTION_COLUMNS                                                                                   \
-    "id, inspector_id, service_id, start_us, end_us, status, scheduled_us, address, customer_name, "       \
+    "id, inspector_id, service_id, start_us, end_us, status, scheduled_us, address, customer_name, "         \
     "customer_email, coalesce(hold_id, '')"
 /* "starts after start - max span": see BOOKD_MAX_SPAN_US. */
 #define SPAN_BOUND(param) " AND start_us > " param " - 43200000000"
@@ -51,32 +51,38 @@ static const char *const statement_sql[STMT_COUNT] = {
     [STMT_BEGIN] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
-    [STMT_FIND_OVERLAP] = "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND "
-                          "inspector_id = ?2 AND status <> 'cancelled' AND start_us < ?4 AND end_us > ?3 "
-                          SPAN_BOUND("?3") " ORDER BY start_us LIMIT 1",
+    [STMT_FIND_OVERLAP] =
+        "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND "
+        "inspector_id = ?2 AND status <> 'cancelled' AND start_us < ?4 AND end_us > ?3 " SPAN_BOUND(
+            "?3") " ORDER BY start_us LIMIT 1",
     [STMT_FIND_AT] = "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND "
                      "inspector_id = ?2 AND status <> 'cancelled' AND start_us = ?3 LIMIT 1",
-    [STMT_FIND_HOLD_OVERLAP] = "SELECT " HOLD_COLUMNS " FROM events WHERE company_id = ?1 AND inspector_id = ?2 "
-                               "AND status = 'active' AND expires_us > ?5 AND start_us < ?4 AND end_us > ?3 "
-                               "AND id <> ?6" SPAN_BOUND("?3") " ORDER BY start_us LIMIT 1",
+    [STMT_FIND_HOLD_OVERLAP] =
+        "SELECT " HOLD_COLUMNS " FROM events WHERE company_id = ?1 AND inspector_id = ?2 "
+        "AND status = 'active' AND expires_us > ?5 AND start_us < ?4 AND end_us > ?3 "
+        "AND id <> ?6" SPAN_BOUND("?3") " ORDER BY start_us LIMIT 1",
     [STMT_INSERT_INSPECTION] =
         "INSERT INTO inspections(id, company_id, inspector_id, service_id, start_us, end_us, status, "
         "scheduled_us, address, customer_name, customer_email, hold_id) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, nullif(?12, ''))",
-    [STMT_GET_INSPECTION] = "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND id = ?2",
+    [STMT_GET_INSPECTION] =
+        "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND id = ?2",
     [STMT_CANCEL] = "UPDATE inspections SET status = 'cancelled' WHERE company_id = ?1 AND id = ?2 "
                     "AND status <> 'cancelled'",
-    [STMT_INSERT_HOLD] = "INSERT INTO events(id, company_id, inspector_id, type, start_us, end_us, created_us, "
-                         "expires_us, status) VALUES(?1, ?2, ?3, 'Block', ?4, ?5, ?6, ?7, 'active')",
+    [STMT_INSERT_HOLD] =
+        "INSERT INTO events(id, company_id, inspector_id, type, start_us, end_us, created_us, "
+        "expires_us, status) VALUES(?1, ?2, ?3, 'Block', ?4, ?5, ?6, ?7, 'active')",
     [STMT_GET_HOLD] = "SELECT " HOLD_COLUMNS " FROM events WHERE company_id = ?1 AND id = ?2",
     [STMT_CONVERT_HOLD] = "UPDATE events SET status = 'converted' WHERE company_id = ?1 AND id = ?2",
-    [STMT_LIST] = "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND start_us < ?3 AND "
-                  "end_us > ?2 AND (?4 IS NULL OR inspector_id = ?4) AND (?5 IS NULL OR status = ?5)"
-                  SPAN_BOUND("?2") " ORDER BY start_us, inspector_id, id",
-    [STMT_LIST_BUSY] = "SELECT inspector_id, start_us, end_us FROM inspections WHERE company_id = ?1 AND "
-                       "status <> 'cancelled' AND start_us < ?3 AND end_us > ?2" SPAN_BOUND("?2")
-                       " UNION ALL SELECT inspector_id, start_us, end_us FROM events WHERE company_id = ?1 AND "
-                       "status = 'active' AND expires_us > ?4 AND start_us < ?3 AND end_us > ?2" SPAN_BOUND("?2"),
+    [STMT_LIST] =
+        "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND start_us < ?3 AND "
+        "end_us > ?2 AND (?4 IS NULL OR inspector_id = ?4) AND (?5 IS NULL OR status = ?5)" SPAN_BOUND(
+            "?2") " ORDER BY start_us, inspector_id, id",
+    [STMT_LIST_BUSY] =
+        "SELECT inspector_id, start_us, end_us FROM inspections WHERE company_id = ?1 AND "
+        "status <> 'cancelled' AND start_us < ?3 AND end_us > ?2" SPAN_BOUND(
+            "?2") " UNION ALL SELECT inspector_id, start_us, end_us FROM events WHERE company_id = ?1 AND "
+                  "status = 'active' AND expires_us > ?4 AND start_us < ?3 AND end_us > ?2" SPAN_BOUND("?2"),
     [STMT_VERSION_GET] = "SELECT version FROM company_versions WHERE company_id = ?1",
     [STMT_VERSION_BUMP] = "INSERT INTO company_versions(company_id, version) VALUES(?1, 1) "
                           "ON CONFLICT(company_id) DO UPDATE SET version = version + 1",
@@ -185,7 +191,8 @@ static void read_hold(sqlite3_stmt *st, bookd_hold *out)
     out->created_us = sqlite3_column_int64(st, 4);
     out->expires_us = sqlite3_column_int64(st, 5);
     const unsigned char *status = sqlite3_column_text(st, 6);
-    out->status = status && strcmp((const char *)status, "active") == 0 ? BOOKD_HOLD_ACTIVE : BOOKD_HOLD_CONVERTED;
+    out->status =
+        status && strcmp((const char *)status, "active") == 0 ? BOOKD_HOLD_ACTIVE : BOOKD_HOLD_CONVERTED;
 }
 
 /* Steps a single-row query: 1 with the row read by |reader|, 0 for no row, or an error. */
@@ -294,7 +301,8 @@ static int sqlite_load_catalog(bookd_store *base, bookd_catalog *out)
     out->companies = calloc((size_t)ncompanies, sizeof(*out->companies));
     if (out->companies == NULL)
         return BOOKD_STORE_EIO;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, api_key FROM companies ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT id, api_key FROM companies ORDER BY id", -1, &st, NULL) !=
+        SQLITE_OK)
         goto fail;
     while (sqlite3_step(st) == SQLITE_ROW && out->company_count < (size_t)ncompanies) {
         bookd_company *c = &out->companies[out->company_count++];
@@ -320,8 +328,9 @@ static int sqlite_load_catalog(bookd_store *base, bookd_catalog *out)
         while (sqlite3_step(st) == SQLITE_ROW && c->inspector_count < (size_t)ni)
             copy_column(c->inspectors[c->inspector_count++], BOOKD_NAME_MAX + 1, st, 0);
         sqlite3_finalize(st);
-        if (sqlite3_prepare_v2(s->db, "SELECT id, duration_min FROM services WHERE company_id = ?1 ORDER BY id",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT id, duration_min FROM services WHERE company_id = ?1 ORDER BY id", -1,
+                               &st, NULL) != SQLITE_OK)
             goto fail;
         bind_text(st, 1, c->id);
         while (sqlite3_step(st) == SQLITE_ROW && c->service_count < (size_t)ns) {
@@ -426,8 +435,8 @@ static int sqlite_find_inspection_at(bookd_store *base, const char *company, con
 }
 
 static int sqlite_find_hold_overlap(bookd_store *base, const char *company, const char *inspector,
-                                    int64_t start_us, int64_t end_us, int64_t now_us, const char *except_hold_id,
-                                    bookd_hold *out)
+                                    int64_t start_us, int64_t end_us, int64_t now_us,
+                                    const char *except_hold_id, bookd_hold *out)
 {
     sqlite3_stmt *st = prep((sqlite_store *)base, STMT_FIND_HOLD_OVERLAP);
     bind_text(st, 1, company);
@@ -457,7 +466,8 @@ static int sqlite_insert_inspection(bookd_store *base, const char *company, cons
     return exec_stmt(st);
 }
 
-static int sqlite_get_inspection(bookd_store *base, const char *company, const char *id, bookd_inspection *out)
+static int sqlite_get_inspection(bookd_store *base, const char *company, const char *id,
+                                 bookd_inspection *out)
 {
     sqlite3_stmt *st = prep((sqlite_store *)base, STMT_GET_INSPECTION);
     bind_text(st, 1, company);
@@ -527,7 +537,8 @@ static int finish_rows(sqlite3_stmt *st, int rc)
 }
 
 static int sqlite_list_inspections(bookd_store *base, const char *company, int64_t from_us, int64_t to_us,
-                                   const char *inspector, const char *status, bookd_inspection_cb cb, void *arg)
+                                   const char *inspector, const char *status, bookd_inspection_cb cb,
+                                   void *arg)
 {
     sqlite3_stmt *st = prep((sqlite_store *)base, STMT_LIST);
     bind_text(st, 1, company);
@@ -610,7 +621,8 @@ const char *bookd_inspection_status_name(bookd_inspection_status status)
     return status == BOOKD_STATUS_CANCELLED ? "cancelled" : "scheduled";
 }
 
-int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store **out, char *errbuf, size_t errlen)
+int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store **out, char *errbuf,
+                            size_t errlen)
 {
     sqlite_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -620,7 +632,8 @@ int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store *
     s->base.ops = &sqlite_ops;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        snprintf(errbuf, errlen, "cannot open database %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+        snprintf(errbuf, errlen, "cannot open database %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "no memory");
         goto fail_open;
     }
     sqlite3_busy_timeout(s->db, busy_timeout_ms);
@@ -632,8 +645,8 @@ int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store *
      * only a power loss could drop the last commits.
      */
     char *err = NULL;
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL,
-                     NULL, &err) != SQLITE_OK ||
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                     NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(s->db, schema_sql, NULL, NULL, &err) != SQLITE_OK) {
         snprintf(errbuf, errlen, "cannot set up database %s: %s", path, err ? err : sqlite3_errmsg(s->db));
         sqlite3_free(err);

@@ -28,12 +28,18 @@ static void setup(void)
     metrics = bookd_metrics_new();
     for (int m = 0; m < MODES; m++) {
         bookd_store *s;
-        if (bookd_store_sqlite_open(":memory:", 10, &s, err, sizeof(err)) != 0 || bookd_seed(s, "demo", err, sizeof(err)) != 0)
+        if (bookd_store_sqlite_open(":memory:", 10, &s, err, sizeof(err)) != 0 ||
+            bookd_seed(s, "demo", err, sizeof(err)) != 0)
             abort();
         s->ops->set_unique_index(s, bookd_fix_has_index((bookd_fix)m));
         s->ops->load_catalog(s, &catalogs[m]);
-        bookd_api_shared shared = {.catalog = &catalogs[m], .clock = clock_, .cache = cache, .cache_spec = "ttl:300",
-                                   .metrics = metrics, .fix = (bookd_fix)m, .race_window_us = m == BOOKD_FIX_A_NOTX ? 1 : 0};
+        bookd_api_shared shared = {.catalog = &catalogs[m],
+                                   .clock = clock_,
+                                   .cache = cache,
+                                   .cache_spec = "ttl:300",
+                                   .metrics = metrics,
+                                   .fix = (bookd_fix)m,
+                                   .race_window_us = m == BOOKD_FIX_A_NOTX ? 1 : 0};
         apis[m] = bookd_api_new(&shared, s);
     }
 }

@@ -24,10 +24,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             *doc++ = '\0';
     }
     br_actor_view actor = {.name = "a", .email = "a@x", .address = "1 St", .lat = 1.5, .lng = -2, .index = 0};
-    br_slot_view slot = {.inspector = "martin", .start = "2026-12-01T09:26:00Z", .end = "2026-12-01T11:26:00Z"};
+    br_slot_view slot = {
+        .inspector = "martin", .start = "2026-12-01T09:26:00Z", .end = "2026-12-01T11:26:00Z"};
     json_t *vars = json_pack("{s:s, s:i, s:n}", "serviceId", "full-inspection", "n", 3, "z");
-    br_template_ctx ctx = {.actor = &actor, .slot = &slot, .variables = vars, .date = "2026-12-01",
-                           .date_end = "2026-12-02", .run_id = "r", .booking_id = "b"};
+    br_template_ctx ctx = {.actor = &actor,
+                           .slot = &slot,
+                           .variables = vars,
+                           .date = "2026-12-01",
+                           .date_end = "2026-12-02",
+                           .run_id = "r",
+                           .booking_id = "b"};
     char err[512];
     br_json_pointer_valid(ptr);
     if (tmpl) {

@@ -55,8 +55,10 @@ static void add(const char *method, const char *target, const char *key, const c
 
 #define BOOK "/inspection/book-job"
 #define K "acme-key"
-static const char *fields[] = {"serviceId", "inspectorId", "datetime", "address", "customer.name", "customer.email"};
-static const char *good[] = {"full-inspection", "martin", "2026-12-01T09:26:00Z", "4249 Melinda Ln", "Ann", "ann@x.com"};
+static const char *fields[] = {"serviceId", "inspectorId",   "datetime",
+                               "address",   "customer.name", "customer.email"};
+static const char *good[] = {"full-inspection", "martin", "2026-12-01T09:26:00Z",
+                             "4249 Melinda Ln", "Ann",    "ann@x.com"};
 
 /* A booking body with field |f| replaced by the raw JSON |value| (NULL: the field left out). */
 static char *booking_with(int f, const char *value)
@@ -94,8 +96,17 @@ static void build_cases(void)
         add("POST", BOOK, K, buf, 400, "invalid_json");
     }
     /* Invalid JSON. */
-    const char *invalid[] = {"{'serviceId':'x'}", "{\"a\":1}}", "{\"a\":NaN}", "{\"a\":1,}", "{/*c*/}", "[1,2",
-                             "\xef\xbb\xbf{}", "{\"a\" 1}", "nul", "{\"a\":\"\\x41\"}", "{\"serviceId\":\"a\",\"serviceId\":\"b\"}",
+    const char *invalid[] = {"{'serviceId':'x'}",
+                             "{\"a\":1}}",
+                             "{\"a\":NaN}",
+                             "{\"a\":1,}",
+                             "{/*c*/}",
+                             "[1,2",
+                             "\xef\xbb\xbf{}",
+                             "{\"a\" 1}",
+                             "nul",
+                             "{\"a\":\"\\x41\"}",
+                             "{\"serviceId\":\"a\",\"serviceId\":\"b\"}",
                              "{\"a\":\"\\ud800\"}"};
     for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
         add("POST", BOOK, K, invalid[i], 400, "invalid_json");
@@ -131,17 +142,21 @@ static void build_cases(void)
     }
     add("POST", BOOK, K, booking_with(4, NULL) /* customer without name */, 400, "missing_field");
     /* Dates out of range, with offsets, malformed. */
-    const char *dates[] = {"1969-12-31T23:00:00Z", "2026-13-01T09:00:00Z", "2026-02-30T09:00:00Z",
-                           "2026-12-32T09:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T09:60:00Z",
-                           "2026-12-01T09:26:00+01:00", "2026-12-01T09:26:00-05:00", "2026-12-01T09:26:00",
-                           "2026-12-01 09:26:00Z", "2026-12-01T09:26:00.5Z", "20261201T092600Z", "+002026-12-01T09:26:00Z",
-                           "2026-12-01", "tomorrow at nine", "99999-12-01T09:26:00Z", "2026-12-01T09:26:00ZZ",
-                           "2026-12-01T09:26:00.1234567Z"};
+    const char *dates[] = {"1969-12-31T23:00:00Z",      "2026-13-01T09:00:00Z",
+                           "2026-02-30T09:00:00Z",      "2026-12-32T09:00:00Z",
+                           "2026-12-01T24:00:00Z",      "2026-12-01T09:60:00Z",
+                           "2026-12-01T09:26:00+01:00", "2026-12-01T09:26:00-05:00",
+                           "2026-12-01T09:26:00",       "2026-12-01 09:26:00Z",
+                           "2026-12-01T09:26:00.5Z",    "20261201T092600Z",
+                           "+002026-12-01T09:26:00Z",   "2026-12-01",
+                           "tomorrow at nine",          "99999-12-01T09:26:00Z",
+                           "2026-12-01T09:26:00ZZ",     "2026-12-01T09:26:00.1234567Z"};
     for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
         snprintf(buf, sizeof(buf), "\"%s\"", dates[i]);
         add("POST", BOOK, K, booking_with(2, buf), 400, "invalid_field");
         snprintf(buf, sizeof(buf),
-                 "{\"type\":\"Block\",\"inspectorId\":\"ana\",\"datetime\":\"%s\",\"endtime\":\"2026-12-01T12:00:00Z\"}",
+                 "{\"type\":\"Block\",\"inspectorId\":\"ana\",\"datetime\":\"%s\",\"endtime\":\"2026-12-"
+                 "01T12:00:00Z\"}",
                  dates[i]);
         add("POST", "/event", K, buf, 400, "invalid_field");
     }
@@ -152,25 +167,35 @@ static void build_cases(void)
                                {"2026-12-01T00:00:00Z", "2026-12-01T23:00:00Z"},
                                {"2026-12-01T10:00:00Z", "2027-12-01T10:00:00Z"}};
     for (size_t i = 0; i < 5; i++) {
-        snprintf(buf, sizeof(buf), "{\"type\":\"Block\",\"inspectorId\":\"ana\",\"datetime\":\"%s\",\"endtime\":\"%s\"}",
+        snprintf(buf, sizeof(buf),
+                 "{\"type\":\"Block\",\"inspectorId\":\"ana\",\"datetime\":\"%s\",\"endtime\":\"%s\"}",
                  ranges[i][0], ranges[i][1]);
         add("POST", "/event", K, buf, 400, "invalid_field");
     }
     add("POST", "/event", K,
-        "{\"type\":\"Meeting\",\"inspectorId\":\"ana\",\"datetime\":\"2026-12-01T10:00:00Z\",\"endtime\":\"2026-12-01T11:00:00Z\"}",
+        "{\"type\":\"Meeting\",\"inspectorId\":\"ana\",\"datetime\":\"2026-12-01T10:00:00Z\",\"endtime\":"
+        "\"2026-12-01T11:00:00Z\"}",
         400, "invalid_field");
     add("POST", "/event", K,
-        "{\"type\":\"Block\",\"inspectorId\":\"ana\",\"datetime\":\"2026-12-01T10:00:00Z\",\"endtime\":\"2026-12-01T11:00:00Z\",\"x\":1}",
+        "{\"type\":\"Block\",\"inspectorId\":\"ana\",\"datetime\":\"2026-12-01T10:00:00Z\",\"endtime\":"
+        "\"2026-12-01T11:00:00Z\",\"x\":1}",
         400, "unknown_field");
     /* SQL metacharacters (and other noise) in every identifier: unknown, never executed. */
-    const char *sql[] = {"martin' OR '1'='1", "'; DROP TABLE inspections; --", "\\\" OR 1=1 --", "martin%", "ma_tin",
-                         "martin/*", "*", "martin\\\\"};
+    const char *sql[] = {"martin' OR '1'='1",
+                         "'; DROP TABLE inspections; --",
+                         "\\\" OR 1=1 --",
+                         "martin%",
+                         "ma_tin",
+                         "martin/*",
+                         "*",
+                         "martin\\\\"};
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
         snprintf(buf, sizeof(buf), "\"%s\"", sql[i]);
         add("POST", BOOK, K, booking_with(0, buf), 404, "not_found");
         add("POST", BOOK, K, booking_with(1, buf), 404, "not_found");
         snprintf(buf, sizeof(buf),
-                 "{\"type\":\"Block\",\"inspectorId\":\"%s\",\"datetime\":\"2026-12-01T10:00:00Z\",\"endtime\":\"2026-12-01T11:00:00Z\"}",
+                 "{\"type\":\"Block\",\"inspectorId\":\"%s\",\"datetime\":\"2026-12-01T10:00:00Z\","
+                 "\"endtime\":\"2026-12-01T11:00:00Z\"}",
                  sql[i]);
         add("POST", "/event", K, buf, 404, "not_found");
         char esc[128];
@@ -181,11 +206,13 @@ static void build_cases(void)
         curl_easy_cleanup(c);
         snprintf(buf, sizeof(buf), "/inspection/%s/cancel", esc);
         add("POST", buf, K, NULL, 404, "not_found");
-        snprintf(buf, sizeof(buf),
-                 "/schedule/optimal-slots?serviceId=%s&startDate=2026-12-01&lat=1&lng=1", esc);
+        snprintf(buf, sizeof(buf), "/schedule/optimal-slots?serviceId=%s&startDate=2026-12-01&lat=1&lng=1",
+                 esc);
         add("GET", buf, K, NULL, 404, "not_found");
         snprintf(buf, sizeof(buf),
-                 "/schedule/optimal-slots?serviceId=full-inspection&startDate=2026-12-01&lat=1&lng=1&inspectorId=%s", esc);
+                 "/schedule/"
+                 "optimal-slots?serviceId=full-inspection&startDate=2026-12-01&lat=1&lng=1&inspectorId=%s",
+                 esc);
         add("GET", buf, K, NULL, 404, "not_found");
         snprintf(buf, sizeof(buf), "/inspections?from=2026-12-01&to=2026-12-02&status=%s", esc);
         add("GET", buf, K, NULL, 400, "invalid_field");
@@ -207,15 +234,18 @@ static void build_cases(void)
     add("POST", BOOK, K, booking_with(3, "\"x\",\"holdId\":\"../../etc/passwd\""), 404, "not_found");
     add("POST", BOOK, K, booking_with(3, "\"x\",\"holdId\":42"), 400, "invalid_field");
     /* Path traversal and odd ids. */
-    const char *paths[] = {"/inspection/../../etc/passwd/cancel", "/inspection/%2e%2e%2f%2e%2e/cancel",
-                           "/inspection/0123456789ABCDEF01234567/cancel", "/inspection/0123456789abcdef0123456/cancel",
-                           "/inspection//cancel", "/inspection/0123456789abcdef01234567/cancel/",
+    const char *paths[] = {"/inspection/../../etc/passwd/cancel",
+                           "/inspection/%2e%2e%2f%2e%2e/cancel",
+                           "/inspection/0123456789ABCDEF01234567/cancel",
+                           "/inspection/0123456789abcdef0123456/cancel",
+                           "/inspection//cancel",
+                           "/inspection/0123456789abcdef01234567/cancel/",
                            "/inspection/0123456789abcdef01234567%00/cancel"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         add("POST", paths[i], K, NULL, 404, "not_found");
     /* Credentials. */
-    const char *keys[] = {"", "acme", "ACME-KEY", "acme-key ", " acme-key", "acme-keyacme-key", "globex-keyx",
-                          "acme-key\tx"};
+    const char *keys[] = {
+        "", "acme", "ACME-KEY", "acme-key ", " acme-key", "acme-keyacme-key", "globex-keyx", "acme-key\tx"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         add("GET", "/inspections?from=2026-12-01&to=2026-12-02", keys[i], NULL, 401, "unauthorized");
     add("GET", "/inspections?from=2026-12-01&to=2026-12-02", NULL, NULL, 401, "unauthorized");
@@ -224,13 +254,24 @@ static void build_cases(void)
     /* Another company's inspector, service and objects: not found, never touched. */
     add("POST", BOOK, "globex-key", booking_with(-1, NULL), 404, "not_found");
     add("POST", "/event", "globex-key",
-        "{\"type\":\"Block\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T10:00:00Z\",\"endtime\":\"2026-12-01T11:00:00Z\"}",
+        "{\"type\":\"Block\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T10:00:00Z\",\"endtime\":"
+        "\"2026-12-01T11:00:00Z\"}",
         404, "not_found");
-    add("GET", "/schedule/optimal-slots?serviceId=full-inspection&startDate=2026-12-01&lat=1&lng=1&inspectorId=martin",
+    add("GET",
+        "/schedule/"
+        "optimal-slots?serviceId=full-inspection&startDate=2026-12-01&lat=1&lng=1&inspectorId=martin",
         "globex-key", NULL, 404, "not_found");
     /* Routes and methods. */
-    const char *routes[] = {"/", "/admin", "/inspection", "/inspection/book-job/", "/events", "/schedule",
-                            "/schedule/optimal-slots/x", "/__test/clockwork", "/HEALTH", "/inspections/1"};
+    const char *routes[] = {"/",
+                            "/admin",
+                            "/inspection",
+                            "/inspection/book-job/",
+                            "/events",
+                            "/schedule",
+                            "/schedule/optimal-slots/x",
+                            "/__test/clockwork",
+                            "/HEALTH",
+                            "/inspections/1"};
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
         add("GET", routes[i], K, NULL, 404, "not_found");
     add("GET", BOOK, K, NULL, 405, "method_not_allowed");
@@ -243,8 +284,12 @@ static void build_cases(void)
     add("OPTIONS", "/metrics", NULL, NULL, 405, "method_not_allowed");
     add("GET", "/__test/clock", NULL, NULL, 405, "method_not_allowed");
     /* The test clock: malformed moves. */
-    const char *moves[] = {"{}", "{\"advanceSeconds\":-1}", "{\"advanceSeconds\":\"180\"}", "{\"advanceSeconds\":1e20}",
-                           "{\"set\":\"2026-12-01T09:00:00+02:00\"}", "{\"set\":1}",
+    const char *moves[] = {"{}",
+                           "{\"advanceSeconds\":-1}",
+                           "{\"advanceSeconds\":\"180\"}",
+                           "{\"advanceSeconds\":1e20}",
+                           "{\"set\":\"2026-12-01T09:00:00+02:00\"}",
+                           "{\"set\":1}",
                            "{\"advanceSeconds\":1,\"set\":\"2026-12-01T09:00:00Z\"}"};
     for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++)
         add("POST", "/__test/clock", NULL, moves[i], 400, "invalid_field");
@@ -267,9 +312,10 @@ static void build_cases(void)
         "startDate=2026-12-01&lat=1&lng=1",
         "serviceId=full-inspection%00x&startDate=2026-12-01&lat=1&lng=1",
     };
-    const char *qcodes[] = {"invalid_query", "unknown_parameter", "invalid_query", "invalid_field", "invalid_field",
-                            "invalid_field", "invalid_field", "invalid_field", "missing_field", "invalid_field",
-                            "invalid_field", "invalid_field", "missing_field", "missing_field", "invalid_query"};
+    const char *qcodes[] = {"invalid_query", "unknown_parameter", "invalid_query", "invalid_field",
+                            "invalid_field", "invalid_field",     "invalid_field", "invalid_field",
+                            "missing_field", "invalid_field",     "invalid_field", "invalid_field",
+                            "missing_field", "missing_field",     "invalid_query"};
     for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
         snprintf(buf, sizeof(buf), "/schedule/optimal-slots?%s", queries[i]);
         add("GET", buf, K, NULL, 400, qcodes[i]);
@@ -277,7 +323,8 @@ static void build_cases(void)
     char longv[600];
     memset(longv, 'a', 400);
     longv[400] = '\0';
-    snprintf(buf, sizeof(buf), "/schedule/optimal-slots?serviceId=%s&startDate=2026-12-01&lat=1&lng=1", longv);
+    snprintf(buf, sizeof(buf), "/schedule/optimal-slots?serviceId=%s&startDate=2026-12-01&lat=1&lng=1",
+             longv);
     add("GET", buf, K, NULL, 400, "invalid_query");
     add("GET", "/inspections?from=2026-12-02&to=2026-12-01", K, NULL, 400, "invalid_field");
     add("GET", "/inspections?from=2026-12-01", K, NULL, 400, "missing_field");
@@ -316,10 +363,11 @@ static void test_hostile_requests_get_their_4xx_and_change_nothing(void **state)
     test_process p;
     test_bookd_start(&p, args);
     /* Some data to protect. */
-    test_reply r = test_http(p.port, "POST", BOOK, K,
-                             "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"li\",\"datetime\":\"2026-12-01T13:00:00Z\","
-                             "\"address\":\"O'Brien; DROP TABLE inspections; --\",\"customer\":{\"name\":\"Robert'); DROP "
-                             "TABLE inspections;--\",\"email\":\"r@x.com\"}}");
+    test_reply r = test_http(
+        p.port, "POST", BOOK, K,
+        "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"li\",\"datetime\":\"2026-12-01T13:00:00Z\","
+        "\"address\":\"O'Brien; DROP TABLE inspections; --\",\"customer\":{\"name\":\"Robert'); DROP "
+        "TABLE inspections;--\",\"email\":\"r@x.com\"}}");
     assert_int_equal(r.status, 201);
     /* Metacharacters in free text are data: stored and returned verbatim. */
     assert_string_equal(test_json_str(r.json, "inspection.address"), "O'Brien; DROP TABLE inspections; --");
@@ -333,12 +381,13 @@ static void test_hostile_requests_get_their_4xx_and_change_nothing(void **state)
         hostile *h = &cases[i];
         r = test_http(p.port, h->method, h->target, h->key, h->body);
         if (r.status != h->status)
-            fail_msg("case %zu (%s %s): expected %ld, got %ld: %.200s", i, h->method, h->target, h->status, r.status,
-                     r.body);
+            fail_msg("case %zu (%s %s): expected %ld, got %ld: %.200s", i, h->method, h->target, h->status,
+                     r.status, r.body);
         if (h->code) {
             const char *code = r.json ? test_json_str(r.json, "error") : NULL;
             if (code == NULL || strcmp(code, h->code) != 0)
-                fail_msg("case %zu (%s %s): expected error %s, got %.200s", i, h->method, h->target, h->code, r.body);
+                fail_msg("case %zu (%s %s): expected error %s, got %.200s", i, h->method, h->target, h->code,
+                         r.body);
         }
         test_reply_free(&r);
     }
@@ -418,8 +467,8 @@ static int read_until_close(int fd, char *buf, size_t cap, int timeout_ms)
 static void test_connection_cap_and_slow_clients(void **state)
 {
     (void)state;
-    const char *args[] = {"--db", ":memory:", "--threads", "1", "--max-connections", "3", "--request-timeout-ms",
-                          "300", NULL};
+    const char *args[] = {
+        "--db", ":memory:", "--threads", "1", "--max-connections", "3", "--request-timeout-ms", "300", NULL};
     test_process p;
     test_bookd_start(&p, args);
     char buf[4096];

@@ -25,8 +25,8 @@ static server *start(const char *fix, const char *cache, const char *clock)
 {
     server *s = calloc(1, sizeof(*s));
     test_temp_path(s->db, sizeof(s->db), ".db");
-    const char *args[] = {"--db", s->db, "--fix", fix, "--slot-cache", cache, "--clock", clock, "--threads", "2",
-                          NULL};
+    const char *args[] = {"--db", s->db,       "--fix", fix, "--slot-cache", cache, "--clock",
+                          clock,  "--threads", "2",     NULL};
     test_bookd_start(&s->proc, args);
     return s;
 }
@@ -78,7 +78,8 @@ static void test_booking_flow_over_http(void **state)
     (void)state;
     server *s = start("A+C", "versioned", "virtual:2026-12-01T08:00:00Z");
     int port = s->proc.port;
-    const char *slots = "/schedule/optimal-slots?serviceId=full-inspection&startDate=2026-12-01&lat=30.0026&lng=0";
+    const char *slots =
+        "/schedule/optimal-slots?serviceId=full-inspection&startDate=2026-12-01&lat=30.0026&lng=0";
     test_reply r = test_http(port, "GET", slots, "acme-key", NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.x_cache, "MISS");
@@ -88,12 +89,14 @@ static void test_booking_flow_over_http(void **state)
     assert_string_equal(r.x_cache, "HIT");
     test_reply_free(&r);
 
-    r = test_http(port, "POST", "/inspection/book-job", "acme-key", booking("martin", "2026-12-01T09:26:00Z"));
+    r = test_http(port, "POST", "/inspection/book-job", "acme-key",
+                  booking("martin", "2026-12-01T09:26:00Z"));
     assert_int_equal(r.status, 201);
     char id[32];
     snprintf(id, sizeof(id), "%s", test_json_str(r.json, "inspection._id"));
     test_reply_free(&r);
-    r = test_http(port, "POST", "/inspection/book-job", "acme-key", booking("martin", "2026-12-01T09:29:00Z"));
+    r = test_http(port, "POST", "/inspection/book-job", "acme-key",
+                  booking("martin", "2026-12-01T09:29:00Z"));
     assert_int_equal(r.status, 409);
     assert_string_equal(test_json_str(r.json, "reason"), "overlap");
     test_reply_free(&r);
@@ -127,7 +130,8 @@ static void test_booking_flow_over_http(void **state)
     expect(&r, 404, "not_found");
     r = test_http(port, "POST", path, "acme-key", NULL);
     expect(&r, 200, NULL);
-    r = test_http(port, "POST", "/inspection/book-job", "acme-key", booking("martin", "2026-12-01T09:26:00Z"));
+    r = test_http(port, "POST", "/inspection/book-job", "acme-key",
+                  booking("martin", "2026-12-01T09:26:00Z"));
     expect(&r, 201, NULL);
 
     r = test_http(port, "GET", "/inspections?from=2026-12-01&to=2026-12-02", "acme-key", NULL);
@@ -185,12 +189,13 @@ static void test_shutdown_keeps_data_and_restart_reads_it(void **state)
     const char *args[] = {"--db", db, "--fix", "A", "--clock", "virtual:2026-12-01T08:00:00Z", NULL};
     test_process p;
     test_bookd_start(&p, args);
-    test_reply r = test_http(p.port, "POST", "/inspection/book-job", "acme-key",
-                             booking("li", "2026-12-01T13:00:00Z"));
+    test_reply r =
+        test_http(p.port, "POST", "/inspection/book-job", "acme-key", booking("li", "2026-12-01T13:00:00Z"));
     expect(&r, 201, NULL);
     assert_int_equal(test_process_stop(&p, SIGINT), 0);
     test_bookd_start(&p, args);
-    r = test_http(p.port, "GET", "/inspections?from=2026-12-01&to=2026-12-02&inspectorId=li", "acme-key", NULL);
+    r = test_http(p.port, "GET", "/inspections?from=2026-12-01&to=2026-12-02&inspectorId=li", "acme-key",
+                  NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 1);
     test_reply_free(&r);
     assert_int_equal(test_process_stop(&p, SIGTERM), 0);
@@ -213,7 +218,8 @@ static void test_bad_command_lines(void **state)
     fclose(f);
     char expected[600];
     snprintf(expected, sizeof(expected), "%s:3:", seed);
-    const char *bad_seed[] = {test_bookd_bin(), "--db", ":memory:", "--seed", seed, "--listen", "127.0.0.1:0", NULL};
+    const char *bad_seed[] = {test_bookd_bin(), "--db",        ":memory:", "--seed", seed,
+                              "--listen",       "127.0.0.1:0", NULL};
     assert_int_equal(test_run(bad_seed, out, sizeof(out)), 1);
     assert_non_null(strstr(out, expected));
     remove(seed);

@@ -31,8 +31,7 @@ static int count_created(const char *out_dir)
     json_t *history = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history");
     size_t i;
     json_t *op;
-    json_array_foreach(history, i, op)
-    {
+    json_array_foreach (history, i, op) {
         created += strcmp(json_string_value(json_object_get(op, "op")), "book") == 0 &&
                    json_integer_value(json_object_get(op, "status")) == 201;
     }
@@ -46,9 +45,11 @@ static void race(const char *fix, int pods, int expect_exit, int expect_created)
 {
     const char *uri = getenv("MONGODB_URI");
     char dbname[64], out[512], output[8192], urls[2][64], sc[512];
-    snprintf(dbname, sizeof(dbname), "bookrace_it_%d_%s_%d", (int)getpid(), fix[0] == 'n' ? "none" : "ac", pods);
-    const char *args[] = {"--store", "mongo", "--mongo-uri", uri, "--mongo-db", dbname, "--fix", fix,
-                          "--clock", "virtual:2026-12-01T07:00:00Z", NULL};
+    snprintf(dbname, sizeof(dbname), "bookrace_it_%d_%s_%d", (int)getpid(), fix[0] == 'n' ? "none" : "ac",
+             pods);
+    const char *args[] = {"--store", "mongo", "--mongo-uri", uri,       "--mongo-db",
+                          dbname,    "--fix", fix,           "--clock", "virtual:2026-12-01T07:00:00Z",
+                          NULL};
     test_process p[2];
     for (int i = 0; i < pods; i++) {
         test_bookd_start(&p[i], args);
@@ -56,8 +57,21 @@ static void race(const char *fix, int pods, int expect_exit, int expect_created)
     }
     test_temp_path(out, sizeof(out), "-mongo");
     snprintf(sc, sizeof(sc), "%s/scenarios/same-slot-burst.json", getenv("BOOKRACE_SOURCE_DIR"));
-    const char *argv[] = {getenv("BOOKRACE_BIN"), "run", sc, "--base-url", urls[0], "--base-url", urls[pods - 1],
-                          "--verify-mongo", uri, "--mongo-db", dbname, "--out", out, "--quiet", NULL};
+    const char *argv[] = {getenv("BOOKRACE_BIN"),
+                          "run",
+                          sc,
+                          "--base-url",
+                          urls[0],
+                          "--base-url",
+                          urls[pods - 1],
+                          "--verify-mongo",
+                          uri,
+                          "--mongo-db",
+                          dbname,
+                          "--out",
+                          out,
+                          "--quiet",
+                          NULL};
     assert_int_equal(test_run(argv, output, sizeof(output)), expect_exit);
     int created = count_created(out);
     if (expect_created > 0)

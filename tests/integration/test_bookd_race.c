@@ -30,8 +30,17 @@ typedef struct {
 static void cluster_start(cluster *c, const char *fix, const char *race_window_us)
 {
     test_temp_path(c->db, sizeof(c->db), ".db");
-    const char *args[] = {"--db",      c->db,          "--fix",   fix,       "--race-window-us", race_window_us,
-                          "--clock",   "virtual:2026-12-01T08:00:00Z", "--threads", "2",     NULL};
+    const char *args[] = {"--db",
+                          c->db,
+                          "--fix",
+                          fix,
+                          "--race-window-us",
+                          race_window_us,
+                          "--clock",
+                          "virtual:2026-12-01T08:00:00Z",
+                          "--threads",
+                          "2",
+                          NULL};
     test_bookd_start(&c->pods[0], args);
     test_bookd_start(&c->pods[1], args);
 }
@@ -59,8 +68,10 @@ static void make_bodies(char bodies[RACERS][512], const char *ptrs[RACERS])
 /* Counts active bookings of martin and the pairs among them that overlap. */
 static void read_back(int port, int *count, int *overlapping_pairs)
 {
-    test_reply r = test_http(port, "GET", "/inspections?from=2026-12-01&to=2026-12-02&inspectorId=martin"
-                                          "&status=scheduled", "acme-key", NULL);
+    test_reply r = test_http(port, "GET",
+                             "/inspections?from=2026-12-01&to=2026-12-02&inspectorId=martin"
+                             "&status=scheduled",
+                             "acme-key", NULL);
     assert_int_equal(r.status, 200);
     json_t *list = json_object_get(r.json, "inspections");
     *count = (int)json_array_size(list);
@@ -183,7 +194,8 @@ static void test_fix_a_notx_double_books_inside_its_window(void **state)
             curl_multi_poll(multi, NULL, 0, 5, NULL);
     }
     if (!all_pending_seen)
-        fail_msg("the racers did not all reach the race window together; the machine is too slow for a 3 s window");
+        fail_msg("the racers did not all reach the race window together; the machine is too slow for a 3 s "
+                 "window");
     for (int i = 0; i < RACERS; i++) {
         long status = 0;
         curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status);

@@ -35,9 +35,27 @@ static int load(const char *scenario, int port, const char *out, const char *ext
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
     char target[600];
     snprintf(target, sizeof(target), "%s/scenarios/targets/bookd.json", getenv("BOOKRACE_SOURCE_DIR"));
-    const char *argv[] = {getenv("BOOKRACE_BIN"), "load", sc, "--target", target, "--base-url", url,
-                          "--duration", "1", "--threads", "1", "--connections", "8", "--days", "3", "--out", out,
-                          "--quiet", extra1, extra2, NULL};
+    const char *argv[] = {getenv("BOOKRACE_BIN"),
+                          "load",
+                          sc,
+                          "--target",
+                          target,
+                          "--base-url",
+                          url,
+                          "--duration",
+                          "1",
+                          "--threads",
+                          "1",
+                          "--connections",
+                          "8",
+                          "--days",
+                          "3",
+                          "--out",
+                          out,
+                          "--quiet",
+                          extra1,
+                          extra2,
+                          NULL};
     return test_run(argv, output, sizeof(output));
 }
 
@@ -106,12 +124,14 @@ static void test_load_on_the_broken_mode_finds_double_bookings(void **state)
     test_process p;
     start(&p, db, sizeof(db), "none");
     test_temp_path(out, sizeof(out), "-load");
-    /* Consecutive hourly slots of one inspector overlap (2 h services): without a check, booking them double-books. */
+    /* Consecutive hourly slots of one inspector overlap (2 h services): without a check, booking them
+     * double-books. */
     assert_int_equal(load("overlap-burst.json", p.port, out, NULL, NULL), 1);
     json_t *doc = read_json(out, "load.json");
     json_t *v = json_object_get(json_object_get(doc, "oracle"), "violations");
     assert_true(json_array_size(v) > 0);
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(v, 0), "text")), "DOUBLE BOOKING"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_array_get(v, 0), "text")), "DOUBLE BOOKING"));
     json_decref(doc);
     assert_int_equal(test_process_stop(&p, SIGTERM), 0);
     test_remove_db(db);
@@ -126,7 +146,7 @@ static void test_plain_url_mode(void **state)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", p.port);
     test_temp_path(out, sizeof(out), "-load");
     const char *argv[] = {getenv("BOOKRACE_BIN"), "load", "--url", url, "--duration", "1", "--threads", "1",
-                          "--connections", "4", "--out", out, "--quiet", NULL};
+                          "--connections",        "4",    "--out", out, "--quiet",    NULL};
     assert_int_equal(test_run(argv, output, sizeof(output)), 0);
     json_t *doc = read_json(out, "load.json");
     json_t *get = json_object_get(json_object_get(doc, "operations"), "get");

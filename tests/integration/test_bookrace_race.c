@@ -61,8 +61,7 @@ static void count_book_statuses(json_t *run, int *created, int *conflicts, int *
     json_t *history = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history");
     size_t i;
     json_t *op;
-    json_array_foreach(history, i, op)
-    {
+    json_array_foreach (history, i, op) {
         if (strcmp(json_string_value(json_object_get(op, "op")), "book") != 0)
             continue;
         json_int_t s = json_integer_value(json_object_get(op, "status"));
@@ -105,7 +104,8 @@ static int run_bookrace(const char *scenario, const char *target, const char *ba
 static void start_bookd(test_process *p, char *db, size_t dbcap, const char *fix)
 {
     test_temp_path(db, dbcap, ".db");
-    const char *args[] = {"--db", db, "--fix", fix, "--clock", "virtual:2026-12-01T07:00:00Z", "--threads", "2", NULL};
+    const char *args[] = {"--db",      db,  "--fix", fix, "--clock", "virtual:2026-12-01T07:00:00Z",
+                          "--threads", "2", NULL};
     test_bookd_start(p, args);
 }
 
@@ -119,25 +119,27 @@ static void test_same_slot_race_against_broken_and_fixed(void **state)
     start_bookd(&p, db, sizeof(db), "none");
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
     test_temp_path(out, sizeof(out), "-results");
-    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, NULL, output, sizeof(output)), 1);
+    assert_int_equal(
+        run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, NULL, output, sizeof(output)), 1);
     json_t *run = load_run(out);
     assert_string_equal(json_string_value(json_object_get(run, "outcome")), "fail");
     assert_true(json_integer_value(json_object_get(json_object_get(run, "summary"), "violations")) > 0);
     count_book_statuses(run, &created, &conflicts, &other);
     assert_int_equal(created, 16);
-    json_t *barrier = json_array_get(json_object_get(json_array_get(json_object_get(run, "trials"), 0), "barriers"), 0);
+    json_t *barrier =
+        json_array_get(json_object_get(json_array_get(json_object_get(run, "trials"), 0), "barriers"), 0);
     assert_string_equal(json_string_value(json_object_get(barrier, "release")), "last-byte");
     assert_int_equal(json_integer_value(json_object_get(barrier, "racers")), 16);
     assert_true(json_integer_value(json_object_get(barrier, "skewUs")) >= 0);
     /* The API key never reaches the results. */
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(run, "target"), "headers"),
-                                                          "Authorization")),
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(run, "target"), "headers"), "Authorization")),
                         "<redacted>");
     json_decref(run);
     /* The same reproduction, expected: the harness proves it can see the bug. */
     test_temp_path(out, sizeof(out), "-results");
-    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, "--expect-violation", output,
-                                  sizeof(output)),
+    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, "--expect-violation",
+                                  output, sizeof(output)),
                      0);
     assert_int_equal(test_process_stop(&p, SIGTERM), 0);
     test_remove_db(db);
@@ -145,7 +147,8 @@ static void test_same_slot_race_against_broken_and_fixed(void **state)
     start_bookd(&p, db, sizeof(db), "A+C");
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
     test_temp_path(out, sizeof(out), "-results");
-    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, NULL, output, sizeof(output)), 0);
+    assert_int_equal(
+        run_bookrace("scenarios/same-slot-burst.json", NULL, url, out, NULL, output, sizeof(output)), 0);
     run = load_run(out);
     count_book_statuses(run, &created, &conflicts, &other);
     assert_int_equal(created, 1);
@@ -193,8 +196,9 @@ static void tiny_handle(int fd, const char *method, const char *path, const char
 {
     char out[16384];
     if (strcmp(method, "GET") == 0 && strncmp(path, "/v2/availability", 16) == 0) {
-        tiny_reply(fd, 200, "{\"data\":{\"openings\":[{\"staff\":{\"handle\":\"martin\"},\"window\":{\"from\":"
-                            "\"2026-12-01T09:00:00Z\",\"to\":\"2026-12-01T10:00:00Z\"}}]}}");
+        tiny_reply(fd, 200,
+                   "{\"data\":{\"openings\":[{\"staff\":{\"handle\":\"martin\"},\"window\":{\"from\":"
+                   "\"2026-12-01T09:00:00Z\",\"to\":\"2026-12-01T10:00:00Z\"}}]}}");
     } else if (strcmp(method, "POST") == 0 && strcmp(path, "/v2/reservations") == 0) {
         json_error_t e;
         json_t *in = json_loads(body, 0, &e);
@@ -230,10 +234,11 @@ static void tiny_handle(int fd, const char *method, const char *path, const char
         size_t len = (size_t)snprintf(out, sizeof(out), "{\"items\":[");
         pthread_mutex_lock(&tiny.lock);
         for (int i = 0; i < tiny.count; i++)
-            len += (size_t)snprintf(out + len, sizeof(out) - len,
-                                    "%s{\"ref\":%d,\"staff\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"contact\":\"%s\"}",
-                                    i ? "," : "", tiny.rows[i].ref, tiny.rows[i].staff, tiny.rows[i].from,
-                                    tiny.rows[i].to, tiny.rows[i].contact);
+            len += (size_t)snprintf(
+                out + len, sizeof(out) - len,
+                "%s{\"ref\":%d,\"staff\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"contact\":\"%s\"}",
+                i ? "," : "", tiny.rows[i].ref, tiny.rows[i].staff, tiny.rows[i].from, tiny.rows[i].to,
+                tiny.rows[i].contact);
         pthread_mutex_unlock(&tiny.lock);
         snprintf(out + len, sizeof(out) - len, "]}");
         tiny_reply(fd, 200, out);
@@ -315,9 +320,11 @@ static void test_another_json_shape_through_its_own_profile(void **state)
     FILE *f = fopen(profile, "w");
     fputs("{\"name\":\"tiny\",\"baseUrls\":[\"http://127.0.0.1:1\"],\"operations\":{"
           "\"fetchSlots\":{\"method\":\"GET\",\"path\":\"/v2/availability?day=${date}\",\"success\":[200],"
-          "\"response\":{\"items\":\"/data/openings\",\"inspector\":\"/staff/handle\",\"start\":\"/window/from\","
+          "\"response\":{\"items\":\"/data/openings\",\"inspector\":\"/staff/handle\",\"start\":\"/window/"
+          "from\","
           "\"end\":\"/window/to\"}},"
-          "\"book\":{\"method\":\"POST\",\"path\":\"/v2/reservations\",\"body\":{\"staff\":\"${slot.inspectorId}\","
+          "\"book\":{\"method\":\"POST\",\"path\":\"/v2/"
+          "reservations\",\"body\":{\"staff\":\"${slot.inspectorId}\","
           "\"from\":\"${slot.datetime}\",\"to\":\"${slot.endtime}\",\"contact\":\"${actor.email}\"},"
           "\"success\":[200],\"conflict\":[422],\"response\":{\"id\":\"/result/reservation/ref\"}},"
           "\"list\":{\"method\":\"GET\",\"path\":\"/v2/reservations\",\"success\":[200],\"response\":{"
@@ -328,8 +335,17 @@ static void test_another_json_shape_through_its_own_profile(void **state)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(addr.sin_port));
     test_temp_path(out, sizeof(out), "-results");
     char sc[600];
-    const char *argv[] = {bookrace_bin(), "run", source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)),
-                          "--target", profile, "--base-url", url, "--out", out, "--quiet", NULL};
+    const char *argv[] = {bookrace_bin(),
+                          "run",
+                          source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)),
+                          "--target",
+                          profile,
+                          "--base-url",
+                          url,
+                          "--out",
+                          out,
+                          "--quiet",
+                          NULL};
     int rc = test_run(argv, output, sizeof(output));
     if (rc != 0)
         fail_msg("bookrace exited %d: %s", rc, output);
@@ -340,8 +356,8 @@ static void test_another_json_shape_through_its_own_profile(void **state)
     assert_int_equal(conflicts, 15);
     /* The integer id the tiny server returns was read through the profile's pointer. */
     json_t *truth = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "groundTruth");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(truth, "bookings"), 0), "id")),
-                        "1");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(truth, "bookings"), 0), "id")), "1");
     assert_true(json_is_true(json_object_get(json_array_get(json_object_get(truth, "bookings"), 0), "ours")));
     json_decref(run);
     remove(profile);
@@ -369,8 +385,16 @@ static void test_secrets_stay_out_of_results(void **state)
     setenv("BOOKRACE_API_KEY", "acme-key", 1);
     test_temp_path(out, sizeof(out), "-results");
     char sc[600];
-    const char *argv[] = {bookrace_bin(), "run", source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)),
-                          "--target", profile, "--base-url", url, "--out", out, NULL};
+    const char *argv[] = {bookrace_bin(),
+                          "run",
+                          source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)),
+                          "--target",
+                          profile,
+                          "--base-url",
+                          url,
+                          "--out",
+                          out,
+                          NULL};
     assert_int_equal(test_run(argv, output, sizeof(output)), 0);
     assert_null(strstr(output, "s3cr3t"));
     const char *files[] = {"run.json", "junit.xml", "summary.txt"};
@@ -403,19 +427,29 @@ static void test_pointer_that_does_not_resolve_exits_3(void **state)
     test_temp_path(profile, sizeof(profile), "-wrong-pointer.json");
     json_error_t e;
     json_t *prof = json_load_file(source_path("scenarios/targets/bookd.json", src, sizeof(src)), 0, &e);
-    json_object_set_new(json_object_get(json_object_get(json_object_get(prof, "operations"), "book"), "response"),
-                        "id", json_string("/booking/id"));
+    json_object_set_new(
+        json_object_get(json_object_get(json_object_get(prof, "operations"), "book"), "response"), "id",
+        json_string("/booking/id"));
     json_dump_file(prof, profile, 0);
     json_decref(prof);
     test_temp_path(out, sizeof(out), "-results");
-    const char *argv[] = {bookrace_bin(), "run", source_path("scenarios/incident-stale-replay.json", sc, sizeof(sc)),
-                          "--target", profile, "--base-url", url, "--out", out, NULL};
+    const char *argv[] = {bookrace_bin(),
+                          "run",
+                          source_path("scenarios/incident-stale-replay.json", sc, sizeof(sc)),
+                          "--target",
+                          profile,
+                          "--base-url",
+                          url,
+                          "--out",
+                          out,
+                          NULL};
     assert_int_equal(test_run(argv, output, sizeof(output)), 3);
     assert_non_null(strstr(output, "steps[3] (book): pointer /booking/id does not resolve"));
     json_t *run = load_run(out);
     assert_string_equal(json_string_value(json_object_get(run, "outcome")), "target-error");
     /* The fetches and the booking that answered nonsense are in the history. */
-    assert_true(json_array_size(json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history")) >= 3);
+    assert_true(
+        json_array_size(json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history")) >= 3);
     json_decref(run);
     remove(profile);
     assert_int_equal(test_process_stop(&p, SIGTERM), 0);
@@ -427,8 +461,8 @@ static void test_unreachable_target_exits_3_with_results(void **state)
     (void)state;
     char out[512], output[8192];
     test_temp_path(out, sizeof(out), "-results");
-    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, "http://127.0.0.1:1", out, NULL, output,
-                                  sizeof(output)),
+    assert_int_equal(run_bookrace("scenarios/same-slot-burst.json", NULL, "http://127.0.0.1:1", out, NULL,
+                                  output, sizeof(output)),
                      3);
     json_t *run = load_run(out);
     assert_string_equal(json_string_value(json_object_get(run, "outcome")), "target-error");
@@ -472,9 +506,16 @@ static void test_interrupt_writes_partial_results(void **state)
           f);
     fclose(f);
     test_temp_path(out, sizeof(out), "-results");
-    const char *argv[] = {bookrace_bin(), "run", sc, "--target", source_path("scenarios/targets/bookd.json", profile,
-                                                                              sizeof(profile)),
-                          "--base-url", url, "--out", out, NULL};
+    const char *argv[] = {bookrace_bin(),
+                          "run",
+                          sc,
+                          "--target",
+                          source_path("scenarios/targets/bookd.json", profile, sizeof(profile)),
+                          "--base-url",
+                          url,
+                          "--out",
+                          out,
+                          NULL};
     /* Start it with stderr on a pipe and wait for the wait to begin. */
     int fds[2];
     assert_int_equal(pipe(fds), 0);

@@ -61,9 +61,27 @@ static void test_nothing_acknowledged_is_lost_across_kills(void **state)
         snprintf(target, sizeof(target), "%s/scenarios/targets/bookd.json", getenv("BOOKRACE_SOURCE_DIR"));
         /* Each round books its own days, so every round has free slots. */
         snprintf(date, sizeof(date), "2027-%02d-%02d", 1 + kill_no / 9, 1 + (kill_no % 9) * 3);
-        const char *argv[] = {getenv("BOOKRACE_BIN"), "load", sc, "--target", target, "--base-url", url,
-                              "--date", date, "--days", "3", "--duration", "1", "--threads", "1",
-                              "--connections", "8", "--out", out, "--quiet", NULL};
+        const char *argv[] = {getenv("BOOKRACE_BIN"),
+                              "load",
+                              sc,
+                              "--target",
+                              target,
+                              "--base-url",
+                              url,
+                              "--date",
+                              date,
+                              "--days",
+                              "3",
+                              "--duration",
+                              "1",
+                              "--threads",
+                              "1",
+                              "--connections",
+                              "8",
+                              "--out",
+                              out,
+                              "--quiet",
+                              NULL};
         pid_t load;
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
@@ -107,8 +125,7 @@ static void test_nothing_acknowledged_is_lost_across_kills(void **state)
         json_t *stored = json_object_get(r.json, "inspections");
         size_t i;
         json_t *b;
-        json_array_foreach(bookings, i, b)
-        {
+        json_array_foreach (bookings, i, b) {
             const char *outcome = json_string_value(json_object_get(b, "outcome"));
             json_int_t code = json_integer_value(json_object_get(b, "status"));
             if (code == 0) {
@@ -123,12 +140,12 @@ static void test_nothing_acknowledged_is_lost_across_kills(void **state)
             int found = 0;
             size_t k;
             json_t *s;
-            json_array_foreach(stored, k, s)
-            {
+            json_array_foreach (stored, k, s) {
                 found |= strcmp(json_string_value(json_object_get(s, "_id")), id) == 0;
             }
             if (!found)
-                fail_msg("round %d: booking %s was acknowledged (201) before the kill and is gone", kill_no, id);
+                fail_msg("round %d: booking %s was acknowledged (201) before the kill and is gone", kill_no,
+                         id);
             verified++;
         }
         /* No two active bookings of one inspector overlap (timestamps in one format compare as strings). */
@@ -143,14 +160,16 @@ static void test_nothing_acknowledged_is_lost_across_kills(void **state)
                     strcmp(json_string_value(json_object_get(c, "datetime")),
                            json_string_value(json_object_get(a, "endtime"))) < 0)
                     fail_msg("round %d: bookings %s and %s overlap", kill_no,
-                             json_string_value(json_object_get(a, "_id")), json_string_value(json_object_get(c, "_id")));
+                             json_string_value(json_object_get(a, "_id")),
+                             json_string_value(json_object_get(c, "_id")));
             }
         test_reply_free(&r);
         json_decref(doc);
         assert_int_equal(test_process_stop(&p, SIGTERM), 0);
     }
-    print_message("%d kills survived: %zu acknowledged bookings all present, %zu in-flight reported as info\n", KILLS,
-                  verified, indeterminate);
+    print_message(
+        "%d kills survived: %zu acknowledged bookings all present, %zu in-flight reported as info\n", KILLS,
+        verified, indeterminate);
     assert_true(verified > 0);
     test_remove_db(db);
 }

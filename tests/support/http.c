@@ -125,8 +125,8 @@ void test_reply_free(test_reply *r)
     memset(r, 0, sizeof(*r));
 }
 
-void test_http_parallel_post(const int *ports, const char *target, const char *api_key, const char *const *bodies,
-                             int count, long *statuses)
+void test_http_parallel_post(const int *ports, const char *target, const char *api_key,
+                             const char *const *bodies, int count, long *statuses)
 {
     CURLM *multi = curl_multi_init();
     CURL **easy = calloc((size_t)count, sizeof(*easy));

@@ -66,7 +66,8 @@ void test_temp_path(char *out, size_t cap, const char *suffix)
 {
     static int counter;
     const char *dir = getenv("TEST_TMPDIR");
-    snprintf(out, cap, "%s/t-%d-%d-%ld%s", dir ? dir : "/tmp", (int)getpid(), ++counter, (long)time(NULL), suffix);
+    snprintf(out, cap, "%s/t-%d-%d-%ld%s", dir ? dir : "/tmp", (int)getpid(), ++counter, (long)time(NULL),
+             suffix);
 }
 
 void test_remove_db(const char *path)

@@ -31,7 +31,8 @@ void test_bookd_start(test_process *p, const char *const *args);
 /* Sends |sig|, waits for the exit and returns the exit status (128+signal when killed). */
 int test_process_stop(test_process *p, int sig);
 
-/* Runs a program to completion, capturing stdout+stderr (at most |cap| bytes) into |out|; returns its exit code. */
+/* Runs a program to completion, capturing stdout+stderr (at most |cap| bytes) into |out|; returns its exit
+ * code. */
 int test_run(const char *const *argv, char *out, size_t cap);
 
 #endif

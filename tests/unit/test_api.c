@@ -36,8 +36,12 @@ static fixture *fixture_new(bookd_fix fix, const char *cache_spec, int64_t race_
     f->clock = bookd_clock_new(BOOKD_CLOCK_VIRTUAL, T_START);
     f->cache = bookd_slot_cache_new(mode, ttl, 100);
     f->metrics = bookd_metrics_new();
-    bookd_api_shared shared = {.catalog = &f->catalog, .clock = f->clock, .cache = f->cache,
-                               .cache_spec = cache_spec, .metrics = f->metrics, .fix = fix,
+    bookd_api_shared shared = {.catalog = &f->catalog,
+                               .clock = f->clock,
+                               .cache = f->cache,
+                               .cache_spec = cache_spec,
+                               .metrics = f->metrics,
+                               .fix = fix,
                                .race_window_us = race_window_us};
     f->api = bookd_api_new(&shared, s);
     return f;
@@ -188,8 +192,8 @@ static void test_routing_errors(void **state)
     expect_error(call(f, "DELETE", "/health", NULL, NULL), 405, "method_not_allowed", NULL);
     expect_error(call(f, "POST", "/inspection/x/y/cancel", "acme-key", "{}"), 404, "not_found", NULL);
     /* Authentication. */
-    expect_error(call(f, "GET", "/inspections?from=2026-12-01&to=2026-12-02", NULL, NULL), 401, "unauthorized",
-                 NULL);
+    expect_error(call(f, "GET", "/inspections?from=2026-12-01&to=2026-12-02", NULL, NULL), 401,
+                 "unauthorized", NULL);
     expect_error(call(f, "GET", "/inspections?from=2026-12-01&to=2026-12-02", "acme-ke", NULL), 401,
                  "unauthorized", NULL);
     expect_error(call(f, "GET", "/inspections?from=2026-12-01&to=2026-12-02", "acme-keyy", NULL), 401,
@@ -198,7 +202,8 @@ static void test_routing_errors(void **state)
     size_t big = BOOKD_MAX_BODY + 1;
     char *huge = malloc(big);
     memset(huge, ' ', big);
-    expect_error(call_len(f, "POST", "/inspection/book-job", "acme-key", huge, big), 413, "payload_too_large", NULL);
+    expect_error(call_len(f, "POST", "/inspection/book-job", "acme-key", huge, big), 413, "payload_too_large",
+                 NULL);
     free(huge);
 }
 
@@ -211,17 +216,23 @@ static void test_book_job_validation(void **state)
     assert_non_null(strstr(str_at(r.json, "detail"), "line 2, column"));
     expect_error(r, 400, "invalid_json", NULL);
     expect_error(call(f, "POST", P, "acme-key", "[1,2]"), 400, "invalid_json", NULL);
-    expect_error(call(f, "POST", P, "acme-key", "{\"serviceId\":\"a\",\"serviceId\":\"b\"}"), 400, "invalid_json",
-                 NULL);
+    expect_error(call(f, "POST", P, "acme-key", "{\"serviceId\":\"a\",\"serviceId\":\"b\"}"), 400,
+                 "invalid_json", NULL);
     expect_error(call(f, "POST", P, "acme-key", "{}"), 400, "missing_field", "serviceId");
     expect_error(call(f, "POST", P, "acme-key", "{\"serviceId\":5}"), 400, "invalid_field", "serviceId");
-    expect_error(call(f, "POST", P, "acme-key", "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"martin\"}"),
-                 400, "missing_field", "datetime");
+    expect_error(
+        call(f, "POST", P, "acme-key", "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"martin\"}"), 400,
+        "missing_field", "datetime");
     const char *base = "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"martin\",\"address\":\"a\","
                        "\"customer\":{\"name\":\"n\",\"email\":\"e@x\"},\"datetime\":";
     char body[512];
-    const char *bad_times[] = {"\"2026-12-01T09:26:00\"", "\"2026-12-01T09:26:00+02:00\"", "\"tomorrow\"",
-                               "\"2026-02-30T09:00:00Z\"", "\"2026-12-01T09:26:00.5Z\"", "1796117160", "null"};
+    const char *bad_times[] = {"\"2026-12-01T09:26:00\"",
+                               "\"2026-12-01T09:26:00+02:00\"",
+                               "\"tomorrow\"",
+                               "\"2026-02-30T09:00:00Z\"",
+                               "\"2026-12-01T09:26:00.5Z\"",
+                               "1796117160",
+                               "null"};
     for (size_t i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++) {
         snprintf(body, sizeof(body), "%s%s}", base, bad_times[i]);
         r = call(f, "POST", P, "acme-key", body);
@@ -239,16 +250,17 @@ static void test_book_job_validation(void **state)
                       "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"martin\",\"address\":\"a\","
                       "\"datetime\":\"2026-12-01T09:26:00Z\",\"customer\":\"ann\"}"),
                  400, "invalid_field", "customer");
-    expect_error(call(f, "POST", P, "acme-key",
-                      "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"martin\",\"address\":\"a\","
-                      "\"datetime\":\"2026-12-01T09:26:00Z\",\"customer\":{\"name\":\"n\",\"email\":\"nope\"}}"),
-                 400, "invalid_field", "customer.email");
+    expect_error(
+        call(f, "POST", P, "acme-key",
+             "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"martin\",\"address\":\"a\","
+             "\"datetime\":\"2026-12-01T09:26:00Z\",\"customer\":{\"name\":\"n\",\"email\":\"nope\"}}"),
+        400, "invalid_field", "customer.email");
     /* Invalid UTF-8 and embedded NULs are refused by the parser. */
     expect_error(call(f, "POST", P, "acme-key", "{\"serviceId\":\"\xff\xfe\"}"), 400, "invalid_json", NULL);
     expect_error(call(f, "POST", P, "acme-key", "{\"serviceId\":\"a\\u0000b\"}"), 400, "invalid_json", NULL);
     /* Unknown catalogue entries are 404, including another company's inspector. */
-    expect_error(call(f, "POST", P, "acme-key", booking_body("omar", "2026-12-01T09:26:00Z")), 404, "not_found",
-                 "inspectorId");
+    expect_error(call(f, "POST", P, "acme-key", booking_body("omar", "2026-12-01T09:26:00Z")), 404,
+                 "not_found", "inspectorId");
     /* Nothing above was written. */
     r = call(f, "GET", "/inspections?from=2026-12-01&to=2026-12-02", "acme-key", NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 0);
@@ -291,19 +303,22 @@ static void test_book_conflict_cancel_rebook(void **state)
     assert_string_equal(str_at(r.json, "inspection.status"), "cancelled");
     json_decref(r.json);
     expect_error(call(f, "POST", path, "acme-key", NULL), 409, "already_cancelled", NULL);
-    expect_error(call(f, "POST", "/inspection/..%2F..%2Fetc/cancel", "acme-key", NULL), 404, "not_found", NULL);
+    expect_error(call(f, "POST", "/inspection/..%2F..%2Fetc/cancel", "acme-key", NULL), 404, "not_found",
+                 NULL);
 
     r = call(f, "POST", P, "acme-key", booking_body("martin", "2026-12-01T09:26:00Z"));
     assert_int_equal(r.status, 201);
     json_decref(r.json);
-    r = call(f, "GET", "/inspections?from=2026-12-01T00:00:00Z&to=2026-12-02&status=scheduled", "acme-key", NULL);
+    r = call(f, "GET", "/inspections?from=2026-12-01T00:00:00Z&to=2026-12-02&status=scheduled", "acme-key",
+             NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 1);
     json_decref(r.json);
     expect_error(call(f, "GET", "/inspections?from=2026-12-02&to=2026-12-01", "acme-key", NULL), 400,
                  "invalid_field", "to");
-    expect_error(call(f, "GET", "/inspections?from=2026-12-01&to=2026-12-02&status=done", "acme-key", NULL), 400,
-                 "invalid_field", "status");
-    expect_error(call(f, "GET", "/inspections?to=2026-12-02", "acme-key", NULL), 400, "missing_field", "from");
+    expect_error(call(f, "GET", "/inspections?from=2026-12-01&to=2026-12-02&status=done", "acme-key", NULL),
+                 400, "invalid_field", "status");
+    expect_error(call(f, "GET", "/inspections?to=2026-12-02", "acme-key", NULL), 400, "missing_field",
+                 "from");
     expect_error(call(f, "GET", "/inspections?from=2026-12-01&to=2026-12-02&x=1", "acme-key", NULL), 400,
                  "unknown_parameter", "x");
 }
@@ -328,18 +343,20 @@ static void test_events(void **state)
     json_decref(r.json);
     /* Booking with the hold converts it. */
     char body[600];
-    snprintf(body, sizeof(body),
-             "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T09:26:00Z\","
-             "\"address\":\"a\",\"customer\":{\"name\":\"n\",\"email\":\"e@x\"},\"holdId\":\"%s\"}",
-             hold_id);
+    snprintf(
+        body, sizeof(body),
+        "{\"serviceId\":\"full-inspection\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T09:26:00Z\","
+        "\"address\":\"a\",\"customer\":{\"name\":\"n\",\"email\":\"e@x\"},\"holdId\":\"%s\"}",
+        hold_id);
     r = call(f, "POST", "/inspection/book-job", "acme-key", body);
     assert_int_equal(r.status, 201);
     assert_string_equal(str_at(r.json, "inspection.holdId"), hold_id);
     json_decref(r.json);
-    expect_error(call(f, "POST", E, "acme-key",
-                      "{\"type\":\"Meeting\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T09:26:00Z\","
-                      "\"endtime\":\"2026-12-01T11:26:00Z\"}"),
-                 400, "invalid_field", "type");
+    expect_error(
+        call(f, "POST", E, "acme-key",
+             "{\"type\":\"Meeting\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T09:26:00Z\","
+             "\"endtime\":\"2026-12-01T11:26:00Z\"}"),
+        400, "invalid_field", "type");
     expect_error(call(f, "POST", E, "acme-key",
                       "{\"type\":\"Block\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T09:26:00Z\","
                       "\"endtime\":\"2026-12-01T09:26:00Z\"}"),
@@ -348,9 +365,10 @@ static void test_events(void **state)
                       "{\"type\":\"Block\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T20:00:00Z\","
                       "\"endtime\":\"2026-12-02T02:00:00Z\"}"),
                  400, "invalid_field", "endtime");
-    expect_error(call(f, "POST", E, "acme-key",
-                      "{\"type\":\"Block\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T09:26:00Z\"}"),
-                 400, "missing_field", "endtime");
+    expect_error(
+        call(f, "POST", E, "acme-key",
+             "{\"type\":\"Block\",\"inspectorId\":\"martin\",\"datetime\":\"2026-12-01T09:26:00Z\"}"),
+        400, "missing_field", "endtime");
 }
 
 static void test_clock_endpoint(void **state)
@@ -396,7 +414,8 @@ static void test_optimal_slots_and_cache_modes(void **state)
         r = call(f, "GET", Q, "acme-key", NULL);
         assert_string_equal(r.x_cache, strcmp(modes[i].cache, "off") == 0 ? "MISS" : "HIT");
         json_decref(r.json);
-        r = call(f, "POST", "/inspection/book-job", "acme-key", booking_body("martin", "2026-12-01T09:26:00Z"));
+        r = call(f, "POST", "/inspection/book-job", "acme-key",
+                 booking_body("martin", "2026-12-01T09:26:00Z"));
         assert_int_equal(r.status, 201);
         json_decref(r.json);
         /* Three minutes later: the incident's cache still offers 09:26; the others do not. */
@@ -413,7 +432,8 @@ static void test_optimal_slots_and_cache_modes(void **state)
             json_decref(r.json);
         }
         /* The same URL for another company is another cache entry. */
-        r = call(f, "GET", "/schedule/optimal-slots?serviceId=full-inspection&startDate=2026-12-01&lat=30.0026&lng=0",
+        r = call(f, "GET",
+                 "/schedule/optimal-slots?serviceId=full-inspection&startDate=2026-12-01&lat=30.0026&lng=0",
                  "globex-key", NULL);
         assert_int_equal(slot_count(r.json), 21);
         json_decref(r.json);
@@ -435,7 +455,8 @@ static void test_optimal_slots_validation(void **state)
     expect_error(call(f, "GET", q, "acme-key", NULL), 400, "invalid_field", "startDate");
     snprintf(q, sizeof(q), "%s?serviceId=nope&startDate=2026-12-01&lat=1&lng=1", S);
     expect_error(call(f, "GET", q, "acme-key", NULL), 404, "not_found", "serviceId");
-    snprintf(q, sizeof(q), "%s?serviceId=full-inspection&startDate=2026-12-01&lat=1&lng=1&inspectorId=omar", S);
+    snprintf(q, sizeof(q), "%s?serviceId=full-inspection&startDate=2026-12-01&lat=1&lng=1&inspectorId=omar",
+             S);
     expect_error(call(f, "GET", q, "acme-key", NULL), 404, "not_found", "inspectorId");
     snprintf(q, sizeof(q), "%s?serviceId=full%%2Dinspection&startDate=2026-12-01&lat=1&lng=1&lat=2", S);
     expect_error(call(f, "GET", q, "acme-key", NULL), 400, "invalid_query", "lat");

@@ -28,8 +28,11 @@ static fixture *fixture_new(bookd_fix fix, int64_t race_window_us)
     assert_int_equal(bookd_store_sqlite_open(":memory:", 100, &f->store, err, sizeof(err)), 0);
     assert_int_equal(f->store->ops->set_unique_index(f->store, bookd_fix_has_index(fix)), 0);
     f->clock = bookd_clock_new(BOOKD_CLOCK_VIRTUAL, T0 - 60 * MIN);
-    f->booking = (bookd_booking){.store = f->store, .clock = f->clock, .fix = fix,
-                                 .race_window_us = race_window_us, .hold_ttl_us = 10 * MIN};
+    f->booking = (bookd_booking){.store = f->store,
+                                 .clock = f->clock,
+                                 .fix = fix,
+                                 .race_window_us = race_window_us,
+                                 .hold_ttl_us = 10 * MIN};
     return f;
 }
 
@@ -134,7 +137,8 @@ static void test_a_notx_race_window_defers_and_lets_both_through(void **state)
 {
     (void)state;
     fixture *f = fixture_new(BOOKD_FIX_A_NOTX, 2000);
-    bookd_pending_write first = booking_at("martin", T0, NULL), second = booking_at("martin", T0 + 3 * MIN, NULL);
+    bookd_pending_write first = booking_at("martin", T0, NULL),
+                        second = booking_at("martin", T0 + 3 * MIN, NULL);
     bookd_conflict c;
     /* Both checks run before either insert, as two requests interleaved on one event loop. */
     assert_int_equal(bookd_book(&f->booking, &first, &c), BOOKD_WRITE_DEFERRED);

@@ -34,12 +34,12 @@ static void test_unresolvable_pointers(void **state)
     json_t *doc = json_loads("{\"list\":[{\"id\":7}],\"n\":1}", 0, &e);
     assert_null(br_json_pointer_get(doc, "/missing"));
     assert_null(br_json_pointer_get(doc, "/list/1"));
-    assert_null(br_json_pointer_get(doc, "/list/01"));  /* leading zero */
-    assert_null(br_json_pointer_get(doc, "/list/-"));   /* past the end */
+    assert_null(br_json_pointer_get(doc, "/list/01")); /* leading zero */
+    assert_null(br_json_pointer_get(doc, "/list/-"));  /* past the end */
     assert_null(br_json_pointer_get(doc, "/list/x"));
-    assert_null(br_json_pointer_get(doc, "/n/0"));      /* into a scalar */
-    assert_null(br_json_pointer_get(doc, "list"));      /* no leading slash */
-    assert_null(br_json_pointer_get(doc, "/a~2b"));     /* bad escape */
+    assert_null(br_json_pointer_get(doc, "/n/0"));  /* into a scalar */
+    assert_null(br_json_pointer_get(doc, "list"));  /* no leading slash */
+    assert_null(br_json_pointer_get(doc, "/a~2b")); /* bad escape */
     assert_int_equal(json_integer_value(br_json_pointer_get(doc, "/list/0/id")), 7);
     assert_false(br_json_pointer_valid("x"));
     assert_false(br_json_pointer_valid("/~"));

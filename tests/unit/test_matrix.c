@@ -40,20 +40,27 @@ static void test_matrix_errors(void **state)
     struct {
         const char *json, *mentions;
     } cases[] = {
-        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"none\",\"fix\":\"none\"}],\"scenarios\":[{\"file\":"
+        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"none\",\"fix\":\"none\"}],"
+         "\"scenarios\":[{\"file\":"
          "\"" BOOKRACE_SOURCE_DIR "/scenarios/cancel-rebook.json\",\"expect\":{}}]}",
          "gives nothing for mode 'none'"},
-        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"none\",\"fix\":\"none\"}],\"scenarios\":[{\"file\":"
-         "\"" BOOKRACE_SOURCE_DIR "/scenarios/cancel-rebook.json\",\"expect\":{\"none\":\"clean\",\"X\":\"clean\"}}]}",
+        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"none\",\"fix\":\"none\"}],"
+         "\"scenarios\":[{\"file\":"
+         "\"" BOOKRACE_SOURCE_DIR
+         "/scenarios/cancel-rebook.json\",\"expect\":{\"none\":\"clean\",\"X\":\"clean\"}}]}",
          "names mode 'X'"},
-        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"none\",\"fix\":\"none\"}],\"scenarios\":[{\"file\":"
+        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"none\",\"fix\":\"none\"}],"
+         "\"scenarios\":[{\"file\":"
          "\"" BOOKRACE_SOURCE_DIR "/scenarios/cancel-rebook.json\",\"expect\":{\"none\":\"violation>=2\"}}]}",
          "expect.none must be"},
-        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"none\",\"fix\":\"none\"}],\"scenarios\":[{\"file\":"
+        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"none\",\"fix\":\"none\"}],"
+         "\"scenarios\":[{\"file\":"
          "\"missing.json\",\"expect\":{\"none\":\"clean\"}}]}",
          "missing.json"},
-        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[],\"scenarios\":[]}", "modes must be a non-empty array"},
-        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"a\",\"fix\":\"A\"},{\"name\":\"a\",\"fix\":\"C\"}],"
+        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[],\"scenarios\":[]}",
+         "modes must be a non-empty array"},
+        {"{\"name\":\"m\",\"target\":\"t.json\",\"modes\":[{\"name\":\"a\",\"fix\":\"A\"},{\"name\":\"a\","
+         "\"fix\":\"C\"}],"
          "\"scenarios\":[]}",
          "used twice"},
         {"{\"name\":\"m\",\"target\":\"t.json\",\"cells\":1}", "unknown key 'cells'"},

@@ -31,11 +31,15 @@ static void test_render_counts_and_histogram(void **state)
     assert_non_null(strstr(text, "bookd_requests_total{route=\"book_job\",status=\"409\"} 2\n"));
     assert_non_null(strstr(text, "bookd_requests_total{route=\"health\",status=\"other\"} 1\n"));
     /* Buckets are cumulative: 300us lands in le=0.0005, 2ms in le=0.0025, 3s only in +Inf. */
-    assert_non_null(strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"0.00025\"} 0\n"));
-    assert_non_null(strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"0.0005\"} 1\n"));
-    assert_non_null(strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"0.0025\"} 2\n"));
+    assert_non_null(
+        strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"0.00025\"} 0\n"));
+    assert_non_null(
+        strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"0.0005\"} 1\n"));
+    assert_non_null(
+        strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"0.0025\"} 2\n"));
     assert_non_null(strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"2.5\"} 2\n"));
-    assert_non_null(strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"+Inf\"} 3\n"));
+    assert_non_null(
+        strstr(text, "bookd_request_duration_seconds_bucket{route=\"book_job\",le=\"+Inf\"} 3\n"));
     assert_non_null(strstr(text, "bookd_request_duration_seconds_count{route=\"book_job\"} 3\n"));
     assert_non_null(strstr(text, "bookd_bookings_created_total 1\n"));
     assert_non_null(strstr(text, "bookd_conflicts_total{reason=\"unique-index\"} 1\n"));

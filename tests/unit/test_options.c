@@ -35,9 +35,22 @@ static void test_every_flag(void **state)
     (void)state;
     bookd_options o;
     char err[256];
-    char *argv[] = {"bookd",     "--listen",         "0.0.0.0:0",   "--db",        "x.db",       "--fix",
-                    "A-notx",    "--slot-cache=ttl:300", "--clock", "virtual:2026-12-01T08:00:00Z",
-                    "--race-window-us", "2000", "--threads", "3", "--seed", "none"};
+    char *argv[] = {"bookd",
+                    "--listen",
+                    "0.0.0.0:0",
+                    "--db",
+                    "x.db",
+                    "--fix",
+                    "A-notx",
+                    "--slot-cache=ttl:300",
+                    "--clock",
+                    "virtual:2026-12-01T08:00:00Z",
+                    "--race-window-us",
+                    "2000",
+                    "--threads",
+                    "3",
+                    "--seed",
+                    "none"};
     assert_int_equal(parse(&o, err, 16, argv), BOOKD_OPTIONS_OK);
     assert_string_equal(o.listen_host, "0.0.0.0");
     assert_int_equal(o.listen_port, 0);
@@ -87,8 +100,8 @@ static void test_errors_name_the_flag(void **state)
     char err[256];
     char *help[] = {"bookd", "--help"};
     assert_int_equal(parse(&o, err, 2, help), BOOKD_OPTIONS_HELP);
-    char *mongo[] = {"bookd", "--store", "mongo", "--mongo-uri", "mongodb://127.0.0.1/?replicaSet=rs0", "--mongo-db",
-                     "prod_copy"};
+    char *mongo[] = {"bookd",      "--store",  "mongo", "--mongo-uri", "mongodb://127.0.0.1/?replicaSet=rs0",
+                     "--mongo-db", "prod_copy"};
     assert_int_equal(parse(&o, err, 7, mongo), BOOKD_OPTIONS_OK);
     assert_int_equal(o.store, BOOKD_STORE_MONGO);
     assert_string_equal(o.mongo_db, "prod_copy");

@@ -34,8 +34,8 @@ static br_op_record op(int index, br_op_kind kind, br_outcome outcome, long stat
     return o;
 }
 
-static br_truth_booking truth(const char *id, const char *inspector, int64_t start, int64_t minutes, int active,
-                              int ours)
+static br_truth_booking truth(const char *id, const char *inspector, int64_t start, int64_t minutes,
+                              int active, int ours)
 {
     br_truth_booking t;
     memset(&t, 0, sizeof(t));
@@ -58,8 +58,9 @@ static void test_incident_double_booking_is_written_up(void **state)
     br_violations v = {0};
     assert_int_equal(br_oracle_check(ops, 2, NULL, 0, 0, &v), 1);
     assert_int_equal(v.items[0].kind, BR_VIOLATION_DOUBLE_BOOKING);
-    assert_string_equal(v.items[0].text, "DOUBLE BOOKING inspector martin: 09:26-11:26 (actor 0 c0, 201 at +0.001s) "
-                                         "overlaps 09:29-11:29 (actor 1 c1, 201 at +180.004s)");
+    assert_string_equal(v.items[0].text,
+                        "DOUBLE BOOKING inspector martin: 09:26-11:26 (actor 0 c0, 201 at +0.001s) "
+                        "overlaps 09:29-11:29 (actor 1 c1, 201 at +180.004s)");
     assert_int_equal(v.items[0].op_a, 0);
     assert_int_equal(v.items[0].op_b, 1);
     br_violations_free(&v);
@@ -117,8 +118,8 @@ static void test_lost_and_unexpected(void **state)
         op(1, BR_OP_BOOK, BR_OUTCOME_OK, 201, "ana", T0, 60, "b", 0, 10),
         op(2, BR_OP_BOOK, BR_OUTCOME_INFO, 0, "li", T0, 60, NULL, 0, 10),
     };
-    /* "a" missing, "b" stored but cancelled by nobody of ours, an info booking of li stored (fine either way),
-       an untagged stranger's booking (ignored), and one of ours that no request created. */
+    /* "a" missing, "b" stored but cancelled by nobody of ours, an info booking of li stored (fine either
+       way), an untagged stranger's booking (ignored), and one of ours that no request created. */
     br_truth_booking t[] = {
         truth("b", "ana", T0, 60, 0, 1),
         truth("x", "li", T0, 60, 1, 1),
@@ -147,7 +148,8 @@ static void test_stored_double_booking_from_indeterminate_requests(void **state)
         op(0, BR_OP_BOOK, BR_OUTCOME_OK, 201, "martin", T0, 120, "a", 0, 10),
         op(1, BR_OP_BOOK, BR_OUTCOME_INFO, 0, "martin", T0 + 3 * MIN, 120, NULL, 0, 10),
     };
-    br_truth_booking t[] = {truth("a", "martin", T0, 120, 1, 1), truth("z", "martin", T0 + 3 * MIN, 120, 1, 1),
+    br_truth_booking t[] = {truth("a", "martin", T0, 120, 1, 1),
+                            truth("z", "martin", T0 + 3 * MIN, 120, 1, 1),
                             /* Two strangers overlapping each other: not this run's business. */
                             truth("s1", "tom", T0, 120, 1, 0), truth("s2", "tom", T0, 120, 1, 0)};
     br_violations v = {0};
@@ -177,7 +179,8 @@ static void test_expected_outcomes(void **state)
     ops[0].step = 4;
     br_violations v = {0};
     assert_int_equal(br_oracle_check(ops, 2, NULL, 0, 0, &v), 2);
-    assert_string_equal(v.items[0].text, "FALSE CONFLICT steps[4] (book) actor 0 c0: expected success, got fail (HTTP 409)");
+    assert_string_equal(v.items[0].text,
+                        "FALSE CONFLICT steps[4] (book) actor 0 c0: expected success, got fail (HTTP 409)");
     assert_non_null(strstr(v.items[1].text, "UNEXPECTED OUTCOME"));
     br_violations_free(&v);
 }

@@ -13,18 +13,19 @@ static json_t *load_doc(double rps, double p50, double p99, double p999, int vio
 {
     json_t *v = json_array();
     for (int i = 0; i < violations; i++)
-        json_array_append_new(v, json_pack("{s:s, s:s}", "kind", "double-booking", "text", "DOUBLE BOOKING x"));
-    return json_pack("{s:s, s:s, s:f, s:i, s:i, s:f, s:f, s:s, s:{s:{s:f, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f}, "
-                     "s:[[i,i],[i,i]], s:{s:i}}}, s:[{s:i, s:i}, {s:i, s:i}], s:{s:i, s:i, s:i, s:i, s:i}, s:i, "
-                     "s:{s:b, s:b, s:i, s:o}}",
-                     "schema", "bookrace.load/1", "model", "closed", "rate", 0.0, "threads", 2, "connections", 32,
-                     "measuredSeconds", 10.0, "warmupSeconds", 1.0, "startedAt", "2026-11-27T00:00:00Z", "operations",
-                     "book", "throughputPerSecond", rps, "requests", (json_int_t)(rps * 10), "latencyUs", "p50", p50,
-                     "p90", p50 * 1.5, "p99", p99, "p99.9", p999, "p99.99", p999, "max", p999, "mean", p50,
-                     "histogram", 100, 5, 2000, 1, "statuses", "201", 10, "timeseries", "second", 0, "requests", 100,
-                     "second", 1, "requests", 120, "errors", "connect", 0, "read", 0, "write", 0, "timeout", timeouts,
-                     "parse", 0, "lateSends", 0, "oracle", "checked", 1, "groundTruth", 1, "bookingsAcknowledged", 3,
-                     "violations", v);
+        json_array_append_new(v,
+                              json_pack("{s:s, s:s}", "kind", "double-booking", "text", "DOUBLE BOOKING x"));
+    return json_pack(
+        "{s:s, s:s, s:f, s:i, s:i, s:f, s:f, s:s, s:{s:{s:f, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f}, "
+        "s:[[i,i],[i,i]], s:{s:i}}}, s:[{s:i, s:i}, {s:i, s:i}], s:{s:i, s:i, s:i, s:i, s:i}, s:i, "
+        "s:{s:b, s:b, s:i, s:o}}",
+        "schema", "bookrace.load/1", "model", "closed", "rate", 0.0, "threads", 2, "connections", 32,
+        "measuredSeconds", 10.0, "warmupSeconds", 1.0, "startedAt", "2026-11-27T00:00:00Z", "operations",
+        "book", "throughputPerSecond", rps, "requests", (json_int_t)(rps * 10), "latencyUs", "p50", p50,
+        "p90", p50 * 1.5, "p99", p99, "p99.9", p999, "p99.99", p999, "max", p999, "mean", p50, "histogram",
+        100, 5, 2000, 1, "statuses", "201", 10, "timeseries", "second", 0, "requests", 100, "second", 1,
+        "requests", 120, "errors", "connect", 0, "read", 0, "write", 0, "timeout", timeouts, "parse", 0,
+        "lateSends", 0, "oracle", "checked", 1, "groundTruth", 1, "bookingsAcknowledged", 3, "violations", v);
 }
 
 static br_compare_result compare(json_t *a, json_t *b, double pct)
@@ -43,7 +44,8 @@ static void test_compare_thresholds(void **state)
 {
     (void)state;
     /* Within 10%: throughput -5%, p99 +9%, p99.9 doubled (shown, not gated). */
-    br_compare_result r = compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(950, 100, 218, 1000, 0, 0), 10);
+    br_compare_result r =
+        compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(950, 100, 218, 1000, 0, 0), 10);
     assert_int_equal(r.regressions, 0);
     assert_int_equal(r.verdict_worse, 0);
     /* Throughput -15%: one regression. */
@@ -136,13 +138,20 @@ static void test_race_report(void **state)
     json_error_t e;
     json_t *doc = json_loads(
         "{\"schema\":\"bookrace.run/1\",\"scenario\":{\"name\":\"s<1>\"},\"target\":{\"name\":\"bookd\"},"
-        "\"summary\":{\"trials\":1,\"trialsWithViolations\":1},\"expectation\":\"no-violation\",\"outcome\":\"fail\","
-        "\"trials\":[{\"date\":\"2026-12-01\",\"violations\":[{\"kind\":\"double-booking\",\"text\":\"DOUBLE BOOKING "
-        "inspector martin\",\"ops\":[0,1]}],\"barriers\":[{\"release\":\"last-byte\",\"skewUs\":12,\"releasedUs\":150}],"
+        "\"summary\":{\"trials\":1,\"trialsWithViolations\":1},\"expectation\":\"no-violation\",\"outcome\":"
+        "\"fail\","
+        "\"trials\":[{\"date\":\"2026-12-01\",\"violations\":[{\"kind\":\"double-booking\",\"text\":\"DOUBLE "
+        "BOOKING "
+        "inspector "
+        "martin\",\"ops\":[0,1]}],\"barriers\":[{\"release\":\"last-byte\",\"skewUs\":12,\"releasedUs\":150}]"
+        ","
         "\"history\":["
-        "{\"actor\":0,\"actorName\":\"a\",\"op\":\"book\",\"invokeUs\":100,\"completeUs\":400,\"status\":201,\"outcome\":\"ok\"},"
-        "{\"actor\":1,\"actorName\":\"b\",\"op\":\"book\",\"invokeUs\":110,\"completeUs\":420,\"status\":201,\"outcome\":\"ok\"},"
-        "{\"actor\":2,\"actorName\":\"c\",\"op\":\"book\",\"invokeUs\":120,\"completeUs\":430,\"status\":409,\"outcome\":\"fail\"}"
+        "{\"actor\":0,\"actorName\":\"a\",\"op\":\"book\",\"invokeUs\":100,\"completeUs\":400,\"status\":201,"
+        "\"outcome\":\"ok\"},"
+        "{\"actor\":1,\"actorName\":\"b\",\"op\":\"book\",\"invokeUs\":110,\"completeUs\":420,\"status\":201,"
+        "\"outcome\":\"ok\"},"
+        "{\"actor\":2,\"actorName\":\"c\",\"op\":\"book\",\"invokeUs\":120,\"completeUs\":430,\"status\":409,"
+        "\"outcome\":\"fail\"}"
         "]}]}",
         0, &e);
     assert_non_null(doc);
@@ -154,7 +163,8 @@ static void test_race_report(void **state)
     int lanes = 0, red = 0;
     for (const char *p = strstr(html, "class=\"lane\""); p; p = strstr(p + 1, "class=\"lane\""))
         lanes++;
-    for (const char *p = strstr(html, "class=\"op violation\""); p; p = strstr(p + 1, "class=\"op violation\""))
+    for (const char *p = strstr(html, "class=\"op violation\""); p;
+         p = strstr(p + 1, "class=\"op violation\""))
         red++;
     assert_int_equal(lanes, 3);
     assert_int_equal(red, 2);

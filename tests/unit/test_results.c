@@ -53,9 +53,10 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-#define BOOK(i, start, end, outcome)                                                                                \
-    "{\"index\":" #i ",\"actor\":" #i ",\"actorName\":\"c" #i "\",\"step\":3,\"op\":\"book\",\"outcome\":\"" outcome  \
-    "\",\"status\":201,\"invokeUs\":1,\"completeUs\":2,\"invokeScenarioUs\":1,\"completeScenarioUs\":2,"           \
+#define BOOK(i, start, end, outcome)                                                                         \
+    "{\"index\":" #i ",\"actor\":" #i ",\"actorName\":\"c" #i                                                \
+    "\",\"step\":3,\"op\":\"book\",\"outcome\":\"" outcome                                                   \
+    "\",\"status\":201,\"invokeUs\":1,\"completeUs\":2,\"invokeScenarioUs\":1,\"completeScenarioUs\":2,"     \
     "\"inspector\":\"martin\",\"start\":\"" start "\",\"end\":\"" end "\",\"id\":\"id" #i "\"}"
 
 static void test_check_reruns_the_oracle(void **state)
@@ -66,14 +67,20 @@ static void test_check_reruns_the_oracle(void **state)
     int expect = 0;
     size_t trials = 0;
     FILE *out = fopen("/dev/null", "w");
-    write_text(path, "{\"schema\":\"bookrace.run/1\",\"expectation\":\"violation\",\"trials\":[{\"history\":["
-                     BOOK(0, "2026-12-01T09:26:00Z", "2026-12-01T11:26:00Z", "ok") ","
-                     BOOK(1, "2026-12-01T09:29:00Z", "2026-12-01T11:29:00Z", "ok")
-                     "],\"groundTruth\":{\"checked\":false,\"bookings\":[]}},"
-                     "{\"history\":[" BOOK(0, "2026-12-02T09:26:00Z", "2026-12-02T11:26:00Z", "ok") ","
-                     BOOK(1, "2026-12-02T11:26:00Z", "2026-12-02T13:26:00Z", "ok")
-                     "],\"groundTruth\":{\"checked\":true,\"bookings\":[{\"id\":\"id0\",\"inspector\":\"martin\","
-                     "\"start\":\"2026-12-02T09:26:00Z\",\"end\":\"2026-12-02T11:26:00Z\",\"active\":true,\"ours\":true}]}}]}");
+    write_text(
+        path,
+        "{\"schema\":\"bookrace.run/1\",\"expectation\":\"violation\",\"trials\":[{\"history\":[" BOOK(
+            0, "2026-12-01T09:26:00Z", "2026-12-01T11:26:00Z",
+            "ok") "," BOOK(1, "2026-12-01T09:29:00Z", "2026-12-01T11:29:00Z",
+                           "ok") "],\"groundTruth\":{\"checked\":false,\"bookings\":[]}},"
+                                 "{\"history\":[" BOOK(
+                                     0, "2026-12-02T09:26:00Z", "2026-12-02T11:26:00Z",
+                                     "ok") "," BOOK(1, "2026-12-02T11:26:00Z", "2026-12-02T13:26:00Z",
+                                                    "ok") "],\"groundTruth\":{\"checked\":true,\"bookings\":["
+                                                          "{\"id\":\"id0\",\"inspector\":\"martin\","
+                                                          "\"start\":\"2026-12-02T09:26:00Z\",\"end\":\"2026-"
+                                                          "12-02T11:26:00Z\",\"active\":true,\"ours\":true}]}"
+                                                          "}]}");
     /* Trial 0 double-books; trial 1 touches (fine) but lost id1. */
     assert_int_equal(br_results_check(path, out, &expect, &trials, err, sizeof(err)), 2);
     assert_int_equal(expect, 1);

@@ -19,13 +19,16 @@ static br_scenario *from_text(const char *text, char *err)
     return s;
 }
 
-#define HEAD "{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2},{\"name\":\"b\",\"lat\":1,\"lng\":2}],"
+#define HEAD                                                                                                 \
+    "{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2},{\"name\":"    \
+    "\"b\",\"lat\":1,\"lng\":2}],"
 
 static void test_shipped_scenarios_load(void **state)
 {
     (void)state;
-    const char *files[] = {"same-slot-burst", "incident-stale-replay", "stale-cache-same-slot", "overlap-burst",
-                           "hold-race",       "cancel-rebook",         "multi-pod-stale-cache", "same-slot-burst-plain"};
+    const char *files[] = {
+        "same-slot-burst", "incident-stale-replay", "stale-cache-same-slot", "overlap-burst",
+        "hold-race",       "cancel-rebook",         "multi-pod-stale-cache", "same-slot-burst-plain"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char path[512], err[600];
         snprintf(path, sizeof(path), "%s/scenarios/%s.json", BOOKRACE_SOURCE_DIR, files[i]);
@@ -45,7 +48,8 @@ static void test_full_scenario_fields(void **state)
         HEAD "\"variables\":{\"serviceId\":\"x\"},\"steps\":["
              "{\"do\":\"fetch_slots\",\"save\":\"l\"},"
              "{\"do\":\"pick\",\"actors\":\"a\",\"from\":\"l\",\"choose\":\"nth\",\"n\":2,\"save\":\"s\"},"
-             "{\"do\":\"pick\",\"actors\":[\"b\"],\"from\":\"l\",\"choose\":\"overlapping\",\"actor\":\"a\",\"pick\":\"s\","
+             "{\"do\":\"pick\",\"actors\":[\"b\"],\"from\":\"l\",\"choose\":\"overlapping\",\"actor\":\"a\","
+             "\"pick\":\"s\","
              "\"save\":\"s\"},"
              "{\"do\":\"hold\",\"slot\":\"s\",\"save\":\"h\"},"
              "{\"do\":\"barrier\",\"release\":\"plain\"},"
@@ -75,10 +79,11 @@ static void test_actor_generator(void **state)
 {
     (void)state;
     char err[600];
-    br_scenario *s = from_text("{\"name\":\"g\",\"date\":\"2026-12-01\",\"actors\":{\"count\":3,\"namePrefix\":\"cust\","
-                               "\"address\":\"%d Pine Thicket\",\"lat\":30,\"lng\":0,\"latStep\":0.0001},"
-                               "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"}]}",
-                               err);
+    br_scenario *s =
+        from_text("{\"name\":\"g\",\"date\":\"2026-12-01\",\"actors\":{\"count\":3,\"namePrefix\":\"cust\","
+                  "\"address\":\"%d Pine Thicket\",\"lat\":30,\"lng\":0,\"latStep\":0.0001},"
+                  "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"}]}",
+                  err);
     if (s == NULL)
         fail_msg("%s", err);
     assert_int_equal(s->actor_count, 3);
@@ -99,30 +104,40 @@ static void test_errors_name_the_step(void **state)
         {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"actors\":\"zed\",\"save\":\"l\"}]}", "unknown actor zed"},
         {HEAD "\"steps\":[{\"do\":\"pick\",\"from\":\"l\",\"save\":\"s\"}]}",
          "steps[0] (pick): actor a picks from 'l', a list it never fetched"},
-        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"actors\":\"a\",\"save\":\"l\"},{\"do\":\"pick\",\"from\":\"l\","
+        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"actors\":\"a\",\"save\":\"l\"},{\"do\":\"pick\",\"from\":"
+              "\"l\","
               "\"save\":\"s\"}]}",
          "actor b picks from 'l'"},
-        {HEAD "\"steps\":[{\"do\":\"book\",\"slot\":\"s\"}]}", "steps[0] (book): actor a uses slot 's', which it never picked"},
-        {HEAD "\"steps\":[{\"do\":\"cancel\",\"booking\":\"b\"}]}", "cancels booking 'b', which it never made"},
-        {HEAD "\"steps\":[{\"do\":\"barrier\"}]}", "steps[0] (barrier) must be followed by a step that sends requests"},
+        {HEAD "\"steps\":[{\"do\":\"book\",\"slot\":\"s\"}]}",
+         "steps[0] (book): actor a uses slot 's', which it never picked"},
+        {HEAD "\"steps\":[{\"do\":\"cancel\",\"booking\":\"b\"}]}",
+         "cancels booking 'b', which it never made"},
+        {HEAD "\"steps\":[{\"do\":\"barrier\"}]}",
+         "steps[0] (barrier) must be followed by a step that sends requests"},
         {HEAD "\"steps\":[{\"do\":\"barrier\"},{\"do\":\"fetch_slots\",\"actors\":\"a\",\"save\":\"l\"}]}",
          "names actor b, but steps[1] does not include it"},
         {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\",\"extra\":1}]}", "unknown key 'extra'"},
-        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"},{\"do\":\"pick\",\"actors\":\"b\",\"from\":\"l\","
+        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"},{\"do\":\"pick\",\"actors\":\"b\",\"from\":"
+              "\"l\","
               "\"choose\":\"same-as\",\"actor\":\"a\",\"save\":\"s\"}]}",
          "actor a has not picked 's' before this step"},
-        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"},{\"do\":\"pick\",\"from\":\"l\",\"choose\":\"best\","
+        {HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"},{\"do\":\"pick\",\"from\":\"l\",\"choose\":"
+              "\"best\","
               "\"save\":\"s\"}]}",
          "choose must be"},
         {HEAD "\"steps\":[{\"do\":\"advance\",\"seconds\":-1}]}", "'seconds' must be a number"},
-        {HEAD "\"steps\":[{\"do\":\"barrier\",\"release\":\"fast\"},{\"do\":\"fetch_slots\",\"save\":\"l\"}]}",
+        {HEAD
+         "\"steps\":[{\"do\":\"barrier\",\"release\":\"fast\"},{\"do\":\"fetch_slots\",\"save\":\"l\"}]}",
          "release must be"},
         {HEAD "\"steps\":[]}", "steps must be a non-empty array"},
-        {"{\"name\":\"t\",\"date\":\"2026-13-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2}],\"steps\":[]}",
+        {"{\"name\":\"t\",\"date\":\"2026-13-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2}],"
+         "\"steps\":[]}",
          "date must be a day"},
-        {"{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":91,\"lng\":2}],\"steps\":[]}",
+        {"{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":91,\"lng\":2}],"
+         "\"steps\":[]}",
          "actors[0] needs lat"},
-        {"{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2},{\"name\":\"a\","
+        {"{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2},{\"name\":"
+         "\"a\","
          "\"lat\":1,\"lng\":2}],\"steps\":[]}",
          "actor name 'a' is used twice"},
         {"{\"name\":\"bad name\",\"date\":\"2026-12-01\",\"actors\":[],\"steps\":[]}", "name must be"},

@@ -41,7 +41,8 @@ static void test_bad_seeds_name_where(void **state)
         {"[]", "(top level)"},
         {"{\"companies\": []}", "non-empty"},
         {"{\"companies\": [], \"extra\": 1}", "unknown key 'extra'"},
-        {"{\"companies\":[{\"id\":\"a b\",\"apiKey\":\"k\",\"inspectors\":[\"x\"],\"services\":[{\"id\":\"s\","
+        {"{\"companies\":[{\"id\":\"a "
+         "b\",\"apiKey\":\"k\",\"inspectors\":[\"x\"],\"services\":[{\"id\":\"s\","
          "\"durationMinutes\":60}]}]}",
          "companies[0]: 'id'"},
         {"{\"companies\":[{\"id\":\"a\",\"apiKey\":\"k\",\"inspectors\":[\"x\"],\"services\":[{\"id\":\"s\","
@@ -55,8 +56,8 @@ static void test_bad_seeds_name_where(void **state)
         bookd_store *s;
         char err[256] = "";
         assert_int_equal(bookd_store_sqlite_open(":memory:", 100, &s, err, sizeof(err)), 0);
-        assert_int_equal(bookd_seed_from_json(s, cases[i].json, strlen(cases[i].json), "x.json", err, sizeof(err)),
-                         -1);
+        assert_int_equal(
+            bookd_seed_from_json(s, cases[i].json, strlen(cases[i].json), "x.json", err, sizeof(err)), -1);
         if (strstr(err, cases[i].mentions) == NULL)
             fail_msg("case %zu: '%s' does not mention '%s'", i, err, cases[i].mentions);
         /* Nothing was half-written. */

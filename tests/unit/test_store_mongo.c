@@ -33,19 +33,23 @@ static void test_overlap_filters(void **state)
 {
     (void)state;
     /* Positive status (no $ne), half-open overlap, and the 12 h bound on the index scan. */
-    expect_json(bookd_mongo_overlap_filter("acme", "martin", T0, T0 + 120 * MIN),
-                "{ \"_companyId\" : \"acme\", \"_inspectorId\" : \"martin\", \"status\" : \"scheduled\", \"datetime\" : "
-                "{ \"$lt\" : { \"$date\" : { \"$numberLong\" : \"1796124360000\" } }, \"$gt\" : { \"$date\" : { "
-                "\"$numberLong\" : \"1796073960000\" } } }, \"endtime\" : { \"$gt\" : { \"$date\" : { \"$numberLong\" : "
-                "\"1796117160000\" } } } }");
-    expect_json(bookd_mongo_hold_overlap_filter("acme", "martin", T0, T0 + 120 * MIN, T0 - 86 * MIN,
-                                                "6b09eb621396f6a076000000"),
-                "{ \"_companyId\" : \"acme\", \"_inspectorId\" : \"martin\", \"type\" : \"Block\", \"status\" : "
-                "\"active\", \"expiresAt\" : { \"$gt\" : { \"$date\" : { \"$numberLong\" : \"1796112000000\" } } }, "
-                "\"datetime\" : { \"$lt\" : { \"$date\" : { \"$numberLong\" : \"1796124360000\" } }, \"$gt\" : { "
-                "\"$date\" : { \"$numberLong\" : \"1796073960000\" } } }, \"endtime\" : { \"$gt\" : { \"$date\" : { "
-                "\"$numberLong\" : \"1796117160000\" } } }, \"_id\" : { \"$ne\" : { \"$oid\" : "
-                "\"6b09eb621396f6a076000000\" } } }");
+    expect_json(
+        bookd_mongo_overlap_filter("acme", "martin", T0, T0 + 120 * MIN),
+        "{ \"_companyId\" : \"acme\", \"_inspectorId\" : \"martin\", \"status\" : \"scheduled\", "
+        "\"datetime\" : "
+        "{ \"$lt\" : { \"$date\" : { \"$numberLong\" : \"1796124360000\" } }, \"$gt\" : { \"$date\" : { "
+        "\"$numberLong\" : \"1796073960000\" } } }, \"endtime\" : { \"$gt\" : { \"$date\" : { "
+        "\"$numberLong\" : "
+        "\"1796117160000\" } } } }");
+    expect_json(
+        bookd_mongo_hold_overlap_filter("acme", "martin", T0, T0 + 120 * MIN, T0 - 86 * MIN,
+                                        "6b09eb621396f6a076000000"),
+        "{ \"_companyId\" : \"acme\", \"_inspectorId\" : \"martin\", \"type\" : \"Block\", \"status\" : "
+        "\"active\", \"expiresAt\" : { \"$gt\" : { \"$date\" : { \"$numberLong\" : \"1796112000000\" } } }, "
+        "\"datetime\" : { \"$lt\" : { \"$date\" : { \"$numberLong\" : \"1796124360000\" } }, \"$gt\" : { "
+        "\"$date\" : { \"$numberLong\" : \"1796073960000\" } } }, \"endtime\" : { \"$gt\" : { \"$date\" : { "
+        "\"$numberLong\" : \"1796117160000\" } } }, \"_id\" : { \"$ne\" : { \"$oid\" : "
+        "\"6b09eb621396f6a076000000\" } } }");
     /* No hold of one's own: no _id condition at all. */
     bson_t *f = bookd_mongo_hold_overlap_filter("acme", "martin", T0, T0 + MIN, 0, "");
     bson_iter_t it;
@@ -54,7 +58,8 @@ static void test_overlap_filters(void **state)
     expect_json(bookd_mongo_list_filter("acme", T0 - 566 * MIN, T0 + 874 * MIN, "martin", "scheduled"),
                 "{ \"_companyId\" : \"acme\", \"datetime\" : { \"$lt\" : { \"$date\" : { \"$numberLong\" : "
                 "\"1796169600000\" } }, \"$gt\" : { \"$date\" : { \"$numberLong\" : \"1796040000000\" } } }, "
-                "\"endtime\" : { \"$gt\" : { \"$date\" : { \"$numberLong\" : \"1796083200000\" } } }, \"_inspectorId\" "
+                "\"endtime\" : { \"$gt\" : { \"$date\" : { \"$numberLong\" : \"1796083200000\" } } }, "
+                "\"_inspectorId\" "
                 ": \"martin\", \"status\" : \"scheduled\" }");
 }
 
@@ -73,19 +78,30 @@ static void test_documents_updates_and_indexes(void **state)
     strcpy(in.customer_name, "Ann");
     strcpy(in.customer_email, "ann@example.com");
     /* The write-up's field names; the id is an ObjectId as the real collection's. */
-    expect_json(bookd_mongo_inspection_document("acme", &in),
-                "{ \"_id\" : { \"$oid\" : \"6b09eb621396f6a076000000\" }, \"_companyId\" : \"acme\", \"_inspectorId\" : "
-                "\"martin\", \"serviceId\" : \"full-inspection\", \"datetime\" : { \"$date\" : { \"$numberLong\" : "
-                "\"1796117160000\" } }, \"endtime\" : { \"$date\" : { \"$numberLong\" : \"1796124360000\" } }, "
-                "\"status\" : \"scheduled\", \"jobCreationType\" : \"online\", \"scheduledTs\" : { \"$date\" : { "
-                "\"$numberLong\" : \"1796112000123\" } }, \"address\" : \"4249 Melinda Ln\", \"customer\" : { \"name\" : "
-                "\"Ann\", \"email\" : \"ann@example.com\" } }");
-    bookd_hold h = {.id = "6b09eb621396f6a076000001", .inspector_id = "ana", .start_us = T0, .end_us = T0 + 60 * MIN,
-                    .created_us = T0 - 60 * MIN, .expires_us = T0 - 50 * MIN, .status = BOOKD_HOLD_ACTIVE};
+    expect_json(
+        bookd_mongo_inspection_document("acme", &in),
+        "{ \"_id\" : { \"$oid\" : \"6b09eb621396f6a076000000\" }, \"_companyId\" : \"acme\", "
+        "\"_inspectorId\" : "
+        "\"martin\", \"serviceId\" : \"full-inspection\", \"datetime\" : { \"$date\" : { \"$numberLong\" : "
+        "\"1796117160000\" } }, \"endtime\" : { \"$date\" : { \"$numberLong\" : \"1796124360000\" } }, "
+        "\"status\" : \"scheduled\", \"jobCreationType\" : \"online\", \"scheduledTs\" : { \"$date\" : { "
+        "\"$numberLong\" : \"1796112000123\" } }, \"address\" : \"4249 Melinda Ln\", \"customer\" : { "
+        "\"name\" : "
+        "\"Ann\", \"email\" : \"ann@example.com\" } }");
+    bookd_hold h = {.id = "6b09eb621396f6a076000001",
+                    .inspector_id = "ana",
+                    .start_us = T0,
+                    .end_us = T0 + 60 * MIN,
+                    .created_us = T0 - 60 * MIN,
+                    .expires_us = T0 - 50 * MIN,
+                    .status = BOOKD_HOLD_ACTIVE};
     expect_json(bookd_mongo_hold_document("acme", &h),
-                "{ \"_id\" : { \"$oid\" : \"6b09eb621396f6a076000001\" }, \"_companyId\" : \"acme\", \"_inspectorId\" : "
-                "\"ana\", \"type\" : \"Block\", \"datetime\" : { \"$date\" : { \"$numberLong\" : \"1796117160000\" } }, "
-                "\"endtime\" : { \"$date\" : { \"$numberLong\" : \"1796120760000\" } }, \"createdAt\" : { \"$date\" : { "
+                "{ \"_id\" : { \"$oid\" : \"6b09eb621396f6a076000001\" }, \"_companyId\" : \"acme\", "
+                "\"_inspectorId\" : "
+                "\"ana\", \"type\" : \"Block\", \"datetime\" : { \"$date\" : { \"$numberLong\" : "
+                "\"1796117160000\" } }, "
+                "\"endtime\" : { \"$date\" : { \"$numberLong\" : \"1796120760000\" } }, \"createdAt\" : { "
+                "\"$date\" : { "
                 "\"$numberLong\" : \"1796113560000\" } }, \"expiresAt\" : { \"$date\" : { \"$numberLong\" : "
                 "\"1796114160000\" } }, \"status\" : \"active\" }");
     /* The write that makes concurrent transactions of one inspector conflict: a real change. */
@@ -94,9 +110,12 @@ static void test_documents_updates_and_indexes(void **state)
     expect_json(bookd_mongo_lock_update(), "{ \"$inc\" : { \"n\" : { \"$numberLong\" : \"1\" } } }");
     /* Fix C: unique over active bookings, the filter said positively ($eq, not $ne). */
     expect_json(bookd_mongo_create_indexes_command("inspections", 1),
-                "{ \"createIndexes\" : \"inspections\", \"indexes\" : [ { \"key\" : { \"_companyId\" : { \"$numberInt\" "
-                ": \"1\" }, \"_inspectorId\" : { \"$numberInt\" : \"1\" }, \"datetime\" : { \"$numberInt\" : \"1\" } }, "
-                "\"name\" : \"inspections_active_start\", \"unique\" : true, \"partialFilterExpression\" : { \"status\" "
+                "{ \"createIndexes\" : \"inspections\", \"indexes\" : [ { \"key\" : { \"_companyId\" : { "
+                "\"$numberInt\" "
+                ": \"1\" }, \"_inspectorId\" : { \"$numberInt\" : \"1\" }, \"datetime\" : { \"$numberInt\" : "
+                "\"1\" } }, "
+                "\"name\" : \"inspections_active_start\", \"unique\" : true, \"partialFilterExpression\" : { "
+                "\"status\" "
                 ": { \"$eq\" : \"scheduled\" } } } ] }");
     bson_t *supporting = bookd_mongo_create_indexes_command("inspections", 0);
     char *text = bson_as_canonical_extended_json(supporting, NULL);
@@ -169,7 +188,8 @@ static int insert_body(void *arg)
 {
     insert_ctx *c = arg;
     bookd_inspection found;
-    int rc = c->s->ops->find_inspection_overlap(c->s, "acme", c->in.inspector_id, c->in.start_us, c->in.end_us, &found);
+    int rc = c->s->ops->find_inspection_overlap(c->s, "acme", c->in.inspector_id, c->in.start_us,
+                                                c->in.end_us, &found);
     if (rc != 0)
         return rc < 0 ? rc : 1;
     return c->s->ops->insert_inspection(c->s, "acme", &c->in);
@@ -210,7 +230,8 @@ static void test_store_against_server(void **state)
     b.end_us += 3 * MIN;
     assert_int_equal(s->ops->find_inspection_overlap(s, "acme", "martin", b.start_us, b.end_us, &found), 1);
     assert_string_equal(found.id, a.id);
-    assert_int_equal(s->ops->find_inspection_overlap(s, "acme", "martin", a.end_us, a.end_us + MIN, &found), 0);
+    assert_int_equal(s->ops->find_inspection_overlap(s, "acme", "martin", a.end_us, a.end_us + MIN, &found),
+                     0);
     if (tx == 1) {
         insert_ctx c = {.s = s, .in = b};
         assert_int_equal(s->ops->transaction(s, "acme", "martin", insert_body, &c), 1);
@@ -237,10 +258,8 @@ static void test_store_against_server(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_overlap_filters),
-        cmocka_unit_test(test_documents_updates_and_indexes),
-        cmocka_unit_test(test_error_classification),
-        cmocka_unit_test(test_bad_uri),
+        cmocka_unit_test(test_overlap_filters),      cmocka_unit_test(test_documents_updates_and_indexes),
+        cmocka_unit_test(test_error_classification), cmocka_unit_test(test_bad_uri),
         cmocka_unit_test(test_store_against_server),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

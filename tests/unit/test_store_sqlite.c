@@ -75,11 +75,13 @@ static void test_overlap_queries_are_half_open_and_scoped(void **state)
     bookd_inspection a = make("aaaaaaaaaaaaaaaaaaaaaaaa", "martin", T0, 120), found;
     assert_int_equal(s->ops->insert_inspection(s, "acme", &a), 0);
     /* 09:29-11:29 overlaps 09:26-11:26. */
-    assert_int_equal(s->ops->find_inspection_overlap(s, "acme", "martin", T0 + 3 * MIN, T0 + 123 * MIN, &found), 1);
+    assert_int_equal(
+        s->ops->find_inspection_overlap(s, "acme", "martin", T0 + 3 * MIN, T0 + 123 * MIN, &found), 1);
     assert_string_equal(found.id, a.id);
     assert_string_equal(found.customer_name, "O'Brien; DROP TABLE inspections; --");
     /* Touching on either side does not overlap. */
-    assert_int_equal(s->ops->find_inspection_overlap(s, "acme", "martin", T0 + 120 * MIN, T0 + 180 * MIN, &found), 0);
+    assert_int_equal(
+        s->ops->find_inspection_overlap(s, "acme", "martin", T0 + 120 * MIN, T0 + 180 * MIN, &found), 0);
     assert_int_equal(s->ops->find_inspection_overlap(s, "acme", "martin", T0 - 60 * MIN, T0, &found), 0);
     /* Another inspector, another company: nothing. */
     assert_int_equal(s->ops->find_inspection_overlap(s, "acme", "ana", T0, T0 + MIN, &found), 0);
@@ -152,12 +154,14 @@ static void test_list_filters(void **state)
     assert_int_equal(s->ops->insert_inspection(s, "acme", &c), 0);
     assert_int_equal(s->ops->cancel_inspection(s, "acme", b.id), 0);
     listed l = {0};
-    assert_int_equal(s->ops->list_inspections(s, "acme", T0, T0 + 12 * 60 * MIN, NULL, NULL, on_listed, &l), 0);
+    assert_int_equal(s->ops->list_inspections(s, "acme", T0, T0 + 12 * 60 * MIN, NULL, NULL, on_listed, &l),
+                     0);
     assert_int_equal(l.count, 2);
     assert_string_equal(l.ids[0], a.id);
     assert_string_equal(l.ids[1], b.id);
     memset(&l, 0, sizeof(l));
-    assert_int_equal(s->ops->list_inspections(s, "acme", 0, INT64_MAX, "martin", "scheduled", on_listed, &l), 0);
+    assert_int_equal(s->ops->list_inspections(s, "acme", 0, INT64_MAX, "martin", "scheduled", on_listed, &l),
+                     0);
     assert_int_equal(l.count, 2);
     memset(&l, 0, sizeof(l));
     assert_int_equal(s->ops->list_inspections(s, "acme", 0, INT64_MAX, NULL, "cancelled", on_listed, &l), 0);
@@ -179,11 +183,16 @@ static void on_busy(void *arg, const char *inspector, int64_t start, int64_t end
 static void test_holds_expire_and_convert(void **state)
 {
     bookd_store *s = *state;
-    bookd_hold h = {.id = "abcabcabcabcabcabcabcabc", .inspector_id = "martin", .start_us = T0,
-                    .end_us = T0 + 120 * MIN, .created_us = 0, .expires_us = 10 * MIN};
+    bookd_hold h = {.id = "abcabcabcabcabcabcabcabc",
+                    .inspector_id = "martin",
+                    .start_us = T0,
+                    .end_us = T0 + 120 * MIN,
+                    .created_us = 0,
+                    .expires_us = 10 * MIN};
     bookd_hold found;
     assert_int_equal(s->ops->insert_hold(s, "acme", &h), 0);
-    assert_int_equal(s->ops->find_hold_overlap(s, "acme", "martin", T0 + MIN, T0 + 2 * MIN, 0, "", &found), 1);
+    assert_int_equal(s->ops->find_hold_overlap(s, "acme", "martin", T0 + MIN, T0 + 2 * MIN, 0, "", &found),
+                     1);
     assert_string_equal(found.id, h.id);
     /* One's own hold does not block one's booking. */
     assert_int_equal(s->ops->find_hold_overlap(s, "acme", "martin", T0, T0 + MIN, 0, h.id, &found), 0);

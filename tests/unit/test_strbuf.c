@@ -20,7 +20,8 @@ static void test_grows_and_escapes(void **state)
     bookd_strbuf_free(&b);
 
     bookd_strbuf_init(&b, 4, 0);
-    bookd_strbuf_json_string(&b, "a\"b\\c\nd\x01\x1f" "\xc3\xa9");
+    bookd_strbuf_json_string(&b, "a\"b\\c\nd\x01\x1f"
+                                 "\xc3\xa9");
     size_t len;
     char *out = bookd_strbuf_take(&b, &len);
     assert_string_equal(out, "\"a\\\"b\\\\c\\nd\\u0001\\u001f\xc3\xa9\"");

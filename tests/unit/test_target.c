@@ -19,10 +19,12 @@ static br_target *from_text(const char *text, char *err)
     return t;
 }
 
-#define MINIMAL_OPS                                                                                                 \
-    "\"fetchSlots\":{\"method\":\"GET\",\"path\":\"/s\",\"success\":[200],\"response\":{\"items\":\"/slots\","   \
-    "\"inspector\":\"/i\",\"start\":\"/s\",\"end\":\"/e\"}},"                                                       \
-    "\"book\":{\"method\":\"POST\",\"path\":\"/b\",\"body\":{\"at\":\"${slot.datetime}\"},\"success\":[201],"    \
+#define MINIMAL_OPS                                                                                          \
+    "\"fetchSlots\":{\"method\":\"GET\",\"path\":\"/s\",\"success\":[200],\"response\":{\"items\":\"/"       \
+    "slots\","                                                                                               \
+    "\"inspector\":\"/i\",\"start\":\"/s\",\"end\":\"/e\"}},"                                                \
+    "\"book\":{\"method\":\"POST\",\"path\":\"/"                                                             \
+    "b\",\"body\":{\"at\":\"${slot.datetime}\"},\"success\":[201],"                                          \
     "\"conflict\":[409],\"response\":{\"id\":\"/id\"}}"
 
 static void test_shipped_profiles_load(void **state)
@@ -59,7 +61,8 @@ static void test_classification(void **state)
 {
     (void)state;
     char err[600];
-    br_target *t = from_text("{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS "}}", err);
+    br_target *t =
+        from_text("{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS "}}", err);
     assert_non_null(t);
     const br_operation *book = &t->ops[BR_OP_BOOK];
     assert_int_equal(br_operation_classify(book, 201), BR_CLASS_SUCCESS);
@@ -99,7 +102,8 @@ static void test_errors_name_the_key(void **state)
          ",\"list\":{\"method\":\"GET\",\"path\":\"/l\",\"success\":[200],\"response\":{\"items\":\"x\"}}}}",
          "operations.list.response.items must be an RFC 6901 pointer"},
         {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS
-         ",\"list\":{\"method\":\"GET\",\"path\":\"/l\",\"success\":[200],\"response\":{\"items\":\"/a\",\"id\":\"/i\","
+         ",\"list\":{\"method\":\"GET\",\"path\":\"/l\",\"success\":[200],\"response\":{\"items\":\"/"
+         "a\",\"id\":\"/i\","
          "\"inspector\":\"/n\",\"start\":\"/s\",\"end\":\"/e\",\"status\":\"/st\"}}}}",
          "needs cancelledStatuses"},
         {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS
@@ -107,8 +111,8 @@ static void test_errors_name_the_key(void **state)
          "operations.clock.response.id means nothing"},
         {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"timeoutMs\":0,\"operations\":{" MINIMAL_OPS "}}",
          "timeoutMs"},
-        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"headers\":{\"X\":\"${oops}\"},\"operations\":{" MINIMAL_OPS
-         "}}",
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://"
+         "h\"],\"headers\":{\"X\":\"${oops}\"},\"operations\":{" MINIMAL_OPS "}}",
          "headers.X"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -8,9 +8,14 @@
 
 #include "template.h"
 
-static br_actor_view actor = {.name = "melinda", .email = "m.run.t0@bookrace.test",
-                              .address = "4249 Melinda Ln", .lat = 30.0026, .lng = -97.5, .index = 3};
-static br_slot_view slot = {.inspector = "martin", .start = "2026-12-01T09:26:00Z", .end = "2026-12-01T11:26:00Z"};
+static br_actor_view actor = {.name = "melinda",
+                              .email = "m.run.t0@bookrace.test",
+                              .address = "4249 Melinda Ln",
+                              .lat = 30.0026,
+                              .lng = -97.5,
+                              .index = 3};
+static br_slot_view slot = {
+    .inspector = "martin", .start = "2026-12-01T09:26:00Z", .end = "2026-12-01T11:26:00Z"};
 
 static br_template_ctx make_ctx(json_t *vars)
 {
@@ -33,11 +38,12 @@ static void test_string_expansion_and_url_escaping(void **state)
     json_t *vars = json_pack("{s:s}", "serviceId", "full inspection");
     br_template_ctx c = make_ctx(vars);
     char err[256];
-    char *s = br_template_string("/slots?s=${var.serviceId}&d=${date}&lat=${actor.lat}&a=${actor.address}", &c,
-                                 BR_ESCAPE_URL, err, sizeof(err));
+    char *s = br_template_string("/slots?s=${var.serviceId}&d=${date}&lat=${actor.lat}&a=${actor.address}",
+                                 &c, BR_ESCAPE_URL, err, sizeof(err));
     assert_string_equal(s, "/slots?s=full%20inspection&d=2026-12-01&lat=30.0026&a=4249%20Melinda%20Ln");
     free(s);
-    s = br_template_string("/inspection/${booking.id}/cancel t${trial}", &c, BR_ESCAPE_NONE, err, sizeof(err));
+    s = br_template_string("/inspection/${booking.id}/cancel t${trial}", &c, BR_ESCAPE_NONE, err,
+                           sizeof(err));
     assert_string_equal(s, "/inspection/b-1/cancel t2");
     free(s);
     s = br_template_string("no placeholders", &c, BR_ESCAPE_URL, err, sizeof(err));
@@ -98,9 +104,10 @@ static void test_json_bodies_keep_types(void **state)
     c.has_seconds = 1;
     char err[256];
     json_error_t e;
-    json_t *tmpl = json_loads("{\"advanceSeconds\":\"${seconds}\",\"lat\":\"${actor.lat}\",\"who\":\"${actor.name}\","
-                              "\"note\":\"at ${slot.datetime}\",\"n\":[1,\"${actor.index}\",null],\"quote\":\"${actor.address}\"}",
-                              0, &e);
+    json_t *tmpl = json_loads(
+        "{\"advanceSeconds\":\"${seconds}\",\"lat\":\"${actor.lat}\",\"who\":\"${actor.name}\","
+        "\"note\":\"at ${slot.datetime}\",\"n\":[1,\"${actor.index}\",null],\"quote\":\"${actor.address}\"}",
+        0, &e);
     json_t *out = br_template_json(tmpl, &c, err, sizeof(err));
     assert_non_null(out);
     assert_true(json_is_real(json_object_get(out, "advanceSeconds")));
@@ -128,7 +135,8 @@ static void test_optional_placeholders(void **state)
     br_template_ctx c = make_ctx(NULL);
     char err[256];
     json_error_t e;
-    json_t *tmpl = json_loads("{\"holdId\":\"${hold.id?}\",\"who\":\"${actor.name}\",\"note\":\"h=${hold.id?}.\"}", 0, &e);
+    json_t *tmpl = json_loads(
+        "{\"holdId\":\"${hold.id?}\",\"who\":\"${actor.name}\",\"note\":\"h=${hold.id?}.\"}", 0, &e);
     json_t *out = br_template_json(tmpl, &c, err, sizeof(err));
     /* No hold: the member is left out, and the text form is empty. */
     assert_null(json_object_get(out, "holdId"));
