@@ -116,10 +116,12 @@ static int take_pointer(json_t *response, const char *key, int required, const c
     return 0;
 }
 
-/* Which response pointers each operation needs (1 = required, 0 = optional, -1 = not allowed). */
-static const struct {
-    int items, id, inspector, start, end, status, tag;
-} pointer_rules[BR_OP_COUNT] = {
+/*
+ * Which response pointers each operation needs, in the order items, id,
+ * inspector, start, end, status, tag: 1 required, 0 optional, -1 not allowed.
+ */
+enum { POINTER_KINDS = 7 };
+static const int pointer_rules[BR_OP_COUNT][POINTER_KINDS] = {
     [BR_OP_FETCH_SLOTS] = {1, -1, 1, 1, 1, -1, -1}, [BR_OP_BOOK] = {-1, 1, 0, 0, 0, -1, -1},
     [BR_OP_HOLD] = {-1, 1, -1, -1, -1, -1, -1},     [BR_OP_CANCEL] = {-1, -1, -1, -1, -1, -1, -1},
     [BR_OP_LIST] = {1, 1, 1, 1, 1, 0, 0},           [BR_OP_CLOCK] = {-1, -1, -1, -1, -1, -1, -1},
@@ -177,10 +179,10 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
         if (br_json_check_keys(response, response_keys, sub, kerr, sizeof(kerr)))
             FAIL("%s: %s", origin, kerr);
     }
-    const int *rules = (const int *)&pointer_rules[kind];
+    const int *rules = pointer_rules[kind];
     char **slots[] = {&op->ptr_items, &op->ptr_id,     &op->ptr_inspector, &op->ptr_start,
                       &op->ptr_end,   &op->ptr_status, &op->ptr_tag};
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < POINTER_KINDS; i++) {
         if (rules[i] < 0) {
             if (response && json_object_get(response, response_keys[i]))
                 FAIL("%s: %s.response.%s means nothing for this operation", origin, where, response_keys[i]);
