@@ -462,7 +462,11 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
         for (size_t b = 0; b < (size_t)cfg.addr_count; b++)
             free(hosts[b]);
         m.fetch_count = nreq;
-        /* Shuffle the bookings deterministically, so concurrent connections contend for nearby slots. */
+        /*
+         * The bookings follow the fetches, in the order they were offered (day, customer, slot): the
+         * connections walk them in interleaved stripes (pick_mix), so concurrent connections ask for
+         * neighbouring, overlapping slots at the same time.
+         */
         for (size_t i = 0; i < m.book_count; i++)
             reqs[nreq++] = books[i];
         free(books);
