@@ -1,12 +1,13 @@
 #include "process.h"
 
+#include "child.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -80,7 +81,8 @@ void test_remove_db(const char *path)
     unlink(side);
 }
 
-static pid_t spawn_with_pipe(const char *const *argv, int *read_fd, int merge_stderr)
+/* Starts |argv| with stdout and stderr on a pipe whose read end goes to |read_fd|. */
+static pid_t spawn_with_pipe(const char *const *argv, int *read_fd)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -88,8 +90,7 @@ static pid_t spawn_with_pipe(const char *const *argv, int *read_fd, int merge_st
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    if (merge_stderr)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     pid_t pid;
     int rc = posix_spawn(&pid, argv[0], &actions, NULL, (char *const *)argv, environ);
@@ -104,35 +105,18 @@ static pid_t spawn_with_pipe(const char *const *argv, int *read_fd, int merge_st
 
 void test_bookd_start(test_process *p, const char *const *args)
 {
-    const char *argv[64];
-    int n = 0;
-    argv[n++] = test_bookd_bin();
-    argv[n++] = "--listen";
-    argv[n++] = "127.0.0.1:0";
-    for (int i = 0; args && args[i] && n < 62; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
+    /* The same start-up bookrace matrix uses: spawn, wait for the listening line, read the port. */
+    static const char *const none[] = {NULL};
+    br_server s;
+    char err[600];
     memset(p, 0, sizeof(*p));
-    p->pid = spawn_with_pipe(argv, &p->stdout_fd, 0);
-    size_t len = 0;
-    while (len + 1 < sizeof(p->line)) {
-        struct pollfd pfd = {.fd = p->stdout_fd, .events = POLLIN};
-        if (poll(&pfd, 1, 10000) != 1)
-            fail_msg("bookd printed no listening line within 10 s");
-        ssize_t got = read(p->stdout_fd, p->line + len, 1);
-        if (got != 1)
-            fail_msg("bookd exited before listening (%s)", len ? p->line : "no output");
-        if (p->line[len] == '\n')
-            break;
-        len++;
-    }
-    p->line[len] = '\0';
-    const char *at = strstr(p->line, "listening on ");
-    const char *colon = at ? strchr(at + 13, ':') : NULL;
-    if (colon == NULL)
-        fail_msg("unexpected first line from bookd: %s", p->line);
-    p->port = atoi(colon + 1);
-    assert_true(p->port > 0);
+    if (br_server_start(&s, test_bookd_bin(), args ? args : none, 10000, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    track_child(s.pid);
+    p->pid = s.pid;
+    p->stdout_fd = s.stdout_fd;
+    p->port = s.port;
+    snprintf(p->line, sizeof(p->line), "%s", s.line);
 }
 
 int test_process_stop(test_process *p, int sig)
@@ -151,7 +135,7 @@ int test_process_stop(test_process *p, int sig)
 int test_run(const char *const *argv, char *out, size_t cap)
 {
     int fd;
-    pid_t pid = spawn_with_pipe(argv, &fd, 1);
+    pid_t pid = spawn_with_pipe(argv, &fd);
     size_t len = 0;
     char scratch[4096];
     for (;;) {
