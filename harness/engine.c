@@ -705,6 +705,52 @@ static int do_advance(run_ctx *c, const br_step *st, int step)
     return interruptible_wait(c, st->seconds, what);
 }
 
+int br_truth_from_list(const br_operation *o, json_t *response, const char *run_tag, br_truth_booking **out,
+                       size_t *count, char *err, size_t errlen)
+{
+    *out = NULL;
+    *count = 0;
+    json_t *items = br_json_pointer_get(response, o->ptr_items);
+    if (!json_is_array(items)) {
+        snprintf(err, errlen, "pointer %s does not resolve to an array", o->ptr_items);
+        return -1;
+    }
+    size_t n = json_array_size(items);
+    br_truth_booking *truth = calloc(n + 1, sizeof(br_truth_booking));
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_array_get(items, i);
+        br_truth_booking *b = &truth[i];
+        char b1[64], b2[64], b3[64], b4[64], b5[64];
+        const char *id = pointer_text(item, o->ptr_id, b1, sizeof(b1));
+        const char *insp = pointer_text(item, o->ptr_inspector, b2, sizeof(b2));
+        const char *start = pointer_text(item, o->ptr_start, b3, sizeof(b3));
+        const char *end = pointer_text(item, o->ptr_end, b4, sizeof(b4));
+        if (!id || !insp || !start || !end || br_time_parse(start, strlen(start), &b->start_us) ||
+            br_time_parse(end, strlen(end), &b->end_us)) {
+            snprintf(err, errlen, "item %zu lacks a readable id, inspector, start or end", i);
+            free(truth);
+            return -1;
+        }
+        snprintf(b->id, sizeof(b->id), "%s", id);
+        snprintf(b->inspector, sizeof(b->inspector), "%s", insp);
+        b->active = 1;
+        if (o->ptr_status) {
+            const char *status = pointer_text(item, o->ptr_status, b5, sizeof(b5));
+            for (size_t k = 0; status && k < o->cancelled_count; k++)
+                if (strcmp(status, o->cancelled_statuses[k]) == 0)
+                    b->active = 0;
+        }
+        b->ours = -1;
+        if (o->ptr_tag) {
+            json_t *tag = br_json_pointer_get(item, o->ptr_tag);
+            b->ours = json_is_string(tag) && strstr(json_string_value(tag), run_tag) != NULL;
+        }
+    }
+    *out = truth;
+    *count = n;
+    return 0;
+}
+
 static void read_ground_truth(run_ctx *c)
 {
     br_trial *t = c->trial;
@@ -732,40 +778,10 @@ static void read_ground_truth(run_ctx *c)
         c->result->error[0] = '\0';
         return;
     }
-    json_t *items = br_json_pointer_get(h->response, o->ptr_items);
-    if (!json_is_array(items)) {
-        fail_target(c, "list operation: pointer %s does not resolve to an array", o->ptr_items);
+    char err[512];
+    if (br_truth_from_list(o, h->response, c->run_tag, &t->truth, &t->truth_count, err, sizeof(err)) != 0) {
+        fail_target(c, "list operation: %s", err);
         return;
-    }
-    t->truth_count = json_array_size(items);
-    t->truth = calloc(t->truth_count + 1, sizeof(br_truth_booking));
-    for (size_t i = 0; i < t->truth_count; i++) {
-        json_t *item = json_array_get(items, i);
-        br_truth_booking *b = &t->truth[i];
-        char b1[64], b2[64], b3[64], b4[64], b5[64];
-        const char *id = pointer_text(item, o->ptr_id, b1, sizeof(b1));
-        const char *insp = pointer_text(item, o->ptr_inspector, b2, sizeof(b2));
-        const char *start = pointer_text(item, o->ptr_start, b3, sizeof(b3));
-        const char *end = pointer_text(item, o->ptr_end, b4, sizeof(b4));
-        if (!id || !insp || !start || !end || br_time_parse(start, strlen(start), &b->start_us) ||
-            br_time_parse(end, strlen(end), &b->end_us)) {
-            fail_target(c, "list operation: item %zu lacks a readable id, inspector, start or end", i);
-            return;
-        }
-        snprintf(b->id, sizeof(b->id), "%s", id);
-        snprintf(b->inspector, sizeof(b->inspector), "%s", insp);
-        b->active = 1;
-        if (o->ptr_status) {
-            const char *status = pointer_text(item, o->ptr_status, b5, sizeof(b5));
-            for (size_t k = 0; status && k < o->cancelled_count; k++)
-                if (strcmp(status, o->cancelled_statuses[k]) == 0)
-                    b->active = 0;
-        }
-        b->ours = -1;
-        if (o->ptr_tag) {
-            json_t *tag = br_json_pointer_get(item, o->ptr_tag);
-            b->ours = json_is_string(tag) && strstr(json_string_value(tag), c->run_tag) != NULL;
-        }
     }
     t->truth_checked = 1;
 }

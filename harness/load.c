@@ -2,6 +2,7 @@
 
 #include "../common/iso8601.h"
 #include "child.h"
+#include "engine.h"
 #include "hist.h"
 #include "jsonptr.h"
 #include "loadgen.h"
@@ -571,40 +572,14 @@ int br_load_main(int argc, char **argv, atomic_int *stop)
                     const br_operation *o = &tg->ops[BR_OP_LIST];
                     json_error_t je;
                     json_t *doc = json_loads(resp.data, 0, &je);
-                    json_t *items = doc ? br_json_pointer_get(doc, o->ptr_items) : NULL;
-                    if (json_is_array(items)) {
-                        truth_count = json_array_size(items);
-                        truth = calloc(truth_count + 1, sizeof(br_truth_booking));
-                        for (size_t i = 0; i < truth_count; i++) {
-                            json_t *it = json_array_get(items, i);
-                            br_truth_booking *b = &truth[i];
-                            json_t *id = br_json_pointer_get(it, o->ptr_id),
-                                   *ins = br_json_pointer_get(it, o->ptr_inspector);
-                            json_t *st = br_json_pointer_get(it, o->ptr_start),
-                                   *en = br_json_pointer_get(it, o->ptr_end);
-                            if (json_is_string(id))
-                                snprintf(b->id, sizeof(b->id), "%s", json_string_value(id));
-                            if (json_is_string(ins))
-                                snprintf(b->inspector, sizeof(b->inspector), "%s", json_string_value(ins));
-                            if (json_is_string(st))
-                                br_time_parse(json_string_value(st), json_string_length(st), &b->start_us);
-                            if (json_is_string(en))
-                                br_time_parse(json_string_value(en), json_string_length(en), &b->end_us);
-                            b->active = 1;
-                            json_t *status = o->ptr_status ? br_json_pointer_get(it, o->ptr_status) : NULL;
-                            for (size_t k = 0; json_is_string(status) && k < o->cancelled_count; k++)
-                                if (strcmp(json_string_value(status), o->cancelled_statuses[k]) == 0)
-                                    b->active = 0;
-                            json_t *tag = o->ptr_tag ? br_json_pointer_get(it, o->ptr_tag) : NULL;
-                            b->ours = o->ptr_tag
-                                          ? json_is_string(tag) && strstr(json_string_value(tag), run_tag)
-                                          : -1;
-                        }
+                    char lerr[512];
+                    if (doc == NULL)
+                        snprintf(truth_note, sizeof(truth_note), "the list operation returned no JSON");
+                    else if (br_truth_from_list(o, doc, run_tag, &truth, &truth_count, lerr, sizeof(lerr)) !=
+                             0)
+                        snprintf(truth_note, sizeof(truth_note), "the list operation: %s", lerr);
+                    else
                         truth_checked = 1;
-                    } else {
-                        snprintf(truth_note, sizeof(truth_note), "the list operation returned no array at %s",
-                                 o->ptr_items);
-                    }
                     json_decref(doc);
                 } else {
                     snprintf(truth_note, sizeof(truth_note), "the list operation failed");
