@@ -1,6 +1,6 @@
 #include "engine.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 #include "jsonptr.h"
 #include "pool.h"
 #include "template.h"

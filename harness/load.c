@@ -1,6 +1,6 @@
 #include "load.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 #include "child.h"
 #include "engine.h"
 #include "hist.h"

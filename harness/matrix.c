@@ -6,7 +6,7 @@
 #include "child.h"
 #include "target.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #include "oracle.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 
 #include <stdio.h>
 #include <stdlib.h>

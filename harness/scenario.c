@@ -1,6 +1,6 @@
 #include "scenario.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 #include "jsonload.h"
 #include "template.h"
 

@@ -1,9 +1,11 @@
 #include "verify_mongo.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 #include "jsonload.h"
 
+#ifdef BOOKRACE_HAVE_MONGO
 #include <mongoc/mongoc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,19 @@ int br_mongo_verify_from_json(br_mongo_verify *v, json_t *mongo, const char *ori
 }
 
 /* A field's value as text (strings, ObjectIds, integers); "" when absent. */
+#ifndef BOOKRACE_HAVE_MONGO
+int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us, const char *run_tag,
+                        br_truth_booking **out, size_t *count, char *err, size_t errlen)
+{
+    (void)v, (void)from_us, (void)to_us, (void)run_tag;
+    *out = NULL;
+    *count = 0;
+    snprintf(err, errlen,
+             "--verify-mongo: this bookrace was built without MongoDB (configure with "
+             "libmongoc-dev installed, or -DBOOKRACE_MONGO=ON)");
+    return -1;
+}
+#else
 static void field_text(const bson_t *doc, const char *path, char *out, size_t cap)
 {
     bson_iter_t it, f;
@@ -215,3 +230,4 @@ int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us
     }
     return rc;
 }
+#endif

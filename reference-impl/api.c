@@ -1,6 +1,6 @@
 #include "api.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 #include "slots.h"
 #include "strbuf.h"
 

@@ -1,6 +1,6 @@
 #include "options.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -154,6 +154,14 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
             return BOOKD_OPTIONS_ERROR;
         }
     }
+#ifndef BOOKRACE_HAVE_MONGO
+    if (o->store == BOOKD_STORE_MONGO) {
+        snprintf(err, errlen,
+                 "--store mongo: this bookd was built without MongoDB (configure with libmongoc-dev "
+                 "installed, or -DBOOKRACE_MONGO=ON)");
+        return BOOKD_OPTIONS_ERROR;
+    }
+#endif
     if (o->store == BOOKD_STORE_MONGO && o->mongo_uri == NULL) {
         snprintf(err, errlen, "--store mongo needs --mongo-uri");
         return BOOKD_OPTIONS_ERROR;

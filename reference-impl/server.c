@@ -7,7 +7,9 @@
 #include "seed.h"
 #include "slot_cache.h"
 #include "store.h"
+#ifdef BOOKRACE_HAVE_MONGO
 #include "store_mongo.h"
+#endif
 
 #include <errno.h>
 #include <h2o.h>
@@ -76,14 +78,18 @@ struct server {
     bookd_api_shared shared;
     worker *workers;
     int worker_count;
+#ifdef BOOKRACE_HAVE_MONGO
     bookd_mongo *mongo; /* --store mongo: the client pool every thread's store shares */
+#endif
 };
 
 /* One connection's store, of the kind the command line asked for. */
 static int open_store(server *srv, bookd_store **out, char *err, size_t errlen)
 {
+#ifdef BOOKRACE_HAVE_MONGO
     if (srv->opts->store == BOOKD_STORE_MONGO)
         return bookd_store_mongo_open(srv->mongo, out, err, errlen);
+#endif
     return bookd_store_sqlite_open(srv->opts->db_path, BUSY_TIMEOUT_MS, out, err, errlen);
 }
 
@@ -370,33 +376,45 @@ static int bound_port(int fd)
     return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+#ifdef BOOKRACE_HAVE_MONGO
+/* --store mongo: connects the shared client pool and refuses fix modes the server cannot run. */
+static int connect_mongo(server *srv)
+{
+    const bookd_options *o = srv->opts;
+    char err[512];
+    if (bookd_mongo_new(o->mongo_uri, o->mongo_db, &srv->mongo, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bookd: %s\n", err);
+        return -1;
+    }
+    int tx = bookd_mongo_supports_transactions(srv->mongo, err, sizeof(err));
+    if (tx < 0) {
+        fprintf(stderr, "bookd: %s\n", err);
+        return -1;
+    }
+    if (tx == 0 && (o->fix == BOOKD_FIX_A || o->fix == BOOKD_FIX_A_C)) {
+        fprintf(stderr,
+                "bookd: --fix %s needs MongoDB transactions, and %s is a standalone server: transactions "
+                "need a "
+                "replica set (start mongod with --replSet rs0 and run rs.initiate()), or use --fix none, "
+                "C or "
+                "A-notx\n",
+                bookd_fix_name(o->fix), o->mongo_uri);
+        return -1;
+    }
+    return 0;
+}
+#endif
+
 /* Opens the database once on the main thread: schema, seed, the fix's index, and the catalogue. */
 static int prepare_database(server *srv)
 {
     const bookd_options *o = srv->opts;
     char err[512];
     bookd_store *store;
-    if (o->store == BOOKD_STORE_MONGO) {
-        if (bookd_mongo_new(o->mongo_uri, o->mongo_db, &srv->mongo, err, sizeof(err)) != 0) {
-            fprintf(stderr, "bookd: %s\n", err);
-            return -1;
-        }
-        int tx = bookd_mongo_supports_transactions(srv->mongo, err, sizeof(err));
-        if (tx < 0) {
-            fprintf(stderr, "bookd: %s\n", err);
-            return -1;
-        }
-        if (tx == 0 && (o->fix == BOOKD_FIX_A || o->fix == BOOKD_FIX_A_C)) {
-            fprintf(stderr,
-                    "bookd: --fix %s needs MongoDB transactions, and %s is a standalone server: transactions "
-                    "need a "
-                    "replica set (start mongod with --replSet rs0 and run rs.initiate()), or use --fix none, "
-                    "C or "
-                    "A-notx\n",
-                    bookd_fix_name(o->fix), o->mongo_uri);
-            return -1;
-        }
-    }
+#ifdef BOOKRACE_HAVE_MONGO
+    if (o->store == BOOKD_STORE_MONGO && connect_mongo(srv) != 0)
+        return -1;
+#endif
     if (open_store(srv, &store, err, sizeof(err)) != 0) {
         fprintf(stderr, "bookd: %s\n", err);
         return -1;
@@ -580,7 +598,9 @@ fail_workers:
     h2o_config_dispose(&srv.config);
     bookd_catalog_free(&srv.catalog);
 fail_alloc:
+#ifdef BOOKRACE_HAVE_MONGO
     bookd_mongo_del(srv.mongo);
+#endif
     free(srv.workers);
     bookd_slot_cache_del(srv.cache);
     bookd_metrics_del(srv.metrics);

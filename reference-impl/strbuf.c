@@ -1,6 +1,6 @@
 #include "strbuf.h"
 
-#include "../common/iso8601.h"
+#include "iso8601.h"
 
 #include <stdarg.h>
 #include <stdio.h>
