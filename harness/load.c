@@ -1,8 +1,8 @@
 #include "load.h"
 
 #include "iso8601.h"
-#include "child.h"
-#include "engine.h"
+#include "bookd_proc.h"
+#include "race.h"
 #include "hist.h"
 #include "jsonptr.h"
 #include "loadgen.h"

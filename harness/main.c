@@ -1,12 +1,12 @@
 /* bookrace: fires scripted parallel booking sequences at a backend and checks the outcome. */
-#include "engine.h"
+#include "race.h"
 #include "jsonload.h"
 #include "load.h"
 #include "report.h"
 #include "matrix.h"
 #include "results.h"
 #include "scenario.h"
-#include "child.h"
+#include "bookd_proc.h"
 #include "target.h"
 
 #include <curl/curl.h>

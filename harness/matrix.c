@@ -1,9 +1,9 @@
 #include "matrix.h"
 
-#include "engine.h"
+#include "race.h"
 #include "jsonload.h"
 #include "results.h"
-#include "child.h"
+#include "bookd_proc.h"
 #include "target.h"
 
 #include "iso8601.h"

@@ -7,7 +7,7 @@
 #ifndef BR_RESULTS_H
 #define BR_RESULTS_H
 
-#include "engine.h"
+#include "race.h"
 
 #include <jansson.h>
 #include <stdio.h>

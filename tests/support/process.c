@@ -1,6 +1,6 @@
 #include "process.h"
 
-#include "child.h"
+#include "bookd_proc.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-#include "child.h"
+#include "bookd_proc.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-#include "engine.h"
+#include "race.h"
 
 #include "iso8601.h"
 #include "jsonptr.h"

@@ -2,8 +2,8 @@
  * Runs a scenario against a target: trials, steps, requests through the
  * worker pool, the history, the ground-truth read-back and the oracle.
  */
-#ifndef BR_ENGINE_H
-#define BR_ENGINE_H
+#ifndef BR_RACE_H
+#define BR_RACE_H
 
 #include "oracle.h"
 #include "scenario.h"

@@ -1,6 +1,6 @@
 /* Starting and stopping bookd processes for the matrix (and anything else that needs a live server). */
-#ifndef BR_CHILD_H
-#define BR_CHILD_H
+#ifndef BR_BOOKD_PROC_H
+#define BR_BOOKD_PROC_H
 
 #include <stddef.h>
 #include <sys/types.h>
