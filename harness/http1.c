@@ -136,6 +136,8 @@ static int status_line(br_http1_parser *p, const char *s, size_t n)
 static int content_length(br_http1_parser *p, const char *v, size_t n)
 {
     const char *end = v + n;
+    if (n > 0 && v[n - 1] == ',')
+        return BR_HTTP1_ERR_CONTENT_LENGTH; /* an empty last element */
     do {
         const char *e;
         size_t len;
@@ -263,11 +265,13 @@ static int head_line(br_http1_parser *p, const char *data, size_t len, size_t *p
     if (whole <= 0)
         return whole < 0 ? BR_HTTP1_ERR_HEAD_TOO_LARGE : STEP_NEED;
     const char *s = data + *pos;
-    *pos += n;
     p->line_bytes_ += n;
-    if (p->state_ == S_STATUS)
-        return status_line(p, s, text);
-    return text == 0 ? end_of_head(p) : header_line(p, s, text);
+    int rc = p->state_ == S_STATUS ? status_line(p, s, text)
+             : text == 0           ? end_of_head(p)
+                                   : header_line(p, s, text);
+    if (rc >= 0)
+        *pos += n; /* an offending line is not taken */
+    return rc;
 }
 
 /* "1a2b[ ;ext=value...]": hexadecimal digits, then optional whitespace and extensions (ignored). */
@@ -339,11 +343,11 @@ static int body_bytes(br_http1_parser *p, const char *data, size_t len, size_t *
 {
     size_t avail = len - *pos;
     if (p->state_ == S_UNTIL_CLOSE) {
-        if (avail > p->lim_.max_body - p->body_len)
-            return BR_HTTP1_ERR_BODY_TOO_LARGE;
-        keep(p, data + *pos, avail);
-        *pos = len;
-        return STEP_NEED;
+        uint64_t budget = p->lim_.max_body - p->body_len;
+        size_t take = avail < budget ? avail : (size_t)budget;
+        keep(p, data + *pos, take);
+        *pos += take;
+        return take < avail ? BR_HTTP1_ERR_BODY_TOO_LARGE : STEP_NEED;
     }
     size_t take = p->remaining_ < avail ? (size_t)p->remaining_ : avail;
     keep(p, data + *pos, take);

@@ -91,7 +91,8 @@ void br_http1_begin(br_http1_parser *p, int flags);
  * Takes bytes of the response from |data| and sets |*consumed| to how many.
  * Returns BR_HTTP1_DONE (the response is complete), BR_HTTP1_MORE (all it
  * could take is taken), or an error, which stays the answer until the next
- * br_http1_begin.
+ * br_http1_begin; then |*consumed| counts the bytes before the offending line
+ * (or chunk end, or the first body byte over max_body).
  */
 br_http1_rc br_http1_parse(br_http1_parser *p, const char *data, size_t len, size_t *consumed);
 /* The connection closed: BR_HTTP1_DONE when that ends a close-delimited body, else BR_HTTP1_ERR_TRUNCATED. */
