@@ -29,6 +29,10 @@ typedef struct {
 
 static const br_http1_limits small = {
     .max_head = 256, .max_chunk_line = 32, .keep_cap = 16, .max_body = 4096};
+static const br_http1_limits defaults = {.max_head = BR_HTTP1_MAX_HEAD,
+                                         .max_chunk_line = BR_HTTP1_MAX_CHUNK_LINE,
+                                         .keep_cap = BR_HTTP1_KEEP_CAP,
+                                         .max_body = BR_HTTP1_MAX_BODY};
 
 static uint32_t hash(const char *s, size_t n)
 {
@@ -38,7 +42,7 @@ static uint32_t hash(const char *s, size_t n)
     return h;
 }
 
-static void record(const br_http1_parser *p, int rc, size_t end, outcome *o)
+static void record(const br_http1_parser *p, const br_http1_limits *lim, int rc, size_t end, outcome *o)
 {
     memset(o, 0, sizeof(*o));
     o->rc = rc;
@@ -50,17 +54,18 @@ static void record(const br_http1_parser *p, int rc, size_t end, outcome *o)
     o->end = end;
     o->kept = p->body_kept;
     o->body_hash = hash(p->body, p->body_kept);
-    if (p->body_kept > p->lim_.keep_cap || p->body_kept > p->body_len)
+    if (p->body_kept > lim->keep_cap || p->body_kept > p->body_len)
         abort();
 }
 
-static int parse_exact(br_http1_parser *p, const uint8_t *bytes, size_t n, size_t *used)
+static int parse_exact(br_http1_parser *p, const br_http1_limits *lim, const uint8_t *bytes, size_t n,
+                       size_t *used)
 {
     char *copy = malloc(n ? n : 1);
     memcpy(copy, bytes, n);
     int rc = br_http1_parse(p, copy, n, used);
     free(copy);
-    size_t limit = p->lim_.max_head > p->lim_.max_chunk_line ? p->lim_.max_head : p->lim_.max_chunk_line;
+    size_t limit = lim->max_head > lim->max_chunk_line ? lim->max_head : lim->max_chunk_line;
     if (*used > n || (rc == BR_HTTP1_MORE && n - *used >= limit))
         abort();
     return rc;
@@ -69,8 +74,9 @@ static int parse_exact(br_http1_parser *p, const uint8_t *bytes, size_t n, size_
 /* Parses |data| delivered in pieces of the sizes the seed draws (|seed| 0: whole); returns the outcomes. */
 static size_t run(const uint8_t *data, size_t len, int options, uint32_t seed, outcome *out)
 {
+    const br_http1_limits *lim = (options & 8) ? &small : &defaults;
     br_http1_parser p;
-    br_http1_init(&p, (options & 8) ? &small : NULL);
+    br_http1_init(&p, lim);
     int flags = (options & 1 ? BR_HTTP1_KEEP_BODY : 0) | (options & 2 ? BR_HTTP1_HEAD_REQUEST : 0);
     br_http1_begin(&p, flags);
     size_t taken = 0, delivered = 0, count = 0;
@@ -81,18 +87,18 @@ static size_t run(const uint8_t *data, size_t len, int options, uint32_t seed, o
         delivered = piece > len - delivered ? len : delivered + piece;
         for (;;) {
             size_t used;
-            rc = parse_exact(&p, data + taken, delivered - taken, &used);
+            rc = parse_exact(&p, lim, data + taken, delivered - taken, &used);
             taken += used;
             if (rc == BR_HTTP1_MORE)
                 break;
-            record(&p, rc, taken, &out[count++]);
+            record(&p, lim, rc, taken, &out[count++]);
             if (rc < 0 || count == MAX_RESPONSES)
                 goto done;
             br_http1_begin(&p, flags);
         }
     }
     if (rc == BR_HTTP1_MORE)
-        record(&p, (options & 4) ? br_http1_eof(&p) : BR_HTTP1_MORE, taken, &out[count++]);
+        record(&p, lim, (options & 4) ? br_http1_eof(&p) : BR_HTTP1_MORE, taken, &out[count++]);
 done:
     br_http1_free(&p);
     return count;

@@ -60,16 +60,18 @@ static void record(const br_http1_parser *p, int rc, size_t end, outcome *o)
 }
 
 /* One parse call on |n| bytes in a buffer of exactly |n| bytes. */
-static int parse_exact(br_http1_parser *p, const char *bytes, size_t n, size_t *used)
+static int parse_exact(br_http1_parser *p, const feed *f, const char *bytes, size_t n, size_t *used)
 {
     char *copy = malloc(n ? n : 1);
     memcpy(copy, bytes, n);
     int rc = br_http1_parse(p, copy, n, used);
     free(copy);
     assert_true(*used <= n);
-    size_t limit = p->lim_.max_head > p->lim_.max_chunk_line ? p->lim_.max_head : p->lim_.max_chunk_line;
+    size_t head = f->lim ? f->lim->max_head : BR_HTTP1_MAX_HEAD;
+    size_t chunk_line = f->lim ? f->lim->max_chunk_line : BR_HTTP1_MAX_CHUNK_LINE;
     if (rc == BR_HTTP1_MORE)
-        assert_true(n - *used < limit); /* the engine's buffer never fills up */
+        assert_true(n - *used <
+                    (head > chunk_line ? head : chunk_line)); /* the engine's buffer never fills up */
     return rc;
 }
 
@@ -88,7 +90,7 @@ static size_t run(const feed *f, const size_t *cuts, size_t ncuts, br_http1_pars
     for (size_t c = 0; c < ncuts; c++) {
         for (;;) {
             size_t used;
-            int rc = parse_exact(p, f->input + taken, cuts[c] - taken, &used);
+            int rc = parse_exact(p, f, f->input + taken, cuts[c] - taken, &used);
             taken += used;
             if (rc == BR_HTTP1_MORE)
                 break;
