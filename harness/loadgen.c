@@ -1,4 +1,17 @@
+/*
+ * The load engine (see loadgen.h for its two models): per thread, an epoll
+ * loop over non-blocking keep-alive connections, each a small state machine
+ * (connect, write the preformatted request, read the response, wait for its
+ * next send time). Responses are read into one fixed buffer per connection
+ * and handed to the HTTP/1.1 parser in http1.c, which takes bytes in place:
+ * no copy and no allocation per response, except a booking's kept body.
+ * Everything a thread counts is its own until br_load_run merges the threads'
+ * results after joining them.
+ */
 #include "loadgen.h"
+
+#include "alloc.h"
+#include "http1.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,25 +29,24 @@
 #include <unistd.h>
 
 #define READ_BUF 16384
-#define MAX_KEPT_BODY (64 * 1024)
 #define LATE_US 1000
 
+/* The parser leaves fewer bytes than its longest line limit untaken: a read always has room. */
+_Static_assert(READ_BUF >= BR_HTTP1_MAX_HEAD && READ_BUF >= BR_HTTP1_MAX_CHUNK_LINE, "read buffer too small");
+
 enum { C_IDLE, C_CONNECTING, C_WRITING, C_READING, C_WAITING };
-enum { B_LENGTH, B_CHUNK_SIZE, B_CHUNK_DATA, B_CHUNK_CRLF, B_TRAILER, B_UNTIL_CLOSE };
 
 typedef struct {
     int fd, index, state;
+    unsigned opened; /* connections opened so far: a reopened one may get the same fd number */
     const br_load_request *req;
     size_t req_index, written;
     uint64_t seq;
     int64_t intended_us, send_us, wait_until_us;
-    /* response parser */
+    /* the response: received bytes buf[buf_start, buf_len) not yet taken by the parser */
     char buf[READ_BUF];
-    size_t buf_len;
-    int headers_done, status, close_after, body_mode;
-    int64_t remaining;
-    char *body;
-    size_t body_len, body_cap;
+    size_t buf_start, buf_len;
+    br_http1_parser http;
 } conn;
 
 typedef struct {
@@ -70,7 +82,7 @@ char *br_load_format_request(const char *method, const char *target, const char 
 {
     size_t cap =
         strlen(method) + strlen(target) + strlen(host) + (headers ? strlen(headers) : 0) + body_len + 128;
-    char *out = malloc(cap);
+    char *out = xmalloc(cap);
     int n =
         snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: %s\r\n%s", method, target, host, headers ? headers : "");
     if (body != NULL)
@@ -119,8 +131,8 @@ int br_load_resolve(const char *url, struct sockaddr_storage *addr, socklen_t *a
     memcpy(addr, ai->ai_addr, ai->ai_addrlen);
     *addr_len = ai->ai_addrlen;
     freeaddrinfo(ai);
-    *host = strdup(hostport);
-    *path = strdup(slash ? slash : "/");
+    *host = xstrdup(hostport);
+    *path = xstrdup(slash ? slash : "/");
     return 0;
 }
 
@@ -139,23 +151,26 @@ static void count_status(br_load_result *r, int op, int status)
         .count++; /* many distinct statuses: the last slot collects them */
 }
 
-static void add_ack(br_load_result *r, conn *c, int status, int64_t complete)
+static br_load_ack *next_ack(br_load_result *r)
 {
     if (r->ack_count == r->ack_cap) {
         r->ack_cap = r->ack_cap ? r->ack_cap * 2 : 256;
-        r->acks = realloc(r->acks, r->ack_cap * sizeof(br_load_ack));
+        r->acks = xreallocarray(r->acks, r->ack_cap, sizeof(br_load_ack));
     }
-    br_load_ack *a = &r->acks[r->ack_count++];
+    return &r->acks[r->ack_count++];
+}
+
+/* A booking's outcome; a success keeps its body, unless it was cut at the cap (it would not parse). */
+static void add_ack(br_load_result *r, conn *c, int status, int64_t complete)
+{
+    br_load_ack *a = next_ack(r);
     a->request = c->req_index;
     a->status = status;
     a->send_us = c->send_us;
     a->complete_us = complete;
     a->body = NULL;
-    if (status >= 200 && status < 300 && c->body_len) {
-        a->body = malloc(c->body_len + 1);
-        memcpy(a->body, c->body, c->body_len);
-        a->body[c->body_len] = '\0';
-    }
+    if (status >= 200 && status < 300 && c->http.body_kept > 0 && !c->http.body_truncated)
+        a->body = xmemdup0(c->http.body, c->http.body_kept);
 }
 
 /* ---- connections ------------------------------------------------------------------------------------- */
@@ -168,8 +183,7 @@ static void conn_close(worker *w, conn *c)
     }
     c->fd = -1;
     c->state = C_IDLE;
-    c->buf_len = 0;
-    c->headers_done = 0;
+    c->buf_start = c->buf_len = 0;
 }
 
 static int conn_open(worker *w, conn *c)
@@ -188,6 +202,7 @@ static int conn_open(worker *w, conn *c)
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP, .data.ptr = c};
     epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
     c->fd = fd;
+    c->opened++;
     c->state = C_CONNECTING;
     return 0;
 }
@@ -231,8 +246,9 @@ static void begin_request(worker *w, conn *c, int64_t now)
     c->req = &cfg->requests[c->req_index];
     c->written = 0;
     c->send_us = now;
-    c->headers_done = 0;
-    c->body_len = 0;
+    int head = c->req->len >= 5 && memcmp(c->req->data, "HEAD ", 5) == 0;
+    br_http1_begin(&c->http,
+                   (c->req->keep_body ? BR_HTTP1_KEEP_BODY : 0) | (head ? BR_HTTP1_HEAD_REQUEST : 0));
     if (cfg->rate > 0 && now - c->intended_us > LATE_US)
         w->r.late_sends++;
     if (c->fd < 0 && conn_open(w, c) != 0) {
@@ -272,121 +288,61 @@ static void complete(worker *w, conn *c, int64_t now)
     if (from >= w->warmup_end_us) {
         br_hist_record(w->r.hist[req->op], now - from);
         w->r.requests[req->op]++;
-        count_status(&w->r, req->op, c->status);
+        count_status(&w->r, req->op, c->http.status);
         size_t second = (size_t)((now - w->warmup_end_us) / 1000000);
         if (second < w->r.seconds)
             w->r.per_second[second]++;
     }
     /* Bookings are the oracle's input whenever they were sent, warm-up or not. */
     if (req->keep_body)
-        add_ack(&w->r, c, c->status, now);
+        add_ack(&w->r, c, c->http.status, now);
     atomic_fetch_add_explicit(&w->progress_done, 1, memory_order_relaxed);
-    if (c->close_after)
+    if (c->http.close)
         conn_close(w, c);
     c->state = C_IDLE;
     schedule_next(w, c, now);
 }
 
-static void keep_body(conn *c, const char *data, size_t n)
+/*
+ * Hands the received bytes to the parser, completing each response they end.
+ * Returns 0 when the connection failed or was closed and reopened (its bytes
+ * are gone), else 1 with the untaken bytes at the front of the buffer.
+ */
+static int take_responses(worker *w, conn *c, int64_t now)
 {
-    if (!c->req->keep_body || c->body_len + n > MAX_KEPT_BODY)
-        return;
-    if (c->body_len + n > c->body_cap) {
-        c->body_cap = (c->body_len + n) * 2;
-        c->body = realloc(c->body, c->body_cap);
-    }
-    memcpy(c->body + c->body_len, data, n);
-    c->body_len += n;
-}
-
-/* Parses the status line and headers when complete; returns 1 parsed, 0 need more, -1 malformed. */
-static int parse_head(conn *c)
-{
-    char *end = memmem(c->buf, c->buf_len, "\r\n\r\n", 4);
-    if (end == NULL)
-        return c->buf_len == sizeof(c->buf) ? -1 : 0;
-    if (c->buf_len < 12 || memcmp(c->buf, "HTTP/1.", 7) != 0)
-        return -1;
-    c->status = atoi(c->buf + 9);
-    c->remaining = -1;
-    c->close_after = c->buf[7] == '0';
-    int chunked = 0;
-    for (char *line = memchr(c->buf, '\n', (size_t)(end - c->buf)); line && line < end;
-         line = memchr(line + 1, '\n', (size_t)(end - line))) {
-        char *h = line + 1;
-        if (strncasecmp(h, "content-length:", 15) == 0)
-            c->remaining = strtoll(h + 15, NULL, 10);
-        else if (strncasecmp(h, "transfer-encoding:", 18) == 0 && strstr(h, "chunked") != NULL &&
-                 strstr(h, "chunked") < strchr(h, '\n'))
-            chunked = 1;
-        else if (strncasecmp(h, "connection:", 11) == 0) {
-            char *v = h + 11;
-            while (*v == ' ')
-                v++;
-            if (strncasecmp(v, "close", 5) == 0)
-                c->close_after = 1;
-            else if (strncasecmp(v, "keep-alive", 10) == 0)
-                c->close_after = 0;
+    while (c->state == C_READING) {
+        size_t used;
+        br_http1_rc rc = br_http1_parse(&c->http, c->buf + c->buf_start, c->buf_len - c->buf_start, &used);
+        c->buf_start += used;
+        if (rc == BR_HTTP1_MORE)
+            break;
+        if (rc < 0) {
+            conn_fail(w, c, &w->r.errors_parse, now);
+            return 0;
         }
+        unsigned opened = c->opened;
+        int fd = c->fd;
+        complete(w, c, now);
+        if (c->fd != fd || c->opened != opened)
+            return 0;
     }
-    c->body_mode = chunked ? B_CHUNK_SIZE : c->remaining >= 0 ? B_LENGTH : B_UNTIL_CLOSE;
-    if (c->status == 204 || c->status == 304 || c->status < 200)
-        c->body_mode = B_LENGTH, c->remaining = 0;
-    size_t head = (size_t)(end - c->buf) + 4;
-    memmove(c->buf, c->buf + head, c->buf_len - head);
-    c->buf_len -= head;
-    c->headers_done = 1;
+    /* Usually nothing is left; else the start of a line, moved to the front so the next read extends it. */
+    c->buf_len -= c->buf_start;
+    if (c->buf_len > 0)
+        memmove(c->buf, c->buf + c->buf_start, c->buf_len);
+    c->buf_start = 0;
     return 1;
 }
 
-/* Consumes body bytes from the buffer; returns 1 when the response is complete, 0 for more, -1 malformed. */
-static int parse_body(conn *c)
+/* The server closed the connection: the end of a body delimited by the close, or a failure. */
+static void on_peer_close(worker *w, conn *c, int64_t now)
 {
-    size_t pos = 0;
-    int done = 0;
-    while (!done) {
-        char *avail = c->buf + pos;
-        size_t n = c->buf_len - pos;
-        if (c->body_mode == B_LENGTH || c->body_mode == B_CHUNK_DATA) {
-            size_t take = (int64_t)n < c->remaining ? n : (size_t)c->remaining;
-            keep_body(c, avail, take);
-            pos += take;
-            c->remaining -= (int64_t)take;
-            if (c->remaining > 0)
-                break;
-            if (c->body_mode == B_LENGTH)
-                done = 1;
-            else
-                c->body_mode = B_CHUNK_CRLF;
-        } else if (c->body_mode == B_UNTIL_CLOSE) {
-            keep_body(c, avail, n);
-            pos += n;
-            break;
-        } else {
-            char *nl = memchr(avail, '\n', n);
-            if (nl == NULL) {
-                if (n > 1024)
-                    return -1;
-                break;
-            }
-            size_t line = (size_t)(nl - avail) + 1;
-            if (c->body_mode == B_CHUNK_SIZE) {
-                char *endp;
-                c->remaining = strtoll(avail, &endp, 16);
-                if (endp == avail || c->remaining < 0)
-                    return -1;
-                c->body_mode = c->remaining == 0 ? B_TRAILER : B_CHUNK_DATA;
-            } else if (c->body_mode == B_CHUNK_CRLF) {
-                c->body_mode = B_CHUNK_SIZE;
-            } else if (line <= 2) { /* the empty line ending the trailer */
-                done = 1;
-            }
-            pos += line;
-        }
-    }
-    memmove(c->buf, c->buf + pos, c->buf_len - pos);
-    c->buf_len -= pos;
-    return done;
+    if (c->state == C_READING && br_http1_eof(&c->http) == BR_HTTP1_DONE)
+        complete(w, c, now);
+    else if (c->state == C_READING || c->state == C_WRITING)
+        conn_fail(w, c, &w->r.errors_read, now);
+    else
+        conn_close(w, c); /* an idle keep-alive connection the server closed: reopen on next use */
 }
 
 static void on_readable(worker *w, conn *c, int64_t now)
@@ -398,14 +354,7 @@ static void on_readable(worker *w, conn *c, int64_t now)
         if (n < 0 && errno == EAGAIN)
             return;
         if (n <= 0) {
-            if (c->state == C_READING && c->headers_done && c->body_mode == B_UNTIL_CLOSE) {
-                c->close_after = 1;
-                complete(w, c, now);
-            } else if (c->state == C_READING || c->state == C_WRITING) {
-                conn_fail(w, c, &w->r.errors_read, now);
-            } else {
-                conn_close(w, c); /* an idle keep-alive connection the server closed: reopen on next use */
-            }
+            on_peer_close(w, c, now);
             return;
         }
         if (c->state != C_READING) {
@@ -413,27 +362,8 @@ static void on_readable(worker *w, conn *c, int64_t now)
             continue;
         }
         c->buf_len += (size_t)n;
-        while (c->state == C_READING && c->buf_len > 0) {
-            int rc = c->headers_done ? 1 : parse_head(c);
-            if (rc == 0)
-                break;
-            if (rc > 0)
-                rc = parse_body(c);
-            if (rc < 0) {
-                conn_fail(w, c, &w->r.errors_parse, now);
-                return;
-            }
-            if (rc == 0)
-                break;
-            int fd = c->fd;
-            complete(w, c, now);
-            if (c->fd != fd)
-                return; /* closed and reopened: its old bytes are gone */
-        }
-        if (c->state == C_READING && c->headers_done && c->remaining == 0 && c->body_mode == B_LENGTH) {
-            complete(w, c, now);
+        if (!take_responses(w, c, now))
             return;
-        }
     }
 }
 
@@ -535,11 +465,11 @@ static void result_init(br_load_result *r, int ops, size_t seconds)
 {
     memset(r, 0, sizeof(*r));
     for (int i = 0; i < ops; i++) {
-        r->hist[i] = malloc(sizeof(br_hist));
+        r->hist[i] = xmalloc(sizeof(br_hist));
         br_hist_init(r->hist[i]);
     }
     r->seconds = seconds;
-    r->per_second = calloc(seconds + 1, sizeof(uint64_t));
+    r->per_second = xcalloc(seconds + 1, sizeof(uint64_t));
 }
 
 void br_load_result_free(br_load_result *r)
@@ -570,13 +500,8 @@ static void merge(br_load_result *into, br_load_result *from, int ops)
     into->late_sends += from->late_sends;
     for (size_t s = 0; s < into->seconds && s < from->seconds; s++)
         into->per_second[s] += from->per_second[s];
-    for (size_t i = 0; i < from->ack_count; i++) {
-        if (into->ack_count == into->ack_cap) {
-            into->ack_cap = into->ack_cap ? into->ack_cap * 2 : 256;
-            into->acks = realloc(into->acks, into->ack_cap * sizeof(br_load_ack));
-        }
-        into->acks[into->ack_count++] = from->acks[i];
-    }
+    for (size_t i = 0; i < from->ack_count; i++)
+        *next_ack(into) = from->acks[i];
     from->ack_count = 0; /* the bodies moved */
     if (from->measured_s > into->measured_s)
         into->measured_s = from->measured_s;
@@ -594,7 +519,7 @@ static void rebase_acks(br_load_result *r, int64_t start)
 int br_load_run(const br_load_config *cfg, br_load_result *out)
 {
     size_t seconds = (size_t)cfg->duration_s + 2;
-    worker *workers = calloc((size_t)cfg->threads, sizeof(worker));
+    worker *workers = xcalloc((size_t)cfg->threads, sizeof(worker));
     int64_t start = now_us();
     int started = 0;
     for (int t = 0; t < cfg->threads; t++) {
@@ -610,10 +535,11 @@ int br_load_run(const br_load_config *cfg, br_load_result *out)
             w->interval_us = 1;
         /* Connections are dealt out round-robin: thread t owns t, t+T, t+2T, ... */
         w->conn_count = cfg->connections / cfg->threads + (t < cfg->connections % cfg->threads);
-        w->conns = calloc((size_t)w->conn_count + 1, sizeof(conn));
+        w->conns = xcalloc((size_t)w->conn_count + 1, sizeof(conn));
         for (int i = 0; i < w->conn_count; i++) {
             w->conns[i].fd = -1;
             w->conns[i].index = t + i * cfg->threads;
+            br_http1_init(&w->conns[i].http, NULL);
         }
         result_init(&w->r, cfg->op_count, seconds);
     }
@@ -633,7 +559,7 @@ int br_load_run(const br_load_config *cfg, br_load_result *out)
         merge(out, &workers[t].r, cfg->op_count);
         br_load_result_free(&workers[t].r);
         for (int i = 0; i < workers[t].conn_count; i++)
-            free(workers[t].conns[i].body);
+            br_http1_free(&workers[t].conns[i].http);
         free(workers[t].conns);
         close(workers[t].ep);
     }
