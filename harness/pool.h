@@ -36,6 +36,8 @@ typedef struct br_request {
     char *body;                 /* NULL for none */
     size_t body_len;
     long timeout_ms;
+    const char *ca_file; /* https: CA bundle (borrowed), NULL for the system's */
+    int tls_insecure;    /* https: no certificate verification */
     /* Set by the pool. */
     long status;        /* 0 when no response */
     CURLcode curl_code; /* CURLE_OK when a response arrived */

@@ -122,12 +122,12 @@ static void test_errors_name_the_key(void **state)
         {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"http2\":{\"streams\":4},\"operations\":{" MINIMAL_OPS
          "}}",
          "unknown key 'streams'"},
-        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"http2\":{\"insecure\":1},\"operations\":{" MINIMAL_OPS
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"tls\":{\"insecure\":1},\"operations\":{" MINIMAL_OPS
          "}}",
-         "http2.insecure must be true or false"},
-        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"http2\":{\"caFile\":[]},\"operations\":{" MINIMAL_OPS
+         "tls.insecure must be true or false"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"tls\":{\"caFile\":[]},\"operations\":{" MINIMAL_OPS
          "}}",
-         "http2.caFile must be a string"},
+         "tls.caFile must be a string"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char err[600] = "";
@@ -156,16 +156,16 @@ static void test_http2_settings(void **state)
     assert_non_null(t);
     assert_int_equal(t->http2, 0);
     assert_int_equal(t->h2_max_streams, 0);
-    assert_null(t->h2_ca_file);
+    assert_null(t->tls_ca_file);
     br_target_free(t);
-    t = from_text("{\"name\":\"x\",\"baseUrls\":[\"https://h\"],\"http\":\"2\",\"http2\":{\"maxStreams\":5,"
-                  "\"caFile\":\"ca.pem\",\"insecure\":true},\"operations\":{" MINIMAL_OPS "}}",
+    t = from_text("{\"name\":\"x\",\"baseUrls\":[\"https://h\"],\"http\":\"2\",\"http2\":{\"maxStreams\":5},"
+                  "\"tls\":{\"caFile\":\"ca.pem\",\"insecure\":true},\"operations\":{" MINIMAL_OPS "}}",
                   err);
     assert_non_null(t);
     assert_int_equal(t->http2, 1);
     assert_int_equal(t->h2_max_streams, 5);
-    assert_string_equal(t->h2_ca_file, "ca.pem");
-    assert_int_equal(t->h2_insecure, 1);
+    assert_string_equal(t->tls_ca_file, "ca.pem");
+    assert_int_equal(t->tls_insecure, 1);
     br_target_free(t);
     t = from_text("{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"http\":\"1.1\",\"operations\":{" MINIMAL_OPS
                   "}}",
