@@ -590,7 +590,9 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
             if (ps[i].req.last_byte_us && ps[i].req.last_byte_us < first)
                 first = ps[i].req.last_byte_us;
             if (ps[i].req.curl_code == CURLE_COULDNT_CONNECT ||
-                ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST)
+                ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST ||
+                ps[i].req.curl_code == CURLE_PEER_FAILED_VERIFICATION ||
+                ps[i].req.curl_code == CURLE_SSL_CONNECT_ERROR)
                 unreachable++;
             if (rc == 0) {
                 if (op == BR_OP_FETCH_SLOTS)
