@@ -5,8 +5,10 @@
  * checks first: requests, throughput, p99, how far apart the inputs started,
  * and the oracle's findings over all the bookings together.
  */
-#include "cmd_merge.h"
-
+#include "alloc.h"
+#include "cli.h"
+#include "commands.h"
+#include "exitcode.h"
 #include "jsonload.h"
 #include "merge.h"
 #include "results.h"
@@ -15,27 +17,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "usage: bookrace merge LOAD.json LOAD.json... -o MERGED.json [--quiet]\n";
+static const char usage[] =
+    "usage: bookrace merge LOAD.json LOAD.json... -o MERGED.json [--quiet]\n"
+    "\n"
+    "Merges the load results of several generators (the segments of a fleet, docs/fleet.md) into one:\n"
+    "histograms added exactly, per-second series on the wall clock, counts summed, and the oracle over\n"
+    "the bookings of all of them together. Exit 1 when it finds a violation, 2 for inputs it cannot merge.\n";
 
-static int merge_files(char **files, int count, const char *out, int quiet)
+static int merge_files(const char **files, size_t count, const char *out, int quiet)
 {
     char err[1024];
     br_merger *m = br_merger_new();
-    for (int i = 0; i < count; i++) {
+    for (size_t i = 0; i < count; i++) {
         json_t *doc = br_json_load_file(files[i], err, sizeof(err));
         int rc = doc ? br_merger_add(m, doc, files[i], err, sizeof(err)) : -1;
         json_decref(doc);
         if (rc != 0) {
             fprintf(stderr, "bookrace: merge: %s\n", err);
             br_merger_free(m);
-            return 2;
+            return BR_EXIT_USAGE;
         }
     }
     json_t *doc = br_merger_finish(m, err, sizeof(err));
     br_merger_free(m);
     if (doc == NULL) {
         fprintf(stderr, "bookrace: merge: %s\n", err);
-        return 2;
+        return BR_EXIT_USAGE;
     }
     char *text = json_dumps(doc, JSON_INDENT(1));
     int failed = text == NULL || br_write_path_atomic(out, text, strlen(text)) != 0;
@@ -43,15 +50,15 @@ static int merge_files(char **files, int count, const char *out, int quiet)
     if (failed) {
         fprintf(stderr, "bookrace: merge: cannot write %s\n", out);
         json_decref(doc);
-        return 2;
+        return BR_EXIT_USAGE;
     }
     json_t *merge = json_object_get(doc, "merge"), *overall = json_object_get(doc, "overall");
     json_t *violations = json_object_get(json_object_get(doc, "oracle"), "violations");
     if (!json_is_true(json_object_get(merge, "complete")))
-        fprintf(stderr, "bookrace: merge: %d input(s) of a %lld-segment load: the merge is partial\n", count,
+        fprintf(stderr, "bookrace: merge: %zu input(s) of a %lld-segment load: the merge is partial\n", count,
                 (long long)json_integer_value(json_object_get(merge, "segments")));
     if (!quiet) {
-        printf("merged %d results: %lld requests, %.1f req/s, p99 %lld us, start spread %.3f ms\n", count,
+        printf("merged %zu results: %lld requests, %.1f req/s, p99 %lld us, start spread %.3f ms\n", count,
                (long long)json_integer_value(json_object_get(overall, "requests")),
                json_number_value(json_object_get(overall, "throughputPerSecond")),
                (long long)json_integer_value(json_object_get(json_object_get(overall, "latencyUs"), "p99")),
@@ -66,40 +73,53 @@ static int merge_files(char **files, int count, const char *out, int quiet)
         printf("oracle: %zu violations over the bookings of every input\nresults: %s\n",
                json_array_size(violations), out);
     }
-    int rc = json_array_size(violations) > 0 ? 1 : 0;
+    int rc = json_array_size(violations) > 0 ? BR_EXIT_NOT_HELD : BR_EXIT_HELD;
     json_decref(doc);
     return rc;
 }
 
-int br_merge_main(int argc, char **argv)
+enum { OPT_OUTPUT = BR_CLI_FIRST_ID, OPT_QUIET };
+
+static const br_cli_option options[] = {
+    {"output", 'o', 1, OPT_OUTPUT},
+    {"quiet", 0, 0, OPT_QUIET},
+    {NULL, 0, 0, 0},
+};
+
+static const br_cli_spec spec = {.usage = usage,
+                                 .options = options,
+                                 .min_args = 1,
+                                 .max_args = BR_MERGE_MAX_INPUTS,
+                                 .args_missing = "merge needs at least one LOAD.json"};
+
+typedef struct {
+    const char *out;
+    int quiet;
+} merge_options;
+
+static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
 {
-    const char *out = NULL;
-    int quiet = 0, count = 0;
-    char **files = calloc((size_t)argc, sizeof(char *));
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--out") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "bookrace: %s needs a file\n%s", argv[i], usage);
-                free(files);
-                return 2;
-            }
-            out = argv[++i];
-        } else if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "bookrace: unknown option %s\n%s", argv[i], usage);
-            free(files);
-            return 2;
-        } else {
-            files[count++] = argv[i];
-        }
-    }
-    if (count == 0 || out == NULL) {
-        fprintf(stderr, "bookrace: merge needs at least one LOAD.json and -o MERGED.json\n%s", usage);
-        free(files);
-        return 2;
-    }
-    int rc = merge_files(files, count, out, quiet);
-    free(files);
+    (void)err;
+    (void)errlen;
+    merge_options *o = arg;
+    if (id == OPT_OUTPUT)
+        o->out = v;
+    else
+        o->quiet = 1;
+    return 0;
+}
+
+int br_cmd_merge(int argc, char **argv, atomic_int *stop)
+{
+    (void)stop;
+    merge_options o = {NULL, 0};
+    const char **args = xcalloc(BR_MERGE_MAX_INPUTS, sizeof(char *));
+    size_t nargs = 0;
+    int parsed = br_cli_parse(&spec, argc, argv, on_option, &o, args, &nargs);
+    int rc = parsed == BR_CLI_HELP ? BR_EXIT_HELD : BR_EXIT_USAGE;
+    if (parsed == BR_CLI_OK)
+        rc = o.out ? merge_files(args, nargs, o.out, o.quiet)
+                   : br_cli_usage_error(&spec, "merge needs -o MERGED.json");
+    free(args);
     return rc;
 }

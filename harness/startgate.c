@@ -8,6 +8,7 @@
 #include "startgate.h"
 
 #include "iso8601.h"
+#include "util.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -49,17 +50,10 @@ int br_start_at_parse(const char *text, int64_t *out_wall_us, char *err, size_t 
     return 0;
 }
 
-int64_t br_start_wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * BR_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
 int br_start_at_wait(int64_t at_wall_us, int64_t max_wait_us, atomic_int *stop, int64_t *late_us, char *err,
                      size_t errlen)
 {
-    int64_t now = br_start_wall_us();
+    int64_t now = br_wall_us();
     *late_us = 0;
     if (at_wall_us - now > max_wait_us || now - at_wall_us > max_wait_us) {
         char at[BR_TIME_BUFSIZE], nows[BR_TIME_BUFSIZE];
@@ -70,7 +64,7 @@ int br_start_at_wait(int64_t at_wall_us, int64_t max_wait_us, atomic_int *stop, 
         return -1;
     }
     /* Sleep in slices of at most 100 ms, so a stop (Ctrl-C) is honoured promptly. */
-    while ((now = br_start_wall_us()) < at_wall_us) {
+    while ((now = br_wall_us()) < at_wall_us) {
         if (stop && atomic_load(stop))
             return 1;
         int64_t until = at_wall_us - now > 100000 ? now + 100000 : at_wall_us;
@@ -113,7 +107,7 @@ int br_start_when_ready(const char *url, int64_t poll_us, int64_t timeout_us, at
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
     char last[256] = "no answer yet";
-    int64_t deadline = br_start_wall_us() + timeout_us;
+    int64_t deadline = br_wall_us() + timeout_us;
     int rc = -1;
     *polls = 0;
     for (;;) {
@@ -121,7 +115,7 @@ int br_start_when_ready(const char *url, int64_t poll_us, int64_t timeout_us, at
             rc = 1;
             break;
         }
-        int64_t sent = br_start_wall_us();
+        int64_t sent = br_wall_us();
         CURLcode cc = curl_easy_perform(curl);
         (*polls)++;
         long status = 0;
@@ -134,7 +128,7 @@ int br_start_when_ready(const char *url, int64_t poll_us, int64_t timeout_us, at
             snprintf(last, sizeof(last), "%s", curl_easy_strerror(cc));
         else
             snprintf(last, sizeof(last), "HTTP %ld", status);
-        int64_t now = br_start_wall_us();
+        int64_t now = br_wall_us();
         if (now >= deadline)
             break;
         int64_t wait = sent + poll_us - now;

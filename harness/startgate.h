@@ -34,9 +34,6 @@
  */
 int br_start_at_parse(const char *text, int64_t *out_wall_us, char *err, size_t errlen);
 
-/* The wall clock in microseconds (CLOCK_REALTIME). */
-int64_t br_start_wall_us(void);
-
 /*
  * Sleeps until the wall clock reads |at_wall_us| (absolute CLOCK_REALTIME
  * sleeps, so a clock stepped by NTP meanwhile is followed). Returns 0 on

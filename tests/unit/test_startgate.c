@@ -10,6 +10,7 @@
 #include "startgate.h"
 
 #include "iso8601.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -49,23 +50,23 @@ static void test_wait_is_never_early(void **state)
 {
     (void)state;
     char err[256];
-    int64_t late = -1, at = br_start_wall_us() + 30000;
+    int64_t late = -1, at = br_wall_us() + 30000;
     assert_int_equal(br_start_at_wait(at, 60 * BR_USEC_PER_SEC, NULL, &late, err, sizeof(err)), 0);
-    assert_true(br_start_wall_us() >= at);
+    assert_true(br_wall_us() >= at);
     assert_true(late >= 0);
     /* Already past: returns at once and says by how much. */
-    at = br_start_wall_us() - 2 * BR_USEC_PER_SEC;
+    at = br_wall_us() - 2 * BR_USEC_PER_SEC;
     assert_int_equal(br_start_at_wait(at, 60 * BR_USEC_PER_SEC, NULL, &late, err, sizeof(err)), 0);
     assert_true(late >= 2 * BR_USEC_PER_SEC);
     /* Too far either way. */
-    at = br_start_wall_us() + 3600 * BR_USEC_PER_SEC;
+    at = br_wall_us() + 3600 * BR_USEC_PER_SEC;
     assert_int_equal(br_start_at_wait(at, 60 * BR_USEC_PER_SEC, NULL, &late, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "more than 60 s from now"));
-    at = br_start_wall_us() - 3600 * BR_USEC_PER_SEC;
+    at = br_wall_us() - 3600 * BR_USEC_PER_SEC;
     assert_int_equal(br_start_at_wait(at, 60 * BR_USEC_PER_SEC, NULL, &late, err, sizeof(err)), -1);
     /* A stop set before the time comes. */
     atomic_int stop = 1;
-    at = br_start_wall_us() + 10 * BR_USEC_PER_SEC;
+    at = br_wall_us() + 10 * BR_USEC_PER_SEC;
     assert_int_equal(br_start_at_wait(at, 60 * BR_USEC_PER_SEC, &stop, &late, err, sizeof(err)), 1);
 }
 
