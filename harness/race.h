@@ -81,15 +81,6 @@ typedef struct {
 int br_run(const br_run_config *cfg, br_run_result *out);
 void br_run_result_free(br_run_result *r);
 
-/*
- * Reads the bookings out of a list operation's response: its pointers, its
- * cancelled statuses, and bookings whose tag holds |run_tag| marked as this
- * run's. Returns 0 with a malloc'd array, or -1 with |err| for a response
- * that does not fit the profile.
- */
-int br_truth_from_list(const br_operation *o, json_t *response, const char *run_tag, br_truth_booking **out,
-                       size_t *count, char *err, size_t errlen);
-
 /* Trials in which at least one violation was found. */
 size_t br_run_trials_with_violations(const br_run_result *r);
 /* Trials whose race did not happen (see br_trial.inconclusive). */

@@ -1,5 +1,12 @@
+/*
+ * Target profiles (target.h): loading and validating the JSON that describes a
+ * backend, and everything read through it: how a status is classified, how an
+ * operation is rendered into a request (one copy for the race runner and the
+ * load engine), and how a slot is read out of a fetchSlots item.
+ */
 #include "target.h"
 
+#include "alloc.h"
 #include "jsonload.h"
 #include "jsonptr.h"
 #include "template.h"
@@ -237,6 +244,11 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         goto fail_urls;
     if (t->base_url_count == 0)
         goto fail_urls;
+    if (t->base_url_count > BR_MAX_BASE_URLS) {
+        snprintf(err, errlen, "%s: baseUrls holds %zu URLs; at most %d are allowed", origin,
+                 t->base_url_count, BR_MAX_BASE_URLS);
+        goto fail;
+    }
     for (size_t i = 0; i < t->base_url_count; i++)
         if (!valid_base_url(t->base_urls[i]))
             goto fail_urls;
@@ -336,6 +348,8 @@ br_target *br_target_load(const char *path, char *err, size_t errlen)
 
 int br_target_set_base_urls(br_target *t, char *const *urls, size_t count)
 {
+    if (count > BR_MAX_BASE_URLS)
+        return -1;
     for (size_t i = 0; i < count; i++)
         if (!valid_base_url(urls[i]))
             return -1;
@@ -372,4 +386,78 @@ br_status_class br_operation_classify(const br_operation *op, long status)
     if (status >= 400 && status < 500)
         return BR_CLASS_REJECTED;
     return BR_CLASS_INDETERMINATE;
+}
+
+int br_target_add_base_url_arg(char **urls, size_t *count, const char *url, char *err, size_t errlen)
+{
+    if (*count >= BR_MAX_BASE_URLS) {
+        snprintf(err, errlen, "too many --base-url flags: at most %d", BR_MAX_BASE_URLS);
+        return -1;
+    }
+    urls[(*count)++] = (char *)url;
+    return 0;
+}
+
+void br_rendered_free(br_rendered *r)
+{
+    free(r->path);
+    free_strings(r->header_lines, r->header_count);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+static void add_header_line(br_rendered *r, const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 3;
+    r->header_lines = xreallocarray(r->header_lines, r->header_count + 1, sizeof(char *));
+    r->header_lines[r->header_count] = xmalloc(len);
+    snprintf(r->header_lines[r->header_count++], len, "%s: %s", name, value);
+}
+
+int br_target_render(const br_target *t, br_op_kind op, const br_template_ctx *ctx, br_rendered *out,
+                     char *err, size_t errlen)
+{
+    const br_operation *o = &t->ops[op];
+    memset(out, 0, sizeof(*out));
+    out->path = br_template_string(o->path, ctx, BR_ESCAPE_URL, err, errlen);
+    if (out->path == NULL)
+        return -1;
+    int has_content_type = 0;
+    for (size_t i = 0; i < t->header_count; i++) {
+        char *value = br_template_string(t->header_values[i], ctx, BR_ESCAPE_NONE, err, errlen);
+        if (value == NULL)
+            return -1;
+        add_header_line(out, t->header_names[i], value);
+        free(value);
+        has_content_type |= strcasecmp(t->header_names[i], "Content-Type") == 0;
+    }
+    if (o->body == NULL)
+        return 0;
+    json_t *body = br_template_json(o->body, ctx, err, errlen);
+    if (body == NULL)
+        return -1;
+    out->body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(body);
+    if (!has_content_type)
+        add_header_line(out, "Content-Type", "application/json");
+    return 0;
+}
+
+int br_slot_from_item(const br_operation *fetch, json_t *item, br_slot *out, const char **missing)
+{
+    char b1[32], b2[32], b3[32];
+    const char *insp = br_json_pointer_text(item, fetch->ptr_inspector, b1, sizeof(b1));
+    const char *start = br_json_pointer_text(item, fetch->ptr_start, b2, sizeof(b2));
+    const char *end = br_json_pointer_text(item, fetch->ptr_end, b3, sizeof(b3));
+    *missing = insp == NULL ? fetch->ptr_inspector : start == NULL ? fetch->ptr_start : fetch->ptr_end;
+    if (insp == NULL || start == NULL || end == NULL)
+        return -1;
+    if (br_time_parse(start, strlen(start), &out->start_us) ||
+        br_time_parse(end, strlen(end), &out->end_us) || out->end_us <= out->start_us)
+        return -2;
+    snprintf(out->inspector, sizeof(out->inspector), "%s", insp);
+    /* Keep the target's own spelling of the times: it is what gets sent back. */
+    snprintf(out->start, sizeof(out->start), "%s", start);
+    snprintf(out->end, sizeof(out->end), "%s", end);
+    return 0;
 }
