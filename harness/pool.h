@@ -38,12 +38,15 @@ typedef struct br_request {
     long timeout_ms;
     const char *ca_file; /* https: CA bundle (borrowed), NULL for the system's */
     int tls_insecure;    /* https: no certificate verification */
+    char *const *record_headers; /* response headers to keep (the profile's recordHeaders), borrowed */
+    size_t record_header_count;
     /* Set by the pool. */
     long status;        /* 0 when no response */
     CURLcode curl_code; /* CURLE_OK when a response arrived */
     char curl_error[CURL_ERROR_SIZE];
     char *response; /* malloc'd, NUL-terminated; NULL when empty */
     size_t response_len;
+    char *recorded;       /* malloc'd "Name: value\n" lines of the record_headers present; NULL when none */
     int64_t invoke_us;    /* handed to libcurl */
     int64_t last_byte_us; /* the final body byte handed to libcurl (invoke_us when bodiless) */
     int64_t complete_us;  /* response complete or failure */

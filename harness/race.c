@@ -150,6 +150,7 @@ static void pending_free(pending *p)
     free(p->req.url);
     free(p->req.body);
     free(p->req.response);
+    free(p->req.recorded);
     free(p->path);
     curl_slist_free_all(p->headers);
 }
