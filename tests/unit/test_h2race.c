@@ -144,9 +144,13 @@ static void srv_answer(nghttp2_session *s, srv_client *c, srv_stream *st)
         (size_t)snprintf(st->out, sizeof(st->out), "{\"method\":\"%s\",\"path\":\"%s\",\"body\":\"%.*s\"}",
                          st->method, st->path, (int)st->body_len, st->body);
     const char *status = strcmp(st->method, "POST") == 0 ? "201" : "200";
-    nghttp2_nv nv[] = {{(uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE}};
+    /* A cache in front would add its own x-cache after the origin's: the last value is the one to keep. */
+    nghttp2_nv nv[] = {{(uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t *)"x-cache", (uint8_t *)"HIT", 7, 3, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t *)"age", (uint8_t *)"5", 3, 1, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t *)"x-cache", (uint8_t *)"MISS", 7, 4, NGHTTP2_NV_FLAG_NONE}};
     nghttp2_data_provider dp = {.source.ptr = st, .read_callback = srv_read_out};
-    nghttp2_submit_response(s, st->id, nv, 1, &dp);
+    nghttp2_submit_response(s, st->id, nv, 4, &dp);
     (void)c;
 }
 
@@ -335,6 +339,9 @@ static void test_mixed_burst_in_one_write(void **state)
         add(bc, s.port, "POST", "/book?x=1", 1);
     for (int i = 0; i < 4; i++)
         add(bc, s.port, "GET", "/slots", 0);
+    char *keep[] = {"X-Cache", "Age", "Via"};
+    bc->reqs[0].record_headers = keep;
+    bc->reqs[0].record_header_count = 3;
     br_h2_report rep;
     char err[256];
     assert_int_equal(run(bc, 0, &rep, err), BR_H2_OK);
@@ -357,6 +364,10 @@ static void test_mixed_burst_in_one_write(void **state)
         assert_int_equal(r->status, i < 20 ? 201 : 200);
         assert_string_equal(r->response, want);
         assert_true(r->last_byte_us > 0 && r->complete_us >= r->last_byte_us);
+        if (i == 0)
+            assert_string_equal(r->recorded, "X-Cache: MISS\nAge: 5\n");
+        else
+            assert_null(r->recorded);
     }
     server_stop(&s);
     assert_int_equal(s.client_count, 1);
