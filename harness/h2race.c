@@ -46,6 +46,7 @@ typedef struct {
     int32_t id;
     size_t sent;
     int released, closed;
+    int ended;   /* the server's END_STREAM arrived: the response is whole */
     char **kept; /* the last value of each of the request's record_headers, NULL when absent */
 } h2stream;
 
@@ -358,12 +359,17 @@ static ssize_t on_send_unused(nghttp2_session *s, const uint8_t *d, size_t l, in
 
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *user)
 {
-    (void)s;
     h2conn *c = user;
     if (f->hd.type == NGHTTP2_SETTINGS && !(f->hd.flags & NGHTTP2_FLAG_ACK))
         c->got_settings = 1;
     if (f->hd.type == NGHTTP2_PING && (f->hd.flags & NGHTTP2_FLAG_ACK))
         c->ping_acks++;
+    if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
+        (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        h2stream *st = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
+        if (st != NULL)
+            st->ended = 1;
+    }
     return 0;
 }
 
@@ -443,11 +449,11 @@ static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t code, void *
         return 0;
     st->closed = 1;
     st->req->complete_us = now_us();
-    if (st->req->status != 0)
+    if (st->ended)
         record_kept(st);
-    if (code != NGHTTP2_NO_ERROR && st->req->error[0] == '\0' && st->req->status == 0)
-        snprintf(st->req->error, sizeof(st->req->error), "the server reset the stream (%s)",
-                 nghttp2_http2_strerror(code));
+    else if (st->req->error[0] == '\0')
+        snprintf(st->req->error, sizeof(st->req->error), "the server reset the stream (%s)%s",
+                 nghttp2_http2_strerror(code), st->req->status ? " before the response was complete" : "");
     return 0;
 }
 

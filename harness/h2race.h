@@ -63,7 +63,7 @@ typedef struct {
     size_t response_len;
     char *recorded;  /* malloc'd "Name: value\n" lines of the record_headers present (last value, cut at 256
                         bytes), in their order; NULL when none */
-    char error[160]; /* why no response arrived, "" otherwise */
+    char error[160]; /* why the request failed (no response, or an incomplete one), "" otherwise */
     int64_t last_byte_us; /* monotonic: the release write carrying the final frame returned */
     int64_t complete_us;  /* monotonic: response complete or failure */
     int connection;       /* which connection of the burst carried it */

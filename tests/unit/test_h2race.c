@@ -133,11 +133,24 @@ static ssize_t srv_read_out(nghttp2_session *s, int32_t id, uint8_t *buf, size_t
     return (ssize_t)n;
 }
 
+static ssize_t srv_read_broken(nghttp2_session *s, int32_t id, uint8_t *buf, size_t cap, uint32_t *flags,
+                               nghttp2_data_source *src, void *user)
+{
+    (void)s, (void)id, (void)buf, (void)cap, (void)flags, (void)src, (void)user;
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* nghttp2 resets the stream with INTERNAL_ERROR */
+}
+
 /* Answers with what it received: 201 for POST, 200 otherwise; "/reset" gets RST_STREAM instead. */
 static void srv_answer(nghttp2_session *s, srv_client *c, srv_stream *st)
 {
     if (strcmp(st->path, "/reset") == 0) {
         nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_REFUSED_STREAM);
+        return;
+    }
+    if (strcmp(st->path, "/cut") == 0) { /* a status, then the body fails: the stream is reset mid-response */
+        nghttp2_nv nv200[] = {{(uint8_t *)":status", (uint8_t *)"200", 7, 3, NGHTTP2_NV_FLAG_NONE}};
+        nghttp2_data_provider broken = {.source.ptr = st, .read_callback = srv_read_broken};
+        nghttp2_submit_response(s, st->id, nv200, 1, &broken);
         return;
     }
     st->out_len =
@@ -457,6 +470,7 @@ static void test_reset_stream_fails_alone(void **state)
     add(bc, s.port, "POST", "/book", 1);
     add(bc, s.port, "POST", "/reset", 1);
     add(bc, s.port, "GET", "/slots", 0);
+    add(bc, s.port, "POST", "/cut", 1);
     br_h2_report rep;
     char err[256];
     assert_int_equal(run(bc, 0, &rep, err), BR_H2_OK);
@@ -464,6 +478,9 @@ static void test_reset_stream_fails_alone(void **state)
     assert_int_equal(bc->reqs[1].status, 0);
     assert_non_null(strstr(bc->reqs[1].error, "REFUSED_STREAM"));
     assert_int_equal(bc->reqs[2].status, 200);
+    assert_string_equal(bc->reqs[2].error, "");
+    if (strstr(bc->reqs[3].error, "INTERNAL_ERROR) before the response was complete") == NULL)
+        fail_msg("error: '%s', status %d", bc->reqs[3].error, bc->reqs[3].status);
     server_stop(&s);
     burst_free(bc);
     free(bc);
