@@ -753,8 +753,10 @@ static int prime_all(burst *b)
             if (rc != BR_H2_OK)
                 return rc;
         }
-        nghttp2_submit_ping(c->session, NGHTTP2_FLAG_NONE, NULL);
-        if (conn_flush(c, b->deadline_us) != 0)
+        /* nghttp2 sends a PING before queued HEADERS, so the streams go out first and the PING after. */
+        if (conn_flush(c, b->deadline_us) != 0 ||
+            nghttp2_submit_ping(c->session, NGHTTP2_FLAG_NONE, NULL) != 0 ||
+            conn_flush(c, b->deadline_us) != 0)
             return fail(b, BR_H2_EPROTO, "%s: writing the primed streams failed", c->origin.authority);
     }
     for (size_t i = 0; i < b->conn_count; i++) {

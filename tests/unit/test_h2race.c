@@ -219,11 +219,14 @@ static void srv_client_read(server *s, srv_client *c)
     }
     c->reads++;
     if (s->mode == SERVE_HTTP1) {
+        /* Answer once, then half-close and drain until the client goes, as nginx does: closing with
+         * unread bytes would reset the connection, and the client might never read the answer. */
         static const char refuse[] =
             "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        send(c->fd, refuse, sizeof(refuse) - 1, MSG_NOSIGNAL);
-        close(c->fd);
-        c->fd = -1;
+        if (c->reads == 1) {
+            send(c->fd, refuse, sizeof(refuse) - 1, MSG_NOSIGNAL);
+            shutdown(c->fd, SHUT_WR);
+        }
         return;
     }
     nghttp2_session_mem_recv(c->session, buf, (size_t)r);
