@@ -58,6 +58,8 @@ static void copy_back(br_request *r, br_h2_request *h, int64_t invoke_us, int64_
     r->response = h->response;
     r->response_len = h->response_len;
     h->response = NULL;
+    r->recorded = h->recorded;
+    h->recorded = NULL;
     r->invoke_us = invoke_us - origin_us;
     r->last_byte_us = h->last_byte_us ? h->last_byte_us - origin_us : 0;
     r->complete_us = (h->complete_us ? h->complete_us : br_monotonic_us()) - origin_us;
@@ -69,6 +71,8 @@ static void copy_back(br_request *r, br_h2_request *h, int64_t invoke_us, int64_
         free(r->response);
         r->response = NULL;
         r->response_len = 0;
+        free(r->recorded);
+        r->recorded = NULL;
     }
 }
 
@@ -98,6 +102,8 @@ int64_t br_h2_batch_run(br_pool *pool, br_request **reqs, size_t count, const br
         h[i].headers = lines[i] = header_lines(reqs[i], &h[i].header_count);
         h[i].body = reqs[i]->body;
         h[i].body_len = reqs[i]->body ? reqs[i]->body_len : 0;
+        h[i].record_headers = reqs[i]->record_headers;
+        h[i].record_header_count = reqs[i]->record_header_count;
     }
     br_h2_options o = {.timeout_ms = (int)reqs[0]->timeout_ms,
                        .tls_insecure = opt->tls_insecure,

@@ -46,6 +46,8 @@ typedef struct {
     int32_t id;
     size_t sent;
     int released, closed;
+    int ended;   /* the server's END_STREAM arrived: the response is whole */
+    char **kept; /* the last value of each of the request's record_headers, NULL when absent */
 } h2stream;
 
 struct h2conn {
@@ -357,24 +359,66 @@ static ssize_t on_send_unused(nghttp2_session *s, const uint8_t *d, size_t l, in
 
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *user)
 {
-    (void)s;
     h2conn *c = user;
     if (f->hd.type == NGHTTP2_SETTINGS && !(f->hd.flags & NGHTTP2_FLAG_ACK))
         c->got_settings = 1;
     if (f->hd.type == NGHTTP2_PING && (f->hd.flags & NGHTTP2_FLAG_ACK))
         c->ping_acks++;
+    if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
+        (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        h2stream *st = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
+        if (st != NULL)
+            st->ended = 1;
+    }
     return 0;
+}
+
+/* Keeps the value of a response header the request asked to record (the last one wins, as with libcurl). */
+static void keep_header(h2stream *st, const uint8_t *name, size_t namelen, const uint8_t *value,
+                        size_t valuelen)
+{
+    const br_h2_request *r = st->req;
+    for (size_t i = 0; i < r->record_header_count; i++) {
+        if (strlen(r->record_headers[i]) != namelen ||
+            strncasecmp(r->record_headers[i], (const char *)name, namelen))
+            continue;
+        if (st->kept == NULL)
+            st->kept = xcalloc(r->record_header_count, sizeof(char *));
+        free(st->kept[i]);
+        st->kept[i] = xmemdup0(value, valuelen < 256 ? valuelen : 256);
+    }
+}
+
+/* The kept headers as "Name: value\n" lines in the request's order, into the request. */
+static void record_kept(h2stream *st)
+{
+    br_h2_request *r = st->req;
+    size_t len = 0;
+    for (size_t i = 0; st->kept && i < r->record_header_count; i++) {
+        if (st->kept[i] == NULL)
+            continue;
+        size_t need = strlen(r->record_headers[i]) + strlen(st->kept[i]) + 4;
+        r->recorded = xrealloc(r->recorded, len + need);
+        len += (size_t)snprintf(r->recorded + len, need, "%s: %s\n", r->record_headers[i], st->kept[i]);
+        free(st->kept[i]);
+    }
+    free(st->kept);
+    st->kept = NULL;
 }
 
 static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t namelen,
                      const uint8_t *value, size_t valuelen, uint8_t flags, void *user)
 {
     (void)flags, (void)user;
-    if (f->hd.type != NGHTTP2_HEADERS || namelen != 7 || memcmp(name, ":status", 7) != 0)
-        return 0;
     h2stream *st = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
-    if (st != NULL && valuelen == 3)
-        st->req->status = atoi((const char *)value);
+    if (f->hd.type != NGHTTP2_HEADERS || st == NULL)
+        return 0;
+    if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
+        if (valuelen == 3)
+            st->req->status = atoi((const char *)value);
+    } else if (namelen > 0 && name[0] != ':') {
+        keep_header(st, name, namelen, value, valuelen);
+    }
     return 0;
 }
 
@@ -405,9 +449,11 @@ static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t code, void *
         return 0;
     st->closed = 1;
     st->req->complete_us = now_us();
-    if (code != NGHTTP2_NO_ERROR && st->req->error[0] == '\0' && st->req->status == 0)
-        snprintf(st->req->error, sizeof(st->req->error), "the server reset the stream (%s)",
-                 nghttp2_http2_strerror(code));
+    if (st->ended)
+        record_kept(st);
+    else if (st->req->error[0] == '\0')
+        snprintf(st->req->error, sizeof(st->req->error), "the server reset the stream (%s)%s",
+                 nghttp2_http2_strerror(code), st->req->status ? " before the response was complete" : "");
     return 0;
 }
 
@@ -707,8 +753,10 @@ static int prime_all(burst *b)
             if (rc != BR_H2_OK)
                 return rc;
         }
-        nghttp2_submit_ping(c->session, NGHTTP2_FLAG_NONE, NULL);
-        if (conn_flush(c, b->deadline_us) != 0)
+        /* nghttp2 sends a PING before queued HEADERS, so the streams go out first and the PING after. */
+        if (conn_flush(c, b->deadline_us) != 0 ||
+            nghttp2_submit_ping(c->session, NGHTTP2_FLAG_NONE, NULL) != 0 ||
+            conn_flush(c, b->deadline_us) != 0)
             return fail(b, BR_H2_EPROTO, "%s: writing the primed streams failed", c->origin.authority);
     }
     for (size_t i = 0; i < b->conn_count; i++) {
@@ -950,6 +998,12 @@ int br_h2race_run(const br_h2_options *opt, br_h2_request *reqs, size_t n, br_h2
         free(b.conns[i]);
     }
     free(b.conns);
+    for (size_t i = 0; i < n; i++)
+        if (b.streams[i].kept) {
+            for (size_t k = 0; k < reqs[i].record_header_count; k++)
+                free(b.streams[i].kept[k]);
+            free(b.streams[i].kept);
+        }
     free(b.streams);
     if (b.ssl_ctx)
         SSL_CTX_free(b.ssl_ctx);
@@ -961,6 +1015,8 @@ void br_h2_request_reset(br_h2_request *r)
     free(r->response);
     r->response = NULL;
     r->response_len = 0;
+    free(r->recorded);
+    r->recorded = NULL;
     r->status = 0;
     r->error[0] = '\0';
     r->last_byte_us = r->complete_us = 0;

@@ -55,11 +55,15 @@ typedef struct {
     size_t header_count;
     const char *body; /* NULL for none */
     size_t body_len;
+    char *const *record_headers; /* response headers to keep, as the pool's recordHeaders (borrowed) */
+    size_t record_header_count;
 
     int status;     /* HTTP status, 0 when no response arrived */
     char *response; /* malloc'd, NUL-terminated; NULL when empty */
     size_t response_len;
-    char error[160];      /* why no response arrived, "" otherwise */
+    char *recorded;  /* malloc'd "Name: value\n" lines of the record_headers present (last value, cut at 256
+                        bytes), in their order; NULL when none */
+    char error[160]; /* why the request failed (no response, or an incomplete one), "" otherwise */
     int64_t last_byte_us; /* monotonic: the release write carrying the final frame returned */
     int64_t complete_us;  /* monotonic: response complete or failure */
     int connection;       /* which connection of the burst carried it */

@@ -280,13 +280,15 @@ static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br
     br_request **reqs = xcalloc(n ? n : 1, sizeof(*reqs));
     for (size_t i = 0; i < n; i++) {
         ps[i].req.thread = ps[i].actor >= 0 ? ps[i].actor % br_pool_threads(c->pool) : 0;
+        ps[i].req.ca_file = c->tg->tls_ca_file;
+        ps[i].req.tls_insecure = c->tg->tls_insecure;
         reqs[i] = &ps[i].req;
     }
     int64_t skew;
     if (barrier_step >= 0 && release == BR_RELEASE_SINGLE_PACKET) {
         br_h2_batch_options o = {.max_streams = c->tg->h2_max_streams,
-                                 .tls_insecure = c->tg->h2_insecure,
-                                 .ca_file = c->tg->h2_ca_file};
+                                 .tls_insecure = c->tg->tls_insecure,
+                                 .ca_file = c->tg->tls_ca_file};
         skew = br_h2_batch_run(c->pool, reqs, n, &o, c->cfg->stop, h2);
     } else {
         skew = br_pool_run(c->pool, reqs, n, barrier_step >= 0, release);
@@ -589,7 +591,9 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
             if (ps[i].req.last_byte_us && ps[i].req.last_byte_us < first)
                 first = ps[i].req.last_byte_us;
             if (ps[i].req.curl_code == CURLE_COULDNT_CONNECT ||
-                ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST)
+                ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST ||
+                ps[i].req.curl_code == CURLE_PEER_FAILED_VERIFICATION ||
+                ps[i].req.curl_code == CURLE_SSL_CONNECT_ERROR)
                 unreachable++;
             if (rc == 0) {
                 if (op == BR_OP_FETCH_SLOTS)

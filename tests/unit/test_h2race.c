@@ -133,6 +133,13 @@ static ssize_t srv_read_out(nghttp2_session *s, int32_t id, uint8_t *buf, size_t
     return (ssize_t)n;
 }
 
+static ssize_t srv_read_broken(nghttp2_session *s, int32_t id, uint8_t *buf, size_t cap, uint32_t *flags,
+                               nghttp2_data_source *src, void *user)
+{
+    (void)s, (void)id, (void)buf, (void)cap, (void)flags, (void)src, (void)user;
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* nghttp2 resets the stream with INTERNAL_ERROR */
+}
+
 /* Answers with what it received: 201 for POST, 200 otherwise; "/reset" gets RST_STREAM instead. */
 static void srv_answer(nghttp2_session *s, srv_client *c, srv_stream *st)
 {
@@ -140,13 +147,23 @@ static void srv_answer(nghttp2_session *s, srv_client *c, srv_stream *st)
         nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_REFUSED_STREAM);
         return;
     }
+    if (strcmp(st->path, "/cut") == 0) { /* a status, then the body fails: the stream is reset mid-response */
+        nghttp2_nv nv200[] = {{(uint8_t *)":status", (uint8_t *)"200", 7, 3, NGHTTP2_NV_FLAG_NONE}};
+        nghttp2_data_provider broken = {.source.ptr = st, .read_callback = srv_read_broken};
+        nghttp2_submit_response(s, st->id, nv200, 1, &broken);
+        return;
+    }
     st->out_len =
         (size_t)snprintf(st->out, sizeof(st->out), "{\"method\":\"%s\",\"path\":\"%s\",\"body\":\"%.*s\"}",
                          st->method, st->path, (int)st->body_len, st->body);
     const char *status = strcmp(st->method, "POST") == 0 ? "201" : "200";
-    nghttp2_nv nv[] = {{(uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE}};
+    /* A cache in front would add its own x-cache after the origin's: the last value is the one to keep. */
+    nghttp2_nv nv[] = {{(uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t *)"x-cache", (uint8_t *)"HIT", 7, 3, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t *)"age", (uint8_t *)"5", 3, 1, NGHTTP2_NV_FLAG_NONE},
+                       {(uint8_t *)"x-cache", (uint8_t *)"MISS", 7, 4, NGHTTP2_NV_FLAG_NONE}};
     nghttp2_data_provider dp = {.source.ptr = st, .read_callback = srv_read_out};
-    nghttp2_submit_response(s, st->id, nv, 1, &dp);
+    nghttp2_submit_response(s, st->id, nv, 4, &dp);
     (void)c;
 }
 
@@ -202,11 +219,14 @@ static void srv_client_read(server *s, srv_client *c)
     }
     c->reads++;
     if (s->mode == SERVE_HTTP1) {
+        /* Answer once, then half-close and drain until the client goes, as nginx does: closing with
+         * unread bytes would reset the connection, and the client might never read the answer. */
         static const char refuse[] =
             "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        send(c->fd, refuse, sizeof(refuse) - 1, MSG_NOSIGNAL);
-        close(c->fd);
-        c->fd = -1;
+        if (c->reads == 1) {
+            send(c->fd, refuse, sizeof(refuse) - 1, MSG_NOSIGNAL);
+            shutdown(c->fd, SHUT_WR);
+        }
         return;
     }
     nghttp2_session_mem_recv(c->session, buf, (size_t)r);
@@ -335,6 +355,9 @@ static void test_mixed_burst_in_one_write(void **state)
         add(bc, s.port, "POST", "/book?x=1", 1);
     for (int i = 0; i < 4; i++)
         add(bc, s.port, "GET", "/slots", 0);
+    char *keep[] = {"X-Cache", "Age", "Via"};
+    bc->reqs[0].record_headers = keep;
+    bc->reqs[0].record_header_count = 3;
     br_h2_report rep;
     char err[256];
     assert_int_equal(run(bc, 0, &rep, err), BR_H2_OK);
@@ -357,6 +380,10 @@ static void test_mixed_burst_in_one_write(void **state)
         assert_int_equal(r->status, i < 20 ? 201 : 200);
         assert_string_equal(r->response, want);
         assert_true(r->last_byte_us > 0 && r->complete_us >= r->last_byte_us);
+        if (i == 0)
+            assert_string_equal(r->recorded, "X-Cache: MISS\nAge: 5\n");
+        else
+            assert_null(r->recorded);
     }
     server_stop(&s);
     assert_int_equal(s.client_count, 1);
@@ -446,6 +473,7 @@ static void test_reset_stream_fails_alone(void **state)
     add(bc, s.port, "POST", "/book", 1);
     add(bc, s.port, "POST", "/reset", 1);
     add(bc, s.port, "GET", "/slots", 0);
+    add(bc, s.port, "POST", "/cut", 1);
     br_h2_report rep;
     char err[256];
     assert_int_equal(run(bc, 0, &rep, err), BR_H2_OK);
@@ -453,6 +481,9 @@ static void test_reset_stream_fails_alone(void **state)
     assert_int_equal(bc->reqs[1].status, 0);
     assert_non_null(strstr(bc->reqs[1].error, "REFUSED_STREAM"));
     assert_int_equal(bc->reqs[2].status, 200);
+    assert_string_equal(bc->reqs[2].error, "");
+    if (strstr(bc->reqs[3].error, "INTERNAL_ERROR) before the response was complete") == NULL)
+        fail_msg("error: '%s', status %d", bc->reqs[3].error, bc->reqs[3].status);
     server_stop(&s);
     burst_free(bc);
     free(bc);

@@ -27,8 +27,9 @@ static void test_shipped_scenarios_load(void **state)
 {
     (void)state;
     const char *files[] = {
-        "same-slot-burst", "incident-stale-replay", "stale-cache-same-slot", "overlap-burst",
-        "hold-race",       "cancel-rebook",         "multi-pod-stale-cache", "same-slot-burst-plain"};
+        "same-slot-burst",    "incident-stale-replay", "stale-cache-same-slot", "overlap-burst",
+        "hold-race",          "cancel-rebook",         "multi-pod-stale-cache", "same-slot-burst-plain",
+        "same-slot-burst-h2", "overlap-burst-h2"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char path[512], err[600];
         snprintf(path, sizeof(path), "%s/scenarios/%s.json", BOOKRACE_SOURCE_DIR, files[i]);
@@ -69,9 +70,31 @@ static void test_full_scenario_fields(void **state)
     assert_int_equal(s->steps[2].other_actor, 0);
     assert_int_equal(s->steps[5].barrier, 4);
     assert_int_equal(s->steps[4].release, BR_RELEASE_PLAIN);
+    assert_int_equal(s->steps[4].release_given, 1);
     assert_int_equal(s->steps[3].barrier, -1);
     assert_true(s->steps[6].seconds == 180);
     assert_string_equal(s->steps[8].description, "breathe");
+    br_scenario_free(s);
+}
+
+/* single-packet is a release of its own; a barrier that names none leaves the choice to the target. */
+static void test_single_packet_release(void **state)
+{
+    (void)state;
+    char err[600];
+    br_scenario *s =
+        from_text(HEAD "\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"},"
+                       "{\"do\":\"pick\",\"from\":\"l\",\"save\":\"s\"},"
+                       "{\"do\":\"barrier\",\"release\":\"single-packet\"},{\"do\":\"book\",\"slot\":\"s\"},"
+                       "{\"do\":\"barrier\"},{\"do\":\"book\",\"slot\":\"s\"}]}",
+                  err);
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->steps[2].release, BR_RELEASE_SINGLE_PACKET);
+    assert_int_equal(s->steps[2].release_given, 1);
+    assert_int_equal(s->steps[4].release, BR_RELEASE_LAST_BYTE);
+    assert_int_equal(s->steps[4].release_given, 0);
+    assert_string_equal(br_release_name(BR_RELEASE_SINGLE_PACKET), "single-packet");
     br_scenario_free(s);
 }
 
@@ -169,6 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_scenarios_load),
         cmocka_unit_test(test_full_scenario_fields),
+        cmocka_unit_test(test_single_packet_release),
         cmocka_unit_test(test_actor_generator),
         cmocka_unit_test(test_errors_name_the_step),
         cmocka_unit_test(test_malformed_file_names_line_and_column),

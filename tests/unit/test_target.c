@@ -114,6 +114,20 @@ static void test_errors_name_the_key(void **state)
         {"{\"name\":\"x\",\"baseUrls\":[\"http://"
          "h\"],\"headers\":{\"X\":\"${oops}\"},\"operations\":{" MINIMAL_OPS "}}",
          "headers.X"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"http\":\"3\",\"operations\":{" MINIMAL_OPS "}}",
+         "http must be \"1.1\" or \"2\""},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://"
+         "h\"],\"http2\":{\"maxStreams\":0},\"operations\":{" MINIMAL_OPS "}}",
+         "http2.maxStreams must be an integer from 1"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"http2\":{\"streams\":4},\"operations\":{" MINIMAL_OPS
+         "}}",
+         "unknown key 'streams'"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"tls\":{\"insecure\":1},\"operations\":{" MINIMAL_OPS
+         "}}",
+         "tls.insecure must be true or false"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"tls\":{\"caFile\":[]},\"operations\":{" MINIMAL_OPS
+         "}}",
+         "tls.caFile must be a string"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char err[600] = "";
@@ -132,12 +146,41 @@ static void test_errors_name_the_key(void **state)
     remove("bad-profile.json");
 }
 
+/* "http": "2" makes unnamed barriers single-packet; "http2" tunes the transport. */
+static void test_http2_settings(void **state)
+{
+    (void)state;
+    char err[600];
+    br_target *t =
+        from_text("{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS "}}", err);
+    assert_non_null(t);
+    assert_int_equal(t->http2, 0);
+    assert_int_equal(t->h2_max_streams, 0);
+    assert_null(t->tls_ca_file);
+    br_target_free(t);
+    t = from_text("{\"name\":\"x\",\"baseUrls\":[\"https://h\"],\"http\":\"2\",\"http2\":{\"maxStreams\":5},"
+                  "\"tls\":{\"caFile\":\"ca.pem\",\"insecure\":true},\"operations\":{" MINIMAL_OPS "}}",
+                  err);
+    assert_non_null(t);
+    assert_int_equal(t->http2, 1);
+    assert_int_equal(t->h2_max_streams, 5);
+    assert_string_equal(t->tls_ca_file, "ca.pem");
+    assert_int_equal(t->tls_insecure, 1);
+    br_target_free(t);
+    t = from_text("{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"http\":\"1.1\",\"operations\":{" MINIMAL_OPS
+                  "}}",
+                  err);
+    assert_int_equal(t->http2, 0);
+    br_target_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_profiles_load),
         cmocka_unit_test(test_classification),
         cmocka_unit_test(test_errors_name_the_key),
+        cmocka_unit_test(test_http2_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
