@@ -19,11 +19,17 @@ typedef struct {
     const char *target_file;
     int expect_violation;
     int exit_code;
-    const char *outcome; /* "pass", "fail", "target-error", "interrupted", ... */
+    const char *outcome;      /* "pass", "fail", "target-error", "interrupted", ... */
+    const char *reason;       /* the verdict's one line (verdict.h), or NULL */
+    const char *date_spec;    /* the day as given (--date or the scenario's "date"), or NULL */
+    json_t *variable_sources; /* {"NAME": "scenario" | "profile" | "command line"}, or NULL */
 } br_run_meta;
 
 /* Builds the run.json document (the caller owns it). Secret header values never appear in it. */
 json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);
+
+/* "X-Cache: HIT, Age: 180" from a history op's recorded headers; "" for NULL or none. Returns |buf|. */
+char *br_headers_line(json_t *headers, char *buf, size_t cap);
 
 /* Writes the human summary: one line per violation, barrier skews, totals. */
 void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);
