@@ -1,5 +1,7 @@
 #include "results.h"
 
+#include "alloc.h"
+
 #include "iso8601.h"
 #include "jsonload.h"
 
@@ -579,9 +581,82 @@ static int outcome_from_name(const char *name)
     return -1;
 }
 
+/* The bookings of a saved run.json list ("groundTruth" or "bookingsBefore"): malloc'd, |*n| of them. */
+static br_truth_booking *bookings_from_json(json_t *list, size_t *n, int *checked)
+{
+    json_t *bookings = json_object_get(list, "bookings");
+    *checked = json_is_true(json_object_get(list, "checked"));
+    *n = json_is_array(bookings) ? json_array_size(bookings) : 0;
+    br_truth_booking *truth = xcalloc(*n + 1, sizeof(br_truth_booking));
+    size_t i;
+    json_t *b;
+    json_array_foreach (bookings, i, b) {
+        json_t *s;
+        if (json_is_string(s = json_object_get(b, "id")))
+            snprintf(truth[i].id, sizeof(truth[i].id), "%s", json_string_value(s));
+        if (json_is_string(s = json_object_get(b, "inspector")))
+            snprintf(truth[i].inspector, sizeof(truth[i].inspector), "%s", json_string_value(s));
+        truth[i].start_us = parse_time_field(b, "start");
+        truth[i].end_us = parse_time_field(b, "end");
+        truth[i].active = json_is_true(json_object_get(b, "active"));
+        json_t *ours = json_object_get(b, "ours");
+        truth[i].ours = json_is_null(ours) || ours == NULL ? -1 : json_is_true(ours);
+    }
+    return truth;
+}
+
+/*
+ * The oracle and the judge again on one saved trial: prints its findings and
+ * explained refusals, returns its class. (The conflict answers' evidence is
+ * not re-read: the saved bookings before and after the trial decide.)
+ */
+static br_trial_class recheck_trial(json_t *trial, br_op_record *ops, size_t n, size_t t, FILE *out)
+{
+    size_t tn, bn;
+    int checked, before_checked;
+    br_truth_booking *truth = bookings_from_json(json_object_get(trial, "groundTruth"), &tn, &checked);
+    br_truth_booking *before =
+        bookings_from_json(json_object_get(trial, "bookingsBefore"), &bn, &before_checked);
+    unsigned char *raced = xcalloc(n + 1, 1);
+    json_t *history = json_object_get(trial, "history");
+    for (size_t i = 0; i < n; i++)
+        raced[i] = json_is_integer(json_object_get(json_array_get(history, i), "barrier"));
+    br_violations v = {0}, explained = {0};
+    br_oracle_check(ops, n, truth, tn, checked, &v);
+    br_judge_input in = {.ops = ops,
+                         .op_count = n,
+                         .raced = raced,
+                         .before = before,
+                         .before_count = bn,
+                         .before_checked = before_checked,
+                         .after = truth,
+                         .after_count = tn,
+                         .after_checked = checked};
+    br_trial_tally tally;
+    br_judge_trial(&in, &v, &explained, &tally);
+    for (size_t k = 0; k < v.count; k++)
+        fprintf(out, "trial %zu: %s\n", t, v.items[k].text);
+    for (size_t k = 0; k < explained.count; k++)
+        fprintf(out, "trial %zu: %s\n", t, explained.items[k].text);
+    br_violations_free(&v);
+    br_violations_free(&explained);
+    free(raced);
+    free(before);
+    free(truth);
+    return br_trial_classify(&tally);
+}
+
 int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials_out, char *err,
                      size_t errlen)
 {
+    size_t reproduced;
+    return br_results_check_ex(path, out, expect_violation, trials_out, &reproduced, err, errlen);
+}
+
+int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size_t *trials_out,
+                        size_t *reproduced, char *err, size_t errlen)
+{
+    *reproduced = 0;
     json_t *doc = br_json_load_file(path, err, errlen);
     if (doc == NULL)
         return -1;
@@ -601,7 +676,7 @@ int br_results_check(const char *path, FILE *out, int *expect_violation, size_t 
     size_t with_violations = 0, t;
     json_t *trial;
     json_array_foreach (trials, t, trial) {
-        json_t *history = json_object_get(trial, "history"), *gt = json_object_get(trial, "groundTruth");
+        json_t *history = json_object_get(trial, "history");
         if (!json_is_array(history)) {
             snprintf(err, errlen, "%s: trials[%zu].history must be an array", path, t);
             goto done;
@@ -643,31 +718,10 @@ int br_results_check(const char *path, FILE *out, int *expect_violation, size_t 
             o->start_us = parse_time_field(h, "start");
             o->end_us = parse_time_field(h, "end");
         }
-        json_t *bookings = json_object_get(gt, "bookings");
-        int checked = json_is_true(json_object_get(gt, "checked"));
-        size_t tn = json_is_array(bookings) ? json_array_size(bookings) : 0;
-        br_truth_booking *truth = calloc(tn + 1, sizeof(br_truth_booking));
-        json_t *b;
-        json_array_foreach (bookings, i, b) {
-            json_t *s;
-            if (json_is_string(s = json_object_get(b, "id")))
-                snprintf(truth[i].id, sizeof(truth[i].id), "%s", json_string_value(s));
-            if (json_is_string(s = json_object_get(b, "inspector")))
-                snprintf(truth[i].inspector, sizeof(truth[i].inspector), "%s", json_string_value(s));
-            truth[i].start_us = parse_time_field(b, "start");
-            truth[i].end_us = parse_time_field(b, "end");
-            truth[i].active = json_is_true(json_object_get(b, "active"));
-            json_t *ours = json_object_get(b, "ours");
-            truth[i].ours = json_is_null(ours) || ours == NULL ? -1 : json_is_true(ours);
-        }
-        br_violations v = {0};
-        br_oracle_check(ops, n, truth, tn, checked, &v);
-        for (size_t k = 0; k < v.count; k++)
-            fprintf(out, "trial %zu: %s\n", t, v.items[k].text);
-        with_violations += v.count > 0;
-        br_violations_free(&v);
+        br_trial_class cls = recheck_trial(trial, ops, n, t, out);
+        with_violations += cls == BR_TRIAL_VIOLATION || cls == BR_TRIAL_EXPECTATION;
+        *reproduced += cls == BR_TRIAL_VIOLATION;
         free(ops);
-        free(truth);
     }
     *trials_out = json_array_size(trials);
     result = (int)with_violations;

@@ -54,5 +54,13 @@ int br_results_write(const char *dir, const br_run_config *cfg, const br_run_res
  */
 int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials, char *err,
                      size_t errlen);
+/*
+ * The same, with the judge (judge.h) as in `run`: the return value counts the
+ * trials with a violation or a false conflict (justified refusals and target
+ * errors are printed, not counted), |*reproduced| the trials with an
+ * invariant violation: what --expect-violation needs.
+ */
+int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size_t *trials,
+                        size_t *reproduced, char *err, size_t errlen);
 
 #endif
