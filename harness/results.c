@@ -649,14 +649,15 @@ static br_trial_class recheck_trial(json_t *trial, br_op_record *ops, size_t n, 
 int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials_out, char *err,
                      size_t errlen)
 {
-    size_t reproduced;
-    return br_results_check_ex(path, out, expect_violation, trials_out, &reproduced, err, errlen);
+    size_t counts[5];
+    return br_results_check_ex(path, out, expect_violation, trials_out, counts, err, errlen);
 }
 
 int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size_t *trials_out,
-                        size_t *reproduced, char *err, size_t errlen)
+                        size_t counts[5], char *err, size_t errlen)
 {
-    *reproduced = 0;
+    for (int k = 0; k < 5; k++)
+        counts[k] = 0;
     json_t *doc = br_json_load_file(path, err, errlen);
     if (doc == NULL)
         return -1;
@@ -720,7 +721,7 @@ int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size
         }
         br_trial_class cls = recheck_trial(trial, ops, n, t, out);
         with_violations += cls == BR_TRIAL_VIOLATION || cls == BR_TRIAL_EXPECTATION;
-        *reproduced += cls == BR_TRIAL_VIOLATION;
+        counts[cls]++;
         free(ops);
     }
     *trials_out = json_array_size(trials);

@@ -57,10 +57,10 @@ int br_results_check(const char *path, FILE *out, int *expect_violation, size_t 
 /*
  * The same, with the judge (judge.h) as in `run`: the return value counts the
  * trials with a violation or a false conflict (justified refusals and target
- * errors are printed, not counted), |*reproduced| the trials with an
- * invariant violation: what --expect-violation needs.
+ * errors are printed, not counted), |counts| the trials of each class
+ * (br_trial_class), for br_verdict_decide.
  */
-int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size_t *trials,
-                        size_t *reproduced, char *err, size_t errlen);
+int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size_t *trials, size_t counts[5],
+                        char *err, size_t errlen);
 
 #endif
