@@ -22,7 +22,7 @@ start_bookd() { # name fix -> sets $port
   "$bin/bookd" --listen 127.0.0.1:0 --db "$tmp/$1.db" --fix "$2" --slot-cache ttl:300 --clock real --threads 2 \
     >"$tmp/$1.out" 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do grep -q listening "$tmp/$1.out" && break; sleep 0.05; done
+  for _ in $(seq 100); do grep -qs listening "$tmp/$1.out" && break; sleep 0.05; done
   port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/$1.out")
 }
 tally() { # run.json -> "class violations false-conflicts justified"
