@@ -7,14 +7,16 @@
 #include "commands.h"
 #include "exitcode.h"
 #include "results.h"
+#include "verdict.h"
 
 #include <stdio.h>
 
 static const char usage[] =
     "usage: bookrace check RUN.json [--expect-violation]\n"
     "\n"
-    "Re-runs the oracle on a saved run.json. Exit 0 when the expectation held, 1 when not,\n"
-    "2 for a file that cannot be read.\n";
+    "Re-runs the oracle and the judge on a saved run.json. Exit as run would: 0 when the expectation\n"
+    "held, 1 when not (or every trial was inconclusive), 3 when the target failed, 2 for a file that\n"
+    "cannot be read.\n";
 
 enum { OPT_EXPECT_VIOLATION = BR_CLI_FIRST_ID };
 
@@ -52,14 +54,17 @@ int br_cmd_check(int argc, char **argv, atomic_int *stop)
     char err[1024];
     int expect = 0;
     size_t trials = 0;
-    int with = br_results_check(args[0], stdout, &expect, &trials, err, sizeof(err));
+    size_t counts[5];
+    int with = br_results_check_ex(args[0], stdout, &expect, &trials, counts, err, sizeof(err));
     if (with < 0) {
         fprintf(stderr, "bookrace: %s\n", err);
         return BR_EXIT_USAGE;
     }
     expect |= force_expect;
-    int held = expect ? with > 0 : with == 0;
-    printf("%d of %zu trials show a violation; expected %s: %s\n", with, trials,
-           expect ? "a violation" : "none", held ? "pass" : "fail");
-    return held ? BR_EXIT_HELD : BR_EXIT_NOT_HELD;
+    /* The same verdict table as run (docs/oracle.md): only an invariant violation reproduces. */
+    br_verdict v;
+    br_verdict_decide(counts, expect, &v);
+    printf("%d of %zu trials show a violation; expected %s: %s: %s\n", with, trials,
+           expect ? "a violation" : "none", v.result, v.reason);
+    return v.exit_code;
 }

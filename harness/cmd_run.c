@@ -14,6 +14,8 @@
 #include "scenario.h"
 #include "target.h"
 #include "util.h"
+#include "vars.h"
+#include "verdict.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -25,12 +27,19 @@ static const char usage[] =
     "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] "
     "[--quiet]\n"
     "                    [--verify-mongo URI [--mongo-db NAME] [--mongo-collection inspections]]\n"
+    "                    [--var NAME=VALUE | --var NAME:=JSON]... [--date DAY] [--free-day]\n"
+    "\n"
+    "--var       a scenario variable; wins over the profile's variables, which win over the scenario's\n"
+    "--date      the day to book: YYYY-MM-DD, today, tomorrow, +14d, +2w, next-weekday, next-monday...\n"
+    "--free-day  each trial books the first day (from --date on) its inspectors hold no booking (needs "
+    "list)\n"
     "\n"
     "Runs the scenario's steps against the target (default scenarios/targets/bookd.json) and checks that\n"
     "no two acknowledged bookings of one inspector overlap and none is lost.\n"
-    "exit codes: 0 the expectation held (no violation; with --expect-violation, at least one reproduced)\n"
-    "            1 it did not; 2 bad command line, scenario or profile; 3 the target could not be reached\n"
-    "            or answered nonsense; 130 interrupted (partial results are still written)\n";
+    "exit codes: 0 the expectation held (no violation; with --expect-violation, an invariant violation)\n"
+    "            1 it did not, or every trial was inconclusive; 2 bad command line, scenario or profile;\n"
+    "            3 the target failed (unreachable, every request 401/5xx/timeout, health check, nonsense)\n"
+    "            130 interrupted (partial results are still written). docs/oracle.md has the table.\n";
 
 enum {
     OPT_TARGET = BR_CLI_FIRST_ID,
@@ -45,22 +54,20 @@ enum {
     OPT_VERIFY_MONGO,
     OPT_MONGO_DB,
     OPT_MONGO_COLLECTION,
+    OPT_VAR,
+    OPT_DATE,
+    OPT_FREE_DAY,
 };
 
 static const br_cli_option options[] = {
-    {"target", 0, 1, OPT_TARGET},
-    {"base-url", 0, 1, OPT_BASE_URL},
-    {"out", 0, 1, OPT_OUT},
-    {"repeat", 0, 1, OPT_REPEAT},
-    {"seed", 0, 1, OPT_SEED},
-    {"threads", 0, 1, OPT_THREADS},
-    {"junit", 0, 1, OPT_JUNIT},
-    {"expect-violation", 0, 0, OPT_EXPECT_VIOLATION},
-    {"quiet", 0, 0, OPT_QUIET},
-    {"verify-mongo", 0, 1, OPT_VERIFY_MONGO},
-    {"mongo-db", 0, 1, OPT_MONGO_DB},
-    {"mongo-collection", 0, 1, OPT_MONGO_COLLECTION},
-    {NULL, 0, 0, 0},
+    {"target", 0, 1, OPT_TARGET},     {"base-url", 0, 1, OPT_BASE_URL},
+    {"out", 0, 1, OPT_OUT},           {"repeat", 0, 1, OPT_REPEAT},
+    {"seed", 0, 1, OPT_SEED},         {"threads", 0, 1, OPT_THREADS},
+    {"junit", 0, 1, OPT_JUNIT},       {"expect-violation", 0, 0, OPT_EXPECT_VIOLATION},
+    {"quiet", 0, 0, OPT_QUIET},       {"verify-mongo", 0, 1, OPT_VERIFY_MONGO},
+    {"mongo-db", 0, 1, OPT_MONGO_DB}, {"mongo-collection", 0, 1, OPT_MONGO_COLLECTION},
+    {"var", 0, 1, OPT_VAR},           {"date", 0, 1, OPT_DATE},
+    {"free-day", 0, 0, OPT_FREE_DAY}, {NULL, 0, 0, 0},
 };
 
 static const br_cli_spec spec = {.usage = usage,
@@ -75,7 +82,9 @@ typedef struct {
     char *base_urls[BR_MAX_BASE_URLS];
     size_t base_url_count;
     long repeat, seed, threads;
-    int expect_violation, quiet;
+    int expect_violation, quiet, free_day;
+    json_t *cli_vars; /* --var, in order: a later one wins */
+    const char *date;
 } run_options;
 
 static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
@@ -113,6 +122,14 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
         return 0;
     case OPT_MONGO_COLLECTION:
         o->mongo_collection = v;
+        return 0;
+    case OPT_VAR:
+        return br_var_parse_arg(o->cli_vars, v, err, errlen);
+    case OPT_DATE:
+        o->date = v;
+        return 0;
+    case OPT_FREE_DAY:
+        o->free_day = 1;
         return 0;
     }
     return -1;
@@ -156,30 +173,39 @@ static int setup_verify(const run_options *o, const br_target *tg, br_mongo_veri
     return BR_EXIT_HELD;
 }
 
-/* The exit code and the outcome word of a finished run. */
-static int run_outcome(int status, const br_run_result *result, int expect_violation, const char **outcome)
+/* The exit code, the outcome word and the one-line reason of a finished run (verdict.h, docs/oracle.md). */
+static int run_outcome(int status, const br_run_result *result, int expect_violation, const char **outcome,
+                       char *reason, size_t cap)
 {
-    size_t with = br_run_trials_with_violations(result);
+    reason[0] = '\0';
     if (status == BR_RUN_EINTERRUPTED) {
         *outcome = "interrupted";
         return BR_EXIT_INTERRUPTED;
     }
-    if (status == BR_RUN_ETARGET) {
-        *outcome = "target-error";
-        return BR_EXIT_TARGET;
-    }
     if (status == BR_RUN_EINTERNAL) {
         *outcome = "scenario-error";
+        snprintf(reason, cap, "%s", result->error);
         return BR_EXIT_USAGE;
     }
-    if (result->trial_count > 0 && br_run_trials_inconclusive(result) == result->trial_count && with == 0) {
-        /* Nothing raced in any trial: neither "no violation" nor "reproduced" has been shown. */
-        *outcome = "inconclusive";
-        return BR_EXIT_NOT_HELD;
+    if (status == BR_RUN_ETARGET) {
+        *outcome = "target-error";
+        snprintf(reason, cap, "the target failed: %s", result->error);
+        return BR_EXIT_TARGET;
     }
-    int held = expect_violation ? with > 0 : with == 0;
-    *outcome = held ? "pass" : "fail";
-    return held ? BR_EXIT_HELD : BR_EXIT_NOT_HELD;
+    size_t counts[5];
+    br_run_class_counts(result, counts);
+    br_verdict v;
+    br_verdict_decide(counts, expect_violation, &v);
+    *outcome = v.result;
+    snprintf(reason, cap, "%s", v.reason);
+    if (v.exit_code == BR_EXIT_TARGET)
+        for (size_t i = 0; i < result->trial_count; i++)
+            if (result->trials[i].cls == BR_TRIAL_TARGET_ERROR) {
+                size_t len = strlen(reason);
+                snprintf(reason + len, cap - len, "; it answered %s", result->trials[i].target_answers);
+                break;
+            }
+    return v.exit_code;
 }
 
 /* --junit FILE: a copy of the results folder's junit.xml where CI expects it. Returns 0 or -1 (said). */
@@ -213,56 +239,155 @@ static int write_outputs(run_options *o, const br_run_config *cfg, const br_run_
     return failed && rc == BR_EXIT_HELD ? BR_EXIT_NOT_HELD : rc;
 }
 
+/* The summary on stdout, with every secret value scrubbed like the files. */
+static void print_summary(const br_run_config *cfg, const br_run_result *result, const br_run_meta *meta)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    br_results_summary(f, cfg, result, meta);
+    fclose(f);
+    char *clean = br_redact_text(&result->secrets, text, len, &len, NULL);
+    fwrite(clean, 1, len, stdout);
+    free(clean);
+    free(text);
+}
+
 static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const br_mongo_verify *verify,
                           atomic_int *stop)
 {
+    json_t *vars = br_vars_merge(sc->variables, tg->variables, o->cli_vars);
+    br_run_meta meta = {.scenario_file = o->scenario_path,
+                        .target_file = o->target_path,
+                        .expect_violation = o->expect_violation,
+                        .date_spec = o->date ? o->date : sc->date_spec,
+                        .variable_sources = br_vars_sources(sc->variables, tg->variables, o->cli_vars)};
     br_run_config cfg = {.scenario = sc,
                          .target = tg,
                          .repeat = (int)o->repeat,
                          .seed = (uint64_t)o->seed,
                          .quiet = o->quiet,
                          .stop = stop,
-                         .verify_mongo = verify};
+                         .verify_mongo = verify,
+                         .variables = vars,
+                         .free_day = o->free_day};
     cfg.threads = o->threads ? (int)o->threads : br_default_race_threads(sc->actor_count);
     br_new_run_id(cfg.run_id);
+    if (o->date) {
+        char day[11], err[400];
+        br_scenario_resolve_day(o->date, day, err, sizeof(err)); /* checked in check_inputs */
+        br_date_parse(day, 10, &cfg.day_us);
+    }
     br_run_result result;
     int status = br_run(&cfg, &result);
-    br_run_meta meta = {.scenario_file = o->scenario_path,
-                        .target_file = o->target_path,
-                        .expect_violation = o->expect_violation};
-    int rc = run_outcome(status, &result, o->expect_violation, &meta.outcome);
+    char reason[1024];
+    int rc = run_outcome(status, &result, o->expect_violation, &meta.outcome, reason, sizeof(reason));
     meta.exit_code = rc;
+    meta.reason = reason;
     char dir_buf[4096];
     rc = write_outputs(o, &cfg, &result, &meta, dir_buf, sizeof(dir_buf), rc);
     if (o->quiet) {
-        printf("%s: %zu/%zu trials reproduced a violation; %s (exit %d)\n", sc->name,
-               br_run_trials_with_violations(&result), result.trial_count, meta.outcome, rc);
+        char line[1024];
+        snprintf(line, sizeof(line), "%s: %zu/%zu trials reproduced a violation; %s: %s (exit %d)\n",
+                 sc->name, br_run_trials_reproduced(&result), result.trial_count, meta.outcome, reason, rc);
+        char *clean = br_redact_text(&result.secrets, line, strlen(line), NULL, NULL);
+        fputs(clean, stdout);
+        free(clean);
     } else {
-        br_results_summary(stdout, &cfg, &result, &meta);
+        print_summary(&cfg, &result, &meta);
         printf("results: %s\n", o->out_dir);
     }
     br_run_result_free(&result);
+    json_decref(meta.variable_sources);
+    json_decref(vars);
+    return rc;
+}
+
+/* Whether some template of the profile or the scenario reads ${var.NAME}. */
+static int var_used(const br_scenario *sc, const br_target *tg, const char *name)
+{
+    for (int k = 0; k < BR_OP_COUNT; k++) {
+        const br_operation *op = &tg->ops[k];
+        if (!op->present)
+            continue;
+        char *body = op->body ? json_dumps(op->body, JSON_COMPACT) : NULL;
+        int used = br_vars_mentioned(op->path, name) || (body && br_vars_mentioned(body, name));
+        free(body);
+        if (used)
+            return 1;
+    }
+    for (size_t i = 0; i < tg->header_count; i++)
+        if (br_vars_mentioned(tg->header_values[i], name))
+            return 1;
+    for (size_t i = 0; i < sc->step_count; i++)
+        if (sc->steps[i].inspector && br_vars_mentioned(sc->steps[i].inspector, name))
+            return 1;
+    return 0;
+}
+
+/* --var names, actor coordinates, --date and --free-day, before anything is sent. BR_EXIT_HELD or USAGE. */
+static int check_inputs(const run_options *o, const br_scenario *sc, const br_target *tg)
+{
+    char err[512];
+    json_t *vars = br_vars_merge(sc->variables, tg->variables, o->cli_vars);
+    int rc = BR_EXIT_HELD;
+    for (size_t i = 0; i < sc->actor_count && rc == BR_EXIT_HELD; i++) {
+        double lat = 0, lng = 0;
+        const char *address = NULL;
+        if (br_vars_actor_override(vars, sc->actors[i].name, &lat, &lng, &address, err, sizeof(err)) < 0)
+            rc = br_cli_usage_error(&spec, "%s", err);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach (o->cli_vars, key, v) {
+        int actor_field = 0;
+        for (size_t i = 0; i < sc->actor_count; i++) {
+            size_t n = strlen(sc->actors[i].name);
+            actor_field |= strncmp(key, sc->actors[i].name, n) == 0 && key[n] == '.' &&
+                           (!strcmp(key + n + 1, "lat") || !strcmp(key + n + 1, "lng") ||
+                            !strcmp(key + n + 1, "address"));
+        }
+        if (rc == BR_EXIT_HELD && !actor_field && !json_object_get(sc->variables, key) &&
+            !json_object_get(tg->variables, key) && !var_used(sc, tg, key))
+            rc = br_cli_usage_error(
+                &spec, "--var %s: no scenario variable, profile variable, template or actor uses it", key);
+    }
+    json_decref(vars);
+    char day[11];
+    if (rc == BR_EXIT_HELD && o->date && br_scenario_resolve_day(o->date, day, err, sizeof(err)) != 0)
+        rc = br_cli_usage_error(&spec, "--date: %s", err);
+    if (rc == BR_EXIT_HELD && o->free_day && !tg->ops[BR_OP_LIST].present && o->verify_uri == NULL)
+        rc = br_cli_usage_error(&spec, "--free-day needs the profile's list operation (or --verify-mongo)");
     return rc;
 }
 
 int br_cmd_run(int argc, char **argv, atomic_int *stop)
 {
-    run_options o = {.repeat = 1, .seed = 1};
+    run_options o = {.repeat = 1, .seed = 1, .cli_vars = json_object()};
     const char *args[1];
     size_t nargs;
     int parsed = br_cli_parse(&spec, argc, argv, on_option, &o, args, &nargs);
-    if (parsed != BR_CLI_OK)
+    if (parsed != BR_CLI_OK) {
+        json_decref(o.cli_vars);
         return parsed == BR_CLI_HELP ? BR_EXIT_HELD : BR_EXIT_USAGE;
+    }
     o.scenario_path = args[0];
     char target_buf[PATH_MAX + 64];
     br_scenario *sc;
     br_target *tg;
-    if (load_inputs(&o, target_buf, sizeof(target_buf), &sc, &tg) != BR_EXIT_HELD)
+    if (load_inputs(&o, target_buf, sizeof(target_buf), &sc, &tg) != BR_EXIT_HELD) {
+        json_decref(o.cli_vars);
         return BR_EXIT_USAGE;
+    }
     br_mongo_verify verify;
-    int rc = setup_verify(&o, tg, &verify);
+    int rc = check_inputs(&o, sc, tg);
+    if (rc == BR_EXIT_HELD)
+        rc = setup_verify(&o, tg, &verify);
+    else
+        memset(&verify, 0, sizeof(verify));
     if (rc == BR_EXIT_HELD)
         rc = run_and_report(&o, sc, tg, o.verify_uri ? &verify : NULL, stop);
+    json_decref(o.cli_vars);
     br_mongo_verify_free(&verify);
     br_scenario_free(sc);
     br_target_free(tg);

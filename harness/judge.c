@@ -147,9 +147,28 @@ static int by_other_client(const br_judge_input *in, const br_op_record *r, char
     return 0;
 }
 
+/* A booking refused although its own actor's hold on the range was acknowledged first: the slot was its. */
+static int own_hold(const br_judge_input *in, const br_op_record *r, char *why, size_t cap)
+{
+    for (size_t i = 0; r->op == BR_OP_BOOK && i < in->op_count; i++) {
+        const br_op_record *h = &in->ops[i];
+        if (h->op != BR_OP_HOLD || h->actor != r->actor || h->outcome != BR_OUTCOME_OK ||
+            h->complete_us > r->invoke_us || !same_slot_space(r, h->inspector, h->start_us, h->end_us))
+            continue;
+        char range[32];
+        hhmm_range(h->start_us, h->end_us, range, sizeof(range));
+        snprintf(why, cap, "its own hold %s was acknowledged at +%.3fs: the slot was its to book", range,
+                 (double)h->complete_scenario_us / 1e6);
+        return 1;
+    }
+    return 0;
+}
+
 br_refusal_kind br_judge_refusal(const br_judge_input *in, size_t i, char *why, size_t whylen)
 {
     const br_op_record *r = &in->ops[i];
+    if (own_hold(in, r, why, whylen))
+        return BR_REFUSAL_FALSE;
     if (by_earlier_booking(in, r, why, whylen) || by_this_run(in, r, why, whylen))
         return BR_REFUSAL_JUSTIFIED;
     int ev = by_evidence(in, i, r, why, whylen);
@@ -227,13 +246,15 @@ void br_judge_trial(const br_judge_input *in, br_violations *v, br_violations *e
     tally->precheck_failed = in->precheck_failed;
     for (size_t i = 0; i < in->op_count; i++) {
         const br_op_record *o = &in->ops[i];
-        int bad = is_target_error(o);
+        if (o->op > BR_OP_CANCEL) /* the harness's own list, clock, reset and health requests */
+            continue;
+        int bad = is_target_error(o), raced = in->raced && in->raced[i];
         tally->requests++;
         tally->target_errors += (size_t)bad;
-        if (in->raced && in->raced[i]) {
-            tally->racers++;
-            tally->racers_definite += o->outcome != BR_OUTCOME_INFO && !bad;
-        }
+        tally->racers += (size_t)raced;
+        tally->racers_definite += raced && o->outcome != BR_OUTCOME_INFO && !bad;
+        /* A step the target failed did not run as written: what follows it judges nothing. */
+        tally->blocked += !raced && bad;
     }
     size_t kept = 0;
     for (size_t i = 0; i < v->count; i++) {
@@ -273,7 +294,7 @@ void br_judge_target_answers(const br_op_record *ops, const char *const *errors,
     const char *texts[16];
     size_t counts[16], kinds = 0, other = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!is_target_error(&ops[i]))
+        if (!is_target_error(&ops[i]) || ops[i].op > BR_OP_CANCEL)
             continue;
         const char *err = errors && ops[i].status == 0 ? errors[i] : NULL;
         size_t k = 0;

@@ -14,12 +14,19 @@
  *      (`conflictEvidence`): a booking whose range overlaps the request;
  *   4. bookings of other clients that the list after the trial shows and the
  *      list before did not (made during the trial: they may have come first).
- * Nothing found and the day was listed before the trial (or the target gave
+ * A booking refused although the same actor's hold on the range was
+ * acknowledged before it was sent is a false conflict whatever else holds the
+ * range (the hold should have kept it). Otherwise: nothing found and the day
+ * was listed before the trial (or the target gave
  * evidence that does not overlap): FALSE CONFLICT. Nothing found and neither:
  * the refusal cannot be judged, and the report says so instead of guessing.
  *
  * A step's outcome that is a target error (401, 5xx, a timeout: verdict.h) is
- * reported as the target's failure, never as an expectation failure.
+ * reported as the target's failure, never as an expectation failure; only
+ * the scenario's own requests (fetch_slots, hold, book, cancel) are counted,
+ * not the harness's list, clock, reset and health calls. A scenario request
+ * the target failed outside a race leaves the trial inconclusive (blocked);
+ * one inside a race is a racer without a definite answer.
  * Pure functions over plain data; tests in test_judge.c.
  */
 #ifndef BR_JUDGE_H

@@ -15,6 +15,7 @@
 #include "template.h"
 #include "truth.h"
 #include "util.h"
+#include "vars.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -37,6 +38,7 @@ typedef struct {
     slot picked;        /* pick */
     char id[BR_ID_MAX]; /* hold, book */
     slot booked;        /* book */
+    int fetch_op;       /* fetch_slots, pick: history index of the fetch the list came from */
 } saved_value;
 
 typedef struct {
@@ -143,6 +145,7 @@ typedef struct {
     slot slot_used; /* what a hold or book asked for */
     int has_slot;
     char target_id[BR_ID_MAX]; /* cancel: the booking */
+    int from_list;             /* hold, book: history index of the fetch the slot came from, or -1 */
 } pending;
 
 static void pending_free(pending *p)
@@ -167,13 +170,28 @@ static void fill_template_ctx(run_ctx *c, br_template_ctx *t, int actor, const s
         sv->end = s->end;
         t->slot = sv;
     }
-    t->variables = c->sc->variables;
+    t->variables = c->cfg->variables ? c->cfg->variables : c->sc->variables;
     t->booking_id = booking_id;
     t->hold_id = hold_id;
     t->date = c->trial->date;
     t->date_end = c->date_end;
     t->run_id = c->cfg->run_id;
     t->trial = c->trial->index;
+}
+
+/* Collects the expanded value of a secret header ("Name: value"), so it is redacted wherever it shows up. */
+static void remember_secret(run_ctx *c, const char *line)
+{
+    const char *colon = strchr(line, ':');
+    if (colon == NULL || (size_t)(colon - line) >= 128)
+        return;
+    char name[128];
+    snprintf(name, sizeof(name), "%.*s", (int)(colon - line), line);
+    if (!br_target_header_is_secret(c->tg, name))
+        return;
+    for (colon++; *colon == ' '; colon++)
+        ;
+    br_secrets_add(&c->result->secrets, colon);
 }
 
 /*
@@ -197,8 +215,10 @@ static int build_request(run_ctx *c, pending *p, br_op_kind op, int actor, int b
     size_t len = strlen(baseurl) + strlen(r.path) + 1;
     p->req.url = xmalloc(len);
     snprintf(p->req.url, len, "%s%s", baseurl, r.path);
-    for (size_t i = 0; i < r.header_count; i++)
+    for (size_t i = 0; i < r.header_count; i++) {
         p->headers = curl_slist_append(p->headers, r.header_lines[i]);
+        remember_secret(c, r.header_lines[i]);
+    }
     /* A known length and no "Expect: 100-continue": the body follows the headers at once. */
     p->headers = curl_slist_append(p->headers, "Expect:");
     p->path = r.path;
@@ -213,8 +233,48 @@ static int build_request(run_ctx *c, pending *p, br_op_kind op, int actor, int b
     p->req.headers = p->headers;
     p->req.timeout_ms = c->tg->timeout_ms;
     p->req.thread = actor >= 0 ? actor : 0;
+    p->req.record_headers = c->tg->record_headers;
+    p->req.record_header_count = c->tg->record_header_count;
+    p->from_list = -1;
     return 0;
 }
+
+/* "Name: value\n" lines kept by the pool, as an object; NULL when none. */
+static json_t *recorded_headers(const char *lines)
+{
+    if (lines == NULL)
+        return NULL;
+    json_t *o = json_object();
+    for (const char *l = lines; *l;) {
+        const char *nl = strchr(l, '\n'), *colon = strchr(l, ':');
+        if (nl == NULL || colon == NULL || colon > nl)
+            break;
+        char name[128];
+        snprintf(name, sizeof(name), "%.*s", (int)(colon - l), l);
+        const char *v = colon + 1 + (colon[1] == ' ');
+        json_object_set_new(o, name, json_stringn(v, (size_t)(nl - v)));
+        l = nl + 1;
+    }
+    return o;
+}
+
+/* Scrubs secret values out of what the history keeps of one request. */
+static void redact_op(const br_secrets *s, br_history_op *h)
+{
+    if (s->count == 0)
+        return;
+    br_redact_json(s, h->response);
+    br_redact_json(s, h->headers);
+    char **texts[] = {&h->path, &h->error};
+    for (size_t i = 0; i < 2; i++)
+        if (*texts[i] && br_secrets_found(s, *texts[i], strlen(*texts[i]))) {
+            char *clean = br_redact_text(s, *texts[i], strlen(*texts[i]), NULL, NULL);
+            free(*texts[i]);
+            *texts[i] = clean;
+        }
+}
+
+static void keep_response(br_history_op *h, pending *p);
 
 /* Appends the completed request to the trial's history; returns the record. */
 static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step, int expect)
@@ -248,12 +308,22 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step,
     if (p->target_id[0])
         snprintf(r->id, sizeof(r->id), "%s", p->target_id);
     h->barrier_step = barrier_step;
+    h->from_list = p->from_list;
     snprintf(h->method, sizeof(h->method), "%s", p->req.method);
     h->path = p->path;
     p->path = NULL;
     h->error = p->req.curl_code != CURLE_OK ? xstrdup(p->req.curl_error) : NULL;
     h->last_byte_us = p->req.last_byte_us;
     h->base_url = p->base_url;
+    h->headers = recorded_headers(p->req.recorded);
+    keep_response(h, p);
+    redact_op(&c->result->secrets, h);
+    return h;
+}
+
+/* The parsed body, or what came as text cut to a readable size; the raw bytes are freed at once. */
+static void keep_response(br_history_op *h, pending *p)
+{
     if (p->req.response != NULL) {
         json_error_t jerr;
         h->response = json_loadb(p->req.response, p->req.response_len, 0, &jerr);
@@ -267,7 +337,8 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step,
             h->response = json_string(note);
         }
     }
-    return h;
+    free(p->req.response);
+    p->req.response = NULL;
 }
 
 /*
@@ -334,6 +405,66 @@ static int parse_slot(run_ctx *c, json_t *item, const br_operation *o, slot *out
     return 0;
 }
 
+/*
+ * The inspectors the picks reading list |name| of |actor| filter on, expanded
+ * (malloc'd, at most |cap|). 0 when a pick takes any inspector: then every slot
+ * is kept. Keeping only what the picks can use bounds the memory of a run
+ * whatever the size of the target's slot list (docs/performance.md).
+ */
+static size_t pick_filters(run_ctx *c, int actor, const char *name, char **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->sc->step_count; i++) {
+        const br_step *st = &c->sc->steps[i];
+        int mine = 0;
+        for (size_t k = 0; k < st->actor_count; k++)
+            mine |= st->actors[k] == actor;
+        if (st->kind != BR_STEP_PICK || !mine || strcmp(st->from, name) != 0)
+            continue;
+        char err[256];
+        br_template_ctx t;
+        br_slot_view sv;
+        fill_template_ctx(c, &t, actor, NULL, NULL, NULL, &sv);
+        char *only =
+            st->inspector ? br_template_string(st->inspector, &t, BR_ESCAPE_NONE, err, sizeof(err)) : NULL;
+        if (only == NULL || n == cap) { /* any inspector (or a filter the pick reports itself) */
+            free(only);
+            for (size_t k = 0; k < n; k++)
+                free(out[k]);
+            return 0;
+        }
+        out[n++] = only;
+    }
+    return n;
+}
+
+static void free_filters(char **only, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(only[i]);
+}
+
+static int slot_wanted(const slot *s, char *const *only, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s->inspector, only[i]) == 0)
+            return 1;
+    return n == 0;
+}
+
+/* A large slot list is not kept whole in the history: its size and what the picks kept of it are. */
+static void summarise_list(br_history_op *h, size_t total, size_t kept)
+{
+    char *text = json_dumps(h->response, JSON_COMPACT);
+    size_t bytes = text ? strlen(text) : 0;
+    free(text);
+    if (bytes <= BR_FETCH_KEPT_BYTES)
+        return;
+    json_decref(h->response);
+    h->response = json_pack("{s:s, s:I, s:I, s:I}", "bookrace", "slot list summarised (docs/results.md)",
+                            "bytes", (json_int_t)bytes, "slots", (json_int_t)total, "kept", (json_int_t)kept);
+}
+
 static int after_fetch(run_ctx *c, const br_step *st, pending *p, br_history_op *h, int step)
 {
     actor_state *a = &c->actors[p->actor];
@@ -348,12 +479,26 @@ static int after_fetch(run_ctx *c, const br_step *st, pending *p, br_history_op 
             "steps[%d] (fetch_slots): pointer %s does not resolve to an array in the %ld response "
             "to actor %s",
             step, o->ptr_items, h->rec.status, a->view.name);
-    v->list_count = json_array_size(items);
-    v->list = xcalloc(v->list_count + 1, sizeof(slot));
-    for (size_t i = 0; i < v->list_count; i++)
-        if (parse_slot(c, json_array_get(items, i), o, &v->list[i], step, i))
+    size_t total = json_array_size(items), kept = 0;
+    char *only[16];
+    size_t nonly = pick_filters(c, p->actor, st->save, only, 16);
+    v->list = xcalloc((total < BR_SLOTS_KEPT_MAX ? total : BR_SLOTS_KEPT_MAX) + 1, sizeof(slot));
+    for (size_t i = 0; i < total && kept < BR_SLOTS_KEPT_MAX; i++) {
+        if (parse_slot(c, json_array_get(items, i), o, &v->list[kept], step, i)) {
+            free_filters(only, nonly);
             return -1;
+        }
+        kept += slot_wanted(&v->list[kept], only, nonly);
+    }
+    free_filters(only, nonly);
+    v->list_count = kept;
+    v->fetch_op = h->rec.index;
     v->valid = 1;
+    if (kept == BR_SLOTS_KEPT_MAX)
+        trial_note(c->trial,
+                   "steps[%d] (fetch_slots): actor %s keeps the first %d of %zu slots (the limit per list)",
+                   step, a->view.name, BR_SLOTS_KEPT_MAX, total);
+    summarise_list(h, total, kept);
     return 0;
 }
 
@@ -486,6 +631,7 @@ static void do_pick(run_ctx *c, const br_step *st, int step)
         saved_value *v = save_slot_for(&c->actors[a], st->save, BR_STEP_PICK);
         if (chosen != NULL) {
             v->picked = *chosen;
+            v->fetch_op = list->fetch_op;
             v->valid = 1;
         } else {
             trial_note(c->trial, "steps[%d] (pick): actor %s picked nothing: %s", step, c->sc->actors[a].name,
@@ -517,11 +663,13 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
         const slot *s = NULL;
         const char *booking_id = NULL, *hold_id = NULL;
         const char *missing = NULL;
+        int from_list = -1;
         if (st->slot) {
             saved_value *v = find_saved(as, st->slot, BR_STEP_PICK);
-            if (v && v->valid)
+            if (v && v->valid) {
                 s = &v->picked;
-            else
+                from_list = v->fetch_op;
+            } else
                 missing = st->slot;
         }
         if (st->hold) {
@@ -567,6 +715,7 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
         }
         if (booking_id)
             snprintf(p->target_id, sizeof(p->target_id), "%s", booking_id);
+        p->from_list = from_list;
         n++;
     }
     if (rc == 0 && st->barrier >= 0 && n < c->sc->steps[st->barrier].actor_count) {
@@ -737,6 +886,69 @@ static void read_ground_truth(run_ctx *c)
         snprintf(t->truth_note, sizeof(t->truth_note), "%s", truth.note);
 }
 
+/* What a conflict answer says it conflicted with, through the profile's conflictEvidence pointers. */
+static void read_evidence(const br_operation *o, const br_history_op *h, br_conflict_evidence *e)
+{
+    memset(e, 0, sizeof(*e));
+    if (h->rec.outcome != BR_OUTCOME_FAIL || h->response == NULL || (o->ev_id == NULL && o->ev_start == NULL))
+        return;
+    char b1[BR_ID_MAX], b2[BR_NAME_MAX], b3[64], b4[64];
+    const char *id = o->ev_id ? br_json_pointer_text(h->response, o->ev_id, b1, sizeof(b1)) : NULL;
+    const char *insp =
+        o->ev_inspector ? br_json_pointer_text(h->response, o->ev_inspector, b2, sizeof(b2)) : NULL;
+    const char *start = o->ev_start ? br_json_pointer_text(h->response, o->ev_start, b3, sizeof(b3)) : NULL;
+    const char *end = o->ev_end ? br_json_pointer_text(h->response, o->ev_end, b4, sizeof(b4)) : NULL;
+    if (start && end &&
+        (br_time_parse(start, strlen(start), &e->start_us) || br_time_parse(end, strlen(end), &e->end_us)))
+        e->start_us = e->end_us = 0;
+    if (id == NULL && e->end_us <= e->start_us)
+        return;
+    e->present = 1;
+    snprintf(e->id, sizeof(e->id), "%s", id ? id : "");
+    snprintf(e->inspector, sizeof(e->inspector), "%s", insp ? insp : "");
+}
+
+/*
+ * The oracle, then the judge: what the trial shows, with target errors and
+ * justified refusals taken apart from the findings, and the trial's class.
+ * The oracle sees what was recorded, even after an error: a partial history is still evidence.
+ */
+static void judge_trial(run_ctx *c)
+{
+    br_trial *t = c->trial;
+    size_t n = t->op_count;
+    br_op_record *recs = xcalloc(n + 1, sizeof(br_op_record));
+    br_conflict_evidence *ev = xcalloc(n + 1, sizeof(br_conflict_evidence));
+    unsigned char *raced = xcalloc(n + 1, 1);
+    const char **errors = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        recs[i] = t->ops[i].rec;
+        raced[i] = t->ops[i].barrier_step >= 0;
+        errors[i] = t->ops[i].error;
+        read_evidence(&c->tg->ops[recs[i].op], &t->ops[i], &ev[i]);
+    }
+    br_oracle_check(recs, n, t->truth, t->truth_count, t->truth_checked, &t->violations);
+    br_judge_input in = {.ops = recs,
+                         .op_count = n,
+                         .evidence = ev,
+                         .raced = raced,
+                         .before = t->before,
+                         .before_count = t->before_count,
+                         .before_checked = t->before_checked,
+                         .after = t->truth,
+                         .after_count = t->truth_count,
+                         .after_checked = t->truth_checked,
+                         .barrier_short = t->inconclusive,
+                         .precheck_failed = t->tally.precheck_failed};
+    br_judge_trial(&in, &t->violations, &t->explained, &t->tally);
+    t->cls = br_trial_classify(&t->tally);
+    br_judge_target_answers(recs, errors, n, t->target_answers, sizeof(t->target_answers));
+    free(errors);
+    free(raced);
+    free(ev);
+    free(recs);
+}
+
 static void setup_actors(run_ctx *c)
 {
     const br_scenario *s = c->sc;
@@ -751,26 +963,138 @@ static void setup_actors(run_ctx *c)
                                   .lat = s->actors[i].lat,
                                   .lng = s->actors[i].lng,
                                   .index = (int)i};
+        /* A profile's or --var's coordinates for this actor (validated by the caller: vars.h). */
+        char err[160];
+        if (c->cfg->variables)
+            br_vars_actor_override(c->cfg->variables, a->view.name, &a->view.lat, &a->view.lng,
+                                   &a->view.address, err, sizeof(err));
     }
+}
+
+static void set_day(run_ctx *c, int64_t day)
+{
+    char buf[BR_TIME_BUFSIZE];
+    br_time_format(day, buf);
+    snprintf(c->trial->date, sizeof(c->trial->date), "%.10s", buf);
+    br_time_format(day + 86400 * BR_USEC_PER_SEC, buf);
+    snprintf(c->date_end, sizeof(c->date_end), "%.10s", buf);
+}
+
+/* The day's bookings through the list operation (or MongoDB): BR_TRUTH_* as br_truth_read. */
+static int read_day(run_ctx *c, br_truth *out)
+{
+    int64_t day;
+    br_date_parse(c->trial->date, 10, &day);
+    return br_truth_read(c->tg, c->cfg->verify_mongo, day, day + 86400 * BR_USEC_PER_SEC, c->run_tag,
+                         fetch_list, c, out);
+}
+
+/* The inspectors the scenario's picks filter on, expanded (malloc'd); 0 when a pick takes any. */
+static size_t scenario_inspectors(run_ctx *c, char **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->sc->step_count; i++) {
+        const br_step *st = &c->sc->steps[i];
+        if (st->kind != BR_STEP_PICK)
+            continue;
+        char err[256];
+        br_template_ctx t;
+        br_slot_view sv;
+        fill_template_ctx(c, &t, st->actor_count ? st->actors[0] : -1, NULL, NULL, NULL, &sv);
+        char *only =
+            st->inspector ? br_template_string(st->inspector, &t, BR_ESCAPE_NONE, err, sizeof(err)) : NULL;
+        if (only == NULL || n == cap) {
+            free(only);
+            free_filters(out, n);
+            return 0;
+        }
+        out[n++] = only;
+    }
+    return n;
+}
+
+/*
+ * --free-day: from the trial's day on, the first day on which the scenario's
+ * inspectors hold no active booking. 0, or -1 (a target error, or no such day
+ * within BR_FREE_DAY_SEARCH days) with the reason in the result.
+ */
+static int find_free_day(run_ctx *c, int64_t *day)
+{
+    char *insp[16];
+    size_t n = scenario_inspectors(c, insp, 16);
+    int rc = -1;
+    for (int k = 0; k < BR_FREE_DAY_SEARCH && c->result->status == BR_RUN_OK;
+         k++, *day += 86400 * BR_USEC_PER_SEC) {
+        set_day(c, *day);
+        br_truth day_truth;
+        int got = read_day(c, &day_truth);
+        int busy = got == BR_TRUTH_CHECKED &&
+                   br_truth_holds_any(day_truth.items, day_truth.count, (const char *const *)insp, n);
+        if (got != BR_TRUTH_CHECKED)
+            fail_target(c, "--free-day: cannot read the bookings of %s: %s", c->trial->date, day_truth.note);
+        br_truth_free(&day_truth);
+        if (got == BR_TRUTH_CHECKED && !busy) {
+            rc = 0;
+            break;
+        }
+    }
+    if (rc != 0 && c->result->status == BR_RUN_OK)
+        fail_target(c, "--free-day: every day up to %s holds bookings of the scenario's inspectors",
+                    c->trial->date);
+    free_filters(insp, n);
+    return rc;
+}
+
+/* The trial's day: the run's first day plus the trial index (or the same day with a reset operation). */
+static int choose_day(run_ctx *c)
+{
+    int64_t day = c->cfg->day_us;
+    if (day == 0)
+        br_date_parse(c->sc->date, 10, &day);
+    if (!c->tg->ops[BR_OP_RESET].present)
+        day += (int64_t)c->trial->index * 86400 * BR_USEC_PER_SEC;
+    if (c->cfg->free_day && c->trial->index > 0 && !c->tg->ops[BR_OP_RESET].present) {
+        int64_t prev;
+        br_date_parse(c->result->trials[c->trial->index - 1].date, 10, &prev);
+        if (prev >= day)
+            day = prev + 86400 * BR_USEC_PER_SEC;
+    }
+    set_day(c, day);
+    return c->cfg->free_day ? find_free_day(c, &day) : 0;
+}
+
+/* Before the steps: the health pre-check, the reset, and the day's bookings for judging refusals. */
+static int before_steps(run_ctx *c)
+{
+    br_trial *t = c->trial;
+    if (c->tg->ops[BR_OP_HEALTH].present && simple_request(c, BR_OP_HEALTH, 0, 0, NULL, -1) != 0) {
+        t->tally.precheck_failed = 1;
+        return -1;
+    }
+    if (c->tg->ops[BR_OP_RESET].present && simple_request(c, BR_OP_RESET, 0, 0, NULL, -1) != 0)
+        return -1;
+    br_truth before;
+    int got = read_day(c, &before);
+    if (got == BR_TRUTH_BAD) {
+        fail_target(c, "%s", before.note);
+        br_truth_free(&before);
+        return -1;
+    }
+    t->before = before.items;
+    t->before_count = before.count;
+    t->before_checked = got == BR_TRUTH_CHECKED;
+    if (got != BR_TRUTH_CHECKED)
+        trial_note(t, "the day's bookings before the trial: %s", before.note);
+    return 0;
 }
 
 static int run_trial(run_ctx *c)
 {
     const br_scenario *s = c->sc;
-    br_trial *t = c->trial;
-    int64_t day;
-    br_date_parse(s->date, 10, &day);
-    if (!c->tg->ops[BR_OP_RESET].present)
-        day += (int64_t)t->index * 86400 * BR_USEC_PER_SEC;
-    char buf[BR_TIME_BUFSIZE];
-    br_time_format(day, buf);
-    snprintf(t->date, sizeof(t->date), "%.10s", buf);
-    br_time_format(day + 86400 * BR_USEC_PER_SEC, buf);
-    snprintf(c->date_end, sizeof(c->date_end), "%.10s", buf);
     setup_actors(c);
-    int rc = 0;
-    if (c->tg->ops[BR_OP_RESET].present)
-        rc = simple_request(c, BR_OP_RESET, 0, 0, NULL, -1);
+    int rc = choose_day(c);
+    if (rc == 0)
+        rc = before_steps(c);
     for (size_t i = 0; i < s->step_count && rc == 0; i++) {
         const br_step *st = &s->steps[i];
         switch (st->kind) {
@@ -795,12 +1119,7 @@ static int run_trial(run_ctx *c)
     }
     if (rc == 0)
         read_ground_truth(c);
-    /* The oracle sees what was recorded, even after an error: a partial history is still evidence. */
-    br_op_record *recs = xcalloc(t->op_count + 1, sizeof(br_op_record));
-    for (size_t i = 0; i < t->op_count; i++)
-        recs[i] = t->ops[i].rec;
-    br_oracle_check(recs, t->op_count, t->truth, t->truth_count, t->truth_checked, &t->violations);
-    free(recs);
+    judge_trial(c);
     free_actor_states(c->actors, s->actor_count);
     c->actors = NULL;
     return c->result->status == BR_RUN_OK ? 0 : -1;
@@ -823,8 +1142,8 @@ int br_run(const br_run_config *cfg, br_run_result *out)
         c.trial = &out->trials[i];
         c.trial->index = i;
         out->trial_count++;
-        if (run_trial(&c) != 0)
-            break;
+        if (run_trial(&c) != 0 || c.trial->cls == BR_TRIAL_TARGET_ERROR)
+            break; /* a failed target fails the next trial too: stop with what it answered */
         if (atomic_load(cfg->stop)) {
             out->status = BR_RUN_EINTERRUPTED;
             break;
@@ -843,25 +1162,43 @@ void br_run_result_free(br_run_result *r)
             free(t->ops[j].path);
             free(t->ops[j].error);
             json_decref(t->ops[j].response);
+            json_decref(t->ops[j].headers);
         }
         free(t->ops);
         free(t->truth);
+        free(t->before);
         free(t->barriers);
         br_violations_free(&t->violations);
+        br_violations_free(&t->explained);
         for (size_t j = 0; j < t->note_count; j++)
             free(t->notes[j]);
         free(t->notes);
     }
     free(r->trials);
+    br_secrets_free(&r->secrets);
     memset(r, 0, sizeof(*r));
+}
+
+void br_run_class_counts(const br_run_result *r, size_t counts[5])
+{
+    for (int k = 0; k < 5; k++)
+        counts[k] = 0;
+    for (size_t i = 0; i < r->trial_count; i++)
+        counts[r->trials[i].cls]++;
 }
 
 size_t br_run_trials_inconclusive(const br_run_result *r)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < r->trial_count; i++)
-        n += r->trials[i].inconclusive;
-    return n;
+    size_t counts[5];
+    br_run_class_counts(r, counts);
+    return counts[BR_TRIAL_INCONCLUSIVE];
+}
+
+size_t br_run_trials_reproduced(const br_run_result *r)
+{
+    size_t counts[5];
+    br_run_class_counts(r, counts);
+    return counts[BR_TRIAL_VIOLATION];
 }
 
 size_t br_run_trials_with_violations(const br_run_result *r)

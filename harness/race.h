@@ -5,7 +5,9 @@
 #ifndef BR_RACE_H
 #define BR_RACE_H
 
+#include "judge.h"
 #include "oracle.h"
+#include "redact.h"
 #include "scenario.h"
 #include "target.h"
 #include "verify_mongo.h"
@@ -26,7 +28,18 @@ typedef struct {
     atomic_int *stop;
     const br_mongo_verify
         *verify_mongo; /* read the ground truth from MongoDB instead of the list operation */
+    json_t *variables; /* merged scenario < profile < --var (vars.h); NULL: the scenario's own */
+    int64_t day_us; /* the first trial's day (UTC midnight), resolved at run start; 0: the scenario's date */
+    int free_day;   /* move each trial to the first day on which its inspectors hold no booking */
 } br_run_config;
+
+/* The most days --free-day looks ahead of a trial's day. */
+#define BR_FREE_DAY_SEARCH 60
+/* Slots a saved list keeps per actor (after the picks' inspector filters): bounded memory at any list size.
+ */
+#define BR_SLOTS_KEPT_MAX 2048
+/* A fetchSlots response larger than this is summarised in the history, not kept whole. */
+#define BR_FETCH_KEPT_BYTES 16384
 
 typedef struct {
     int step;             /* the released step */
@@ -52,6 +65,8 @@ typedef struct {
     json_t *response; /* the parsed body, or a string for non-JSON, or NULL */
     int64_t last_byte_us;
     int base_url;
+    json_t *headers; /* the profile's recordHeaders present in the answer ({"X-Cache": "HIT"}), or NULL */
+    int from_list;   /* book, hold: history index of the fetch whose list the slot came from; -1 */
 } br_history_op;
 
 typedef struct {
@@ -69,7 +84,14 @@ typedef struct {
     char **notes; /* skipped steps and the like */
     size_t note_count;
     int64_t advanced_us;
-    int inconclusive; /* a barrier released fewer racers than it names: the race did not happen */
+    int inconclusive;         /* a barrier released fewer racers than it names: the race did not happen */
+    br_truth_booking *before; /* the day's bookings listed before the trial (judge.h) */
+    size_t before_count;
+    int before_checked;
+    br_violations explained; /* target errors, justified and unjudged refusals, taken out of violations */
+    br_trial_tally tally;
+    br_trial_class cls;
+    char target_answers[256]; /* what the target answered to the requests it failed ("3 x 401") */
 } br_trial;
 
 enum { BR_RUN_OK = 0, BR_RUN_ETARGET = -1, BR_RUN_EINTERRUPTED = -2, BR_RUN_EINTERNAL = -3 };
@@ -80,6 +102,7 @@ typedef struct {
     int64_t started_wall_us, finished_wall_us;
     int status; /* BR_RUN_* */
     char error[768];
+    br_secrets secrets; /* expanded secret header values, redacted from everything kept and written */
 } br_run_result;
 
 /* Runs every trial. Always fills |out| with what was recorded, even on error or interruption. */
@@ -88,7 +111,11 @@ void br_run_result_free(br_run_result *r);
 
 /* Trials in which at least one violation was found. */
 size_t br_run_trials_with_violations(const br_run_result *r);
-/* Trials whose race did not happen (see br_trial.inconclusive). */
+/* Trials classed inconclusive (verdict.h). */
 size_t br_run_trials_inconclusive(const br_run_result *r);
+/* Trials classed as an invariant violation: what --expect-violation counts as reproduced. */
+size_t br_run_trials_reproduced(const br_run_result *r);
+/* Trials of each class, indexed by br_trial_class, for br_verdict_decide. */
+void br_run_class_counts(const br_run_result *r, size_t counts[5]);
 
 #endif

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "results.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,24 @@ static const char *str(json_t *o, const char *k)
 static double num(json_t *o, const char *k)
 {
     return json_number_value(json_object_get(o, k));
+}
+
+/* What the backend said about the answer (recordHeaders), and about the list a booking's slot came from. */
+static void title_headers(FILE *f, json_t *history, json_t *op)
+{
+    char line[512];
+    json_t *headers = json_object_get(op, "headers");
+    if (json_object_size(headers)) {
+        fputs(" [", f);
+        esc(f, br_headers_line(headers, line, sizeof(line)));
+        fputs("]", f);
+    }
+    json_t *from = json_object_get(op, "fromList");
+    json_t *list = json_is_integer(from) ? json_array_get(history, (size_t)json_integer_value(from)) : NULL;
+    if (json_object_size(json_object_get(list, "headers"))) {
+        fputs(" from a list served ", f);
+        esc(f, br_headers_line(json_object_get(list, "headers"), line, sizeof(line)));
+    }
 }
 
 /* ---- load reports ---------------------------------------------------------------------------------- */
@@ -298,6 +318,7 @@ static int race_report(json_t *doc, FILE *f)
             fprintf(f, "%s %s %s -> %d (%s) %.0f-%.0f us", str(op, "actorName"), str(op, "op"),
                     str(op, "start"), (int)num(op, "status"), str(op, "outcome"), num(op, "invokeUs"),
                     num(op, "completeUs"));
+            title_headers(f, history, op);
             fputs("</title></rect>\n", f);
         }
         size_t b;
@@ -312,11 +333,17 @@ static int race_report(json_t *doc, FILE *f)
                     x, x, H - 5, x + 3, str(barrier, "release"), num(barrier, "skewUs"));
         }
         fputs("</svg>\n", f);
-        if (json_array_size(violations)) {
+        json_t *explained = json_object_get(trial, "explained");
+        if (json_array_size(violations) || json_array_size(explained)) {
             fputs("<ul>\n", f);
             json_array_foreach (violations, i, v) {
                 fputs("<li class=\"bad\">", f);
                 esc(f, str(v, "text"));
+                fputs("</li>\n", f);
+            }
+            json_array_foreach (explained, i, v) {
+                fputs("<li class=\"explained\">", f);
+                esc(f, json_string_value(v) ? json_string_value(v) : "");
                 fputs("</li>\n", f);
             }
             fputs("</ul>\n", f);

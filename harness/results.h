@@ -19,11 +19,17 @@ typedef struct {
     const char *target_file;
     int expect_violation;
     int exit_code;
-    const char *outcome; /* "pass", "fail", "target-error", "interrupted", ... */
+    const char *outcome;      /* "pass", "fail", "target-error", "interrupted", ... */
+    const char *reason;       /* the verdict's one line (verdict.h), or NULL */
+    const char *date_spec;    /* the day as given (--date or the scenario's "date"), or NULL */
+    json_t *variable_sources; /* {"NAME": "scenario" | "profile" | "command line"}, or NULL */
 } br_run_meta;
 
 /* Builds the run.json document (the caller owns it). Secret header values never appear in it. */
 json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);
+
+/* "X-Cache: HIT, Age: 180" from a history op's recorded headers; "" for NULL or none. Returns |buf|. */
+char *br_headers_line(json_t *headers, char *buf, size_t cap);
 
 /* Writes the human summary: one line per violation, barrier skews, totals. */
 void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);
@@ -48,5 +54,13 @@ int br_results_write(const char *dir, const br_run_config *cfg, const br_run_res
  */
 int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials, char *err,
                      size_t errlen);
+/*
+ * The same, with the judge (judge.h) as in `run`: the return value counts the
+ * trials with a violation or a false conflict (justified refusals and target
+ * errors are printed, not counted), |counts| the trials of each class
+ * (br_trial_class), for br_verdict_decide.
+ */
+int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size_t *trials, size_t counts[5],
+                        char *err, size_t errlen);
 
 #endif

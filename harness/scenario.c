@@ -1,5 +1,7 @@
 #include "scenario.h"
 
+#include "dayspec.h"
+
 #include "iso8601.h"
 #include "jsonload.h"
 #include "template.h"
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_ACTORS 4096
 
@@ -460,6 +463,17 @@ static int link_barriers(br_scenario *s, const char *origin, char *err, size_t e
     return 0;
 }
 
+int br_scenario_resolve_day(const char *spec, char out[11], char *err, size_t errlen)
+{
+    int64_t days;
+    if (br_dayspec_resolve(spec, (int64_t)time(NULL) / 86400, &days, err, errlen) != 0)
+        return -1;
+    char buf[BR_TIME_BUFSIZE];
+    br_time_format(days * 86400 * BR_USEC_PER_SEC, buf);
+    snprintf(out, 11, "%.10s", buf);
+    return 0;
+}
+
 br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, size_t errlen)
 {
     static const char *const keys[] = {"name", "description", "date", "variables", "actors", "steps", NULL};
@@ -478,19 +492,20 @@ br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, 
     json_t *name = json_object_get(root, "name"), *desc = json_object_get(root, "description");
     json_t *date = json_object_get(root, "date"), *vars = json_object_get(root, "variables");
     json_t *steps = json_object_get(root, "steps");
-    int64_t day;
     if (!json_is_string(name) || !valid_name(json_string_value(name))) {
         snprintf(err, errlen, "%s: name must be 1-64 letters, digits, '-' or '_'", origin);
         goto fail;
     }
     s->name = strdup(json_string_value(name));
     s->description = strdup(json_is_string(desc) ? json_string_value(desc) : "");
-    if (!json_is_string(date) ||
-        br_date_parse(json_string_value(date), json_string_length(date), &day) != 0) {
-        snprintf(err, errlen, "%s: date must be a day such as \"2026-12-01\"", origin);
+    char derr[400];
+    if (!json_is_string(date) || json_string_length(date) >= sizeof(s->date_spec) ||
+        br_scenario_resolve_day(json_string_value(date), s->date, derr, sizeof(derr)) != 0) {
+        snprintf(err, errlen, "%s: %s", origin,
+                 json_is_string(date) ? derr : "date must be a day such as \"2026-12-01\" or \"+14d\"");
         goto fail;
     }
-    memcpy(s->date, json_string_value(date), 11);
+    snprintf(s->date_spec, sizeof(s->date_spec), "%s", json_string_value(date));
     if (vars != NULL && !json_is_object(vars)) {
         snprintf(err, errlen, "%s: variables must be an object", origin);
         goto fail;

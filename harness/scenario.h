@@ -65,8 +65,9 @@ typedef struct {
 
 typedef struct {
     char *name, *description, *origin;
-    char date[11];     /* YYYY-MM-DD */
-    json_t *variables; /* object */
+    char date[11];      /* YYYY-MM-DD: the day, relative specs resolved when the scenario was loaded */
+    char date_spec[32]; /* "date" as written ("2026-12-01", "+14d", "next-weekday"), recorded in run.json */
+    json_t *variables;  /* object */
     br_actor *actors;
     size_t actor_count;
     br_step *steps;
@@ -78,6 +79,12 @@ typedef struct {
 br_scenario *br_scenario_load(const char *path, char *err, size_t errlen);
 br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, size_t errlen);
 void br_scenario_free(br_scenario *s);
+
+/*
+ * Resolves a day spec (dayspec.h: "2026-12-01", "+14d", "next-weekday", ...)
+ * against today (UTC) into "YYYY-MM-DD". 0, or -1 with |err| listing the forms.
+ */
+int br_scenario_resolve_day(const char *spec, char out[11], char *err, size_t errlen);
 
 /* Whether a step sends requests. */
 int br_step_is_http(br_step_kind kind);

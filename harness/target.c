@@ -17,10 +17,10 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const profile_names[BR_OP_COUNT] = {"fetchSlots", "book",  "hold", "cancel",
-                                                       "list",       "clock", "reset"};
-static const char *const history_names[BR_OP_COUNT] = {"fetch_slots", "book",  "hold", "cancel",
-                                                       "list",        "clock", "reset"};
+static const char *const profile_names[BR_OP_COUNT] = {"fetchSlots", "book",  "hold",  "cancel",
+                                                       "list",       "clock", "reset", "health"};
+static const char *const history_names[BR_OP_COUNT] = {"fetch_slots", "book",  "hold",  "cancel",
+                                                       "list",        "clock", "reset", "health"};
 
 const char *br_op_profile_name(br_op_kind op)
 {
@@ -50,6 +50,8 @@ void br_target_free(br_target *t)
     free_strings(t->secret_headers, t->secret_count);
     json_decref(t->mongo);
     free(t->tls_ca_file);
+    json_decref(t->variables);
+    free_strings(t->record_headers, t->record_header_count);
     for (int i = 0; i < BR_OP_COUNT; i++) {
         br_operation *op = &t->ops[i];
         free(op->method);
@@ -63,6 +65,10 @@ void br_target_free(br_target *t)
         free(op->ptr_status);
         free(op->ptr_tag);
         free_strings(op->cancelled_statuses, op->cancelled_count);
+        free(op->ev_id);
+        free(op->ev_inspector);
+        free(op->ev_start);
+        free(op->ev_end);
     }
     free(t);
 }
@@ -133,14 +139,42 @@ static const int pointer_rules[BR_OP_COUNT][POINTER_KINDS] = {
     [BR_OP_FETCH_SLOTS] = {1, -1, 1, 1, 1, -1, -1}, [BR_OP_BOOK] = {-1, 1, 0, 0, 0, -1, -1},
     [BR_OP_HOLD] = {-1, 1, -1, -1, -1, -1, -1},     [BR_OP_CANCEL] = {-1, -1, -1, -1, -1, -1, -1},
     [BR_OP_LIST] = {1, 1, 1, 1, 1, 0, 0},           [BR_OP_CLOCK] = {-1, -1, -1, -1, -1, -1, -1},
-    [BR_OP_RESET] = {-1, -1, -1, -1, -1, -1, -1},
+    [BR_OP_RESET] = {-1, -1, -1, -1, -1, -1, -1},   [BR_OP_HEALTH] = {-1, -1, -1, -1, -1, -1, -1},
 };
+
+/* "conflictEvidence": {"id", "inspector", "start", "end"}: pointers into a conflict answer (book, hold). */
+static int parse_evidence(json_t *ev, br_op_kind kind, const char *origin, const char *where,
+                          br_operation *op, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"id", "inspector", "start", "end", NULL};
+    if (ev == NULL)
+        return 0;
+    if (kind != BR_OP_BOOK && kind != BR_OP_HOLD)
+        FAIL("%s: %s.conflictEvidence belongs to book and hold", origin, where);
+    char sub[160], kerr[600];
+    snprintf(sub, sizeof(sub), "%s.conflictEvidence", where);
+    if (!json_is_object(ev) || br_json_check_keys(ev, keys, sub, kerr, sizeof(kerr)))
+        FAIL("%s: %s", origin, json_is_object(ev) ? kerr : "conflictEvidence must be an object of pointers");
+    char **slots[] = {&op->ev_id, &op->ev_inspector, &op->ev_start, &op->ev_end};
+    for (int i = 0; i < 4; i++) {
+        json_t *v = json_object_get(ev, keys[i]);
+        if (v == NULL)
+            continue;
+        if (!json_is_string(v) || !br_json_pointer_valid(json_string_value(v)))
+            FAIL("%s: %s.%s must be an RFC 6901 pointer", origin, sub, keys[i]);
+        *slots[i] = strdup(json_string_value(v));
+    }
+    if (op->ev_id == NULL && (op->ev_start == NULL || op->ev_end == NULL))
+        FAIL("%s: %s needs id, or start and end", origin, sub);
+    return 0;
+}
 
 static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_operation *op, char *err,
                            size_t errlen)
 {
     static const char *const keys[] = {
-        "method", "path", "body", "success", "conflict", "response", "cancelledStatuses", NULL};
+        "method",           "path", "body", "success", "conflict", "response", "cancelledStatuses",
+        "conflictEvidence", NULL};
     char where[64];
     snprintf(where, sizeof(where), "operations.%s", profile_names[kind]);
     if (!json_is_object(v))
@@ -208,6 +242,8 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
                               errlen))
             return -1;
     }
+    if (parse_evidence(json_object_get(v, "conflictEvidence"), kind, origin, where, op, err, errlen))
+        return -1;
     if (kind == BR_OP_LIST && op->ptr_status != NULL && op->cancelled_count == 0)
         FAIL("%s: %s has response.status, so it needs cancelledStatuses (e.g. [\"cancelled\"])", origin,
              where);
@@ -271,11 +307,37 @@ static int valid_base_url(const char *u)
     return (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) && strpbrk(u, " \r\n") == NULL;
 }
 
+/* "variables": {NAME: string or number} and "recordHeaders": ["X-Cache", ...]. */
+static int parse_variables(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
+    json_t *vars = json_object_get(root, "variables"), *rec = json_object_get(root, "recordHeaders");
+    const char *key;
+    json_t *value;
+    if (vars != NULL && !json_is_object(vars))
+        FAIL("%s: variables must be an object of NAME: value", origin);
+    json_object_foreach (vars, key, value)
+        if (!json_is_string(value) && !json_is_number(value))
+            FAIL("%s: variables.%s must be a string or a number", origin, key);
+    t->variables = vars ? json_incref(vars) : json_object();
+    if (rec == NULL)
+        return 0;
+    if (take_string_array(rec, origin, "recordHeaders", &t->record_headers, &t->record_header_count, err,
+                          errlen))
+        return -1;
+    if (t->record_header_count > BR_MAX_RECORD_HEADERS)
+        FAIL("%s: recordHeaders names %zu headers; at most %d", origin, t->record_header_count,
+             BR_MAX_RECORD_HEADERS);
+    for (size_t i = 0; i < t->record_header_count; i++)
+        if (t->record_headers[i][0] == '\0' || strpbrk(t->record_headers[i], " :\r\n"))
+            FAIL("%s: recordHeaders[%zu] must be a header name", origin, i);
+    return 0;
+}
+
 br_target *br_target_from_json(json_t *root, const char *origin, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name",          "description", "baseUrls",   "headers",
-                                       "secretHeaders", "timeoutMs",   "operations", "mongo",
-                                       "http",          "http2",       "tls",        NULL};
+    static const char *const keys[] = {
+        "name",  "description", "baseUrls", "headers", "secretHeaders", "timeoutMs",     "operations",
+        "mongo", "http",        "http2",    "tls",     "variables",     "recordHeaders", NULL};
     br_target *t = calloc(1, sizeof(*t));
     char kerr[600];
     if (!json_is_object(root)) {
@@ -346,7 +408,7 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         }
         t->timeout_ms = (int)json_integer_value(timeout);
     }
-    if (parse_http(root, t, origin, err, errlen))
+    if (parse_http(root, t, origin, err, errlen) || parse_variables(root, t, origin, err, errlen))
         goto fail;
     json_t *ops = json_object_get(root, "operations");
     if (!json_is_object(ops)) {
@@ -363,7 +425,8 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         if (kind < 0) {
             snprintf(
                 err, errlen,
-                "%s: operations.%s is not an operation (fetchSlots, book, hold, cancel, list, clock, reset)",
+                "%s: operations.%s is not an operation (fetchSlots, book, hold, cancel, list, clock, reset, "
+                "health)",
                 origin, key);
             goto fail;
         }

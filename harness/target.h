@@ -31,6 +31,7 @@ typedef enum {
     BR_OP_LIST,
     BR_OP_CLOCK,
     BR_OP_RESET,
+    BR_OP_HEALTH, /* a pre-check before each trial: any other answer is a target error (exit 3) */
     BR_OP_COUNT
 } br_op_kind;
 
@@ -55,7 +56,11 @@ typedef struct {
     char *ptr_status, *ptr_tag; /* list only */
     char **cancelled_statuses;  /* list only: status values that mean "not active" */
     size_t cancelled_count;
+    /* book, hold: pointers into a conflict answer to what it conflicted with (conflictEvidence), or NULL. */
+    char *ev_id, *ev_inspector, *ev_start, *ev_end;
 } br_operation;
+
+#define BR_MAX_RECORD_HEADERS 16
 
 typedef struct {
     char *name;
@@ -73,8 +78,11 @@ typedef struct {
     /* "http2": {"maxStreams"}: for every single-packet release. */
     unsigned h2_max_streams; /* 0: the server's SETTINGS_MAX_CONCURRENT_STREAMS */
     /* "tls": {"caFile", "insecure"}: how https base URLs are trusted, by both transports. */
-    char *tls_ca_file; /* NULL: the system's CAs */
-    int tls_insecure;  /* no certificate verification at all (a self-signed staging box) */
+    char *tls_ca_file;     /* NULL: the system's CAs */
+    int tls_insecure;      /* no certificate verification at all (a self-signed staging box) */
+    json_t *variables;     /* the profile's "variables" (an object, never NULL): scenario < profile < --var */
+    char **record_headers; /* "recordHeaders": response headers kept in the history */
+    size_t record_header_count;
 } br_target;
 
 /* Loads and validates a profile. Returns NULL with a message naming the file and the key in |err|. */

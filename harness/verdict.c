@@ -74,9 +74,11 @@ void br_verdict_decide(const size_t counts[5], int expect_violation, br_verdict 
             target, n);
     } else if (n == 0 || inconclusive == n) {
         set(v, EXIT_NOT_HELD, "inconclusive");
-        snprintf(v->reason, sizeof(v->reason),
-                 "%zu/%zu trials inconclusive: their racing requests did not all get a definite answer",
-                 inconclusive, n);
+        snprintf(
+            v->reason, sizeof(v->reason),
+            "%zu/%zu trials inconclusive: a racer got no definite answer, a barrier released too few, or a "
+            "required step was refused for a reason or failed (the notes say which)",
+            inconclusive, n);
     } else if (expect_violation) {
         set(v, EXIT_NOT_HELD, "fail");
         snprintf(v->reason, sizeof(v->reason),

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -170,81 +171,188 @@ static void test_same_slot_race_against_broken_and_fixed(void **state)
 
 /* ---- a backend of another shape ---------------------------------------------------------------------- */
 
+/*
+ * A second booking backend with nothing in common with bookd but the idea:
+ * integer ids for staff, services and reservations, other routes and field
+ * names, 422 for a conflict (with the conflicting reservation in the answer),
+ * a travel offset computed from the longitude (bookd's comes from the
+ * latitude), and a pretend cache that labels every availability answer
+ * "X-Cache: HIT, Age: 180". With |broken| set it skips the overlap check, as
+ * the incident's backend did.
+ */
 typedef struct {
     int listen_fd;
     pthread_mutex_t lock;
     struct {
-        int ref;
-        char staff[32], from[32], to[32], contact[128];
-    } rows[256];
+        int ref, staff, hold, active;
+        char from[32], to[32], contact[128];
+    } rows[512];
     int count;
+    int broken;
 } tiny_server;
 
 static tiny_server tiny;
 
-static void tiny_reply(int fd, int status, const char *body)
+static void tiny_reply(int fd, int status, const char *body, const char *extra_headers)
 {
-    char head[256];
+    char head[512];
     int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n", status,
-                     strlen(body));
+                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n",
+                     status, extra_headers ? extra_headers : "", strlen(body));
     if (write(fd, head, (size_t)n) < 0 || write(fd, body, strlen(body)) < 0)
         return;
 }
 
+/* An integer that may come as a JSON number or as decimal text. */
+static int tiny_int(json_t *v)
+{
+    return json_is_integer(v)  ? (int)json_integer_value(v)
+           : json_is_string(v) ? atoi(json_string_value(v))
+                               : 0;
+}
+
+static const char *tiny_query(const char *path, const char *key, char *buf, size_t cap)
+{
+    char pat[32];
+    snprintf(pat, sizeof(pat), "%s=", key);
+    const char *p = strstr(path, pat);
+    if (p == NULL)
+        return "";
+    p += strlen(pat);
+    size_t n = strcspn(p, "&");
+    snprintf(buf, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+    return buf;
+}
+
+/* The first active row of |staff| overlapping [from, to), other than row |skip|; -1 for none. Locked. */
+static int tiny_taken(int staff, const char *from, const char *to, int skip)
+{
+    for (int i = 0; i < tiny.count; i++)
+        if (i != skip && tiny.rows[i].active && tiny.rows[i].staff == staff &&
+            strcmp(tiny.rows[i].from, to) < 0 && strcmp(from, tiny.rows[i].to) < 0)
+            return i;
+    return -1;
+}
+
+static void tiny_availability(int fd, const char *path)
+{
+    char day[16], lng[32], out[16384];
+    tiny_query(path, "day", day, sizeof(day));
+    int offset = (int)lround(fabs(atof(tiny_query(path, "lng", lng, sizeof(lng)))) * 100) % 60;
+    size_t len = (size_t)snprintf(out, sizeof(out), "{\"data\":{\"openings\":[");
+    int first = 1;
+    pthread_mutex_lock(&tiny.lock);
+    for (int hour = 8; hour <= 16; hour += 2) /* one list never overlaps itself */
+        for (int staff = 7; staff <= 8; staff++) {
+            char from[32], to[32];
+            snprintf(from, sizeof(from), "%sT%02d:%02d:00Z", day, hour, offset);
+            snprintf(to, sizeof(to), "%sT%02d:%02d:00Z", day, hour + 2, offset);
+            if (tiny_taken(staff, from, to, -1) >= 0)
+                continue;
+            len += (size_t)snprintf(out + len, sizeof(out) - len,
+                                    "%s{\"staff\":{\"id\":%d},\"window\":{\"from\":\"%s\",\"to\":\"%s\"}}",
+                                    first ? "" : ",", staff, from, to);
+            first = 0;
+        }
+    pthread_mutex_unlock(&tiny.lock);
+    snprintf(out + len, sizeof(out) - len, "]}}");
+    tiny_reply(fd, 200, out, "X-Cache: HIT\r\nAge: 180\r\n");
+}
+
+/* POST /v2/reservations (|hold| 0) or /v2/holds (|hold| 1). */
+static void tiny_write(int fd, const char *body, int hold)
+{
+    json_error_t e;
+    json_t *in = json_loads(body, 0, &e);
+    int staff = tiny_int(json_object_get(in, "staff")), use_hold = tiny_int(json_object_get(in, "hold"));
+    const char *from = json_string_value(json_object_get(in, "from"));
+    const char *to = json_string_value(json_object_get(in, "to"));
+    const char *contact = json_string_value(json_object_get(in, "contact"));
+    char out[512];
+    if (staff == 0 || !from || !to || (!hold && !contact)) {
+        tiny_reply(fd, 400, "{\"problem\":\"bad\"}", NULL);
+        json_decref(in);
+        return;
+    }
+    pthread_mutex_lock(&tiny.lock);
+    int own = use_hold > 0 && use_hold <= tiny.count && tiny.rows[use_hold - 1].hold ? use_hold - 1 : -1;
+    int clash = tiny.broken ? -1 : tiny_taken(staff, from, to, own);
+    if (clash >= 0 || tiny.count == 512) {
+        snprintf(out, sizeof(out),
+                 "{\"problem\":\"taken\",\"conflict\":{\"ref\":%d,\"from\":\"%s\",\"to\":\"%s\"}}",
+                 clash >= 0 ? tiny.rows[clash].ref : 0, clash >= 0 ? tiny.rows[clash].from : "",
+                 clash >= 0 ? tiny.rows[clash].to : "");
+        pthread_mutex_unlock(&tiny.lock);
+        tiny_reply(fd, 422, out, NULL);
+        json_decref(in);
+        return;
+    }
+    if (own >= 0)
+        tiny.rows[own].active = 0;
+    int ref = ++tiny.count;
+    tiny.rows[ref - 1].ref = ref;
+    tiny.rows[ref - 1].staff = staff;
+    tiny.rows[ref - 1].hold = hold;
+    tiny.rows[ref - 1].active = 1;
+    snprintf(tiny.rows[ref - 1].from, 32, "%s", from);
+    snprintf(tiny.rows[ref - 1].to, 32, "%s", to);
+    snprintf(tiny.rows[ref - 1].contact, 128, "%s", contact ? contact : "");
+    pthread_mutex_unlock(&tiny.lock);
+    snprintf(out, sizeof(out),
+             hold ? "{\"hold\":{\"ref\":%d}}" : "{\"result\":{\"reservation\":{\"ref\":%d}}}", ref);
+    tiny_reply(fd, 200, out, NULL);
+    json_decref(in);
+}
+
+static void tiny_cancel(int fd, int ref)
+{
+    pthread_mutex_lock(&tiny.lock);
+    int ok = ref > 0 && ref <= tiny.count && !tiny.rows[ref - 1].hold && tiny.rows[ref - 1].active;
+    if (ok)
+        tiny.rows[ref - 1].active = 0;
+    pthread_mutex_unlock(&tiny.lock);
+    tiny_reply(fd, ok ? 200 : 409, ok ? "{}" : "{\"problem\":\"not active\"}", NULL);
+}
+
+static void tiny_list(int fd, const char *path)
+{
+    char day[16], out[65536];
+    tiny_query(path, "day", day, sizeof(day));
+    size_t len = (size_t)snprintf(out, sizeof(out), "{\"items\":[");
+    int first = 1;
+    pthread_mutex_lock(&tiny.lock);
+    for (int i = 0; i < tiny.count; i++)
+        if (!tiny.rows[i].hold && (day[0] == '\0' || strncmp(tiny.rows[i].from, day, 10) == 0)) {
+            len += (size_t)snprintf(out + len, sizeof(out) - len,
+                                    "%s{\"ref\":%d,\"staff\":%d,\"from\":\"%s\",\"to\":\"%s\",\"contact\":\"%"
+                                    "s\",\"state\":\"%s\"}",
+                                    first ? "" : ",", tiny.rows[i].ref, tiny.rows[i].staff, tiny.rows[i].from,
+                                    tiny.rows[i].to, tiny.rows[i].contact,
+                                    tiny.rows[i].active ? "active" : "cancelled");
+            first = 0;
+        }
+    pthread_mutex_unlock(&tiny.lock);
+    snprintf(out + len, sizeof(out) - len, "]}");
+    tiny_reply(fd, 200, out, NULL);
+}
+
 static void tiny_handle(int fd, const char *method, const char *path, const char *body)
 {
-    char out[16384];
-    if (strcmp(method, "GET") == 0 && strncmp(path, "/v2/availability", 16) == 0) {
-        tiny_reply(fd, 200,
-                   "{\"data\":{\"openings\":[{\"staff\":{\"handle\":\"martin\"},\"window\":{\"from\":"
-                   "\"2026-12-01T09:00:00Z\",\"to\":\"2026-12-01T10:00:00Z\"}}]}}");
-    } else if (strcmp(method, "POST") == 0 && strcmp(path, "/v2/reservations") == 0) {
-        json_error_t e;
-        json_t *in = json_loads(body, 0, &e);
-        const char *staff = json_string_value(json_object_get(in, "staff"));
-        const char *from = json_string_value(json_object_get(in, "from"));
-        const char *to = json_string_value(json_object_get(in, "to"));
-        const char *contact = json_string_value(json_object_get(in, "contact"));
-        if (!staff || !from || !to || !contact) {
-            tiny_reply(fd, 400, "{\"problem\":\"bad\"}");
-        } else {
-            pthread_mutex_lock(&tiny.lock);
-            int taken = 0;
-            for (int i = 0; i < tiny.count; i++)
-                taken |= strcmp(tiny.rows[i].staff, staff) == 0 && strcmp(tiny.rows[i].from, to) < 0 &&
-                         strcmp(from, tiny.rows[i].to) < 0;
-            if (taken) {
-                pthread_mutex_unlock(&tiny.lock);
-                tiny_reply(fd, 422, "{\"problem\":\"taken\"}");
-            } else {
-                int ref = ++tiny.count;
-                snprintf(tiny.rows[ref - 1].staff, 32, "%s", staff);
-                snprintf(tiny.rows[ref - 1].from, 32, "%s", from);
-                snprintf(tiny.rows[ref - 1].to, 32, "%s", to);
-                snprintf(tiny.rows[ref - 1].contact, 128, "%s", contact);
-                tiny.rows[ref - 1].ref = ref;
-                pthread_mutex_unlock(&tiny.lock);
-                snprintf(out, sizeof(out), "{\"result\":{\"reservation\":{\"ref\":%d}}}", ref);
-                tiny_reply(fd, 200, out);
-            }
-        }
-        json_decref(in);
-    } else if (strcmp(method, "GET") == 0 && strncmp(path, "/v2/reservations", 16) == 0) {
-        size_t len = (size_t)snprintf(out, sizeof(out), "{\"items\":[");
-        pthread_mutex_lock(&tiny.lock);
-        for (int i = 0; i < tiny.count; i++)
-            len += (size_t)snprintf(
-                out + len, sizeof(out) - len,
-                "%s{\"ref\":%d,\"staff\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"contact\":\"%s\"}",
-                i ? "," : "", tiny.rows[i].ref, tiny.rows[i].staff, tiny.rows[i].from, tiny.rows[i].to,
-                tiny.rows[i].contact);
-        pthread_mutex_unlock(&tiny.lock);
-        snprintf(out + len, sizeof(out) - len, "]}");
-        tiny_reply(fd, 200, out);
-    } else {
-        tiny_reply(fd, 404, "{}");
-    }
+    int ref;
+    if (strcmp(method, "GET") == 0 && strncmp(path, "/v2/availability", 16) == 0)
+        tiny_availability(fd, path);
+    else if (strcmp(method, "POST") == 0 && strcmp(path, "/v2/reservations") == 0)
+        tiny_write(fd, body, 0);
+    else if (strcmp(method, "POST") == 0 && strcmp(path, "/v2/holds") == 0)
+        tiny_write(fd, body, 1);
+    else if (strcmp(method, "POST") == 0 && sscanf(path, "/v2/reservations/%d/cancel", &ref) == 1)
+        tiny_cancel(fd, ref);
+    else if (strcmp(method, "GET") == 0 && strncmp(path, "/v2/reservations", 16) == 0)
+        tiny_list(fd, path);
+    else if (strcmp(path, "/v2/health") == 0 || strcmp(path, "/v2/clock") == 0)
+        tiny_reply(fd, 200, "{}", NULL);
+    else
+        tiny_reply(fd, 404, "{}", NULL);
 }
 
 /* One connection: requests in sequence (keep-alive) until the peer closes. */
@@ -300,9 +408,40 @@ static void *tiny_accept(void *arg)
     }
 }
 
-static void test_another_json_shape_through_its_own_profile(void **state)
+/* The second backend's profile, written from docs/targets.md alone: its ids and its travel offsets are its
+ * own. */
+static const char tiny_profile_json[] =
+    "{\"name\":\"tiny\",\"baseUrls\":[\"http://127.0.0.1:1\"],"
+    "\"variables\":{\"serviceId\":3,\"inspectorId\":\"7\",\"melinda.lng\":0.26,\"pine.lng\":0.29},"
+    "\"recordHeaders\":[\"X-Cache\",\"Age\"],"
+    "\"operations\":{"
+    "\"fetchSlots\":{\"method\":\"GET\",\"path\":\"/v2/"
+    "availability?service=${var.serviceId}&day=${date}&lat=${actor.lat}&lng=${actor.lng}\","
+    "\"success\":[200],\"response\":{\"items\":\"/data/openings\",\"inspector\":\"/staff/id\","
+    "\"start\":\"/window/from\",\"end\":\"/window/to\"}},"
+    "\"book\":{\"method\":\"POST\",\"path\":\"/v2/reservations\",\"body\":{\"service\":\"${var.serviceId}\","
+    "\"staff\":\"${slot.inspectorId}\",\"from\":\"${slot.datetime}\",\"to\":\"${slot.endtime}\","
+    "\"contact\":\"${actor.email}\",\"hold\":\"${hold.id?}\"},\"success\":[200],\"conflict\":[422],"
+    "\"response\":{\"id\":\"/result/reservation/ref\"},"
+    "\"conflictEvidence\":{\"id\":\"/conflict/ref\",\"start\":\"/conflict/from\",\"end\":\"/conflict/to\"}},"
+    "\"hold\":{\"method\":\"POST\",\"path\":\"/v2/holds\",\"body\":{\"staff\":\"${slot.inspectorId}\","
+    "\"from\":\"${slot.datetime}\",\"to\":\"${slot.endtime}\"},\"success\":[200],\"conflict\":[422],"
+    "\"response\":{\"id\":\"/hold/ref\"}},"
+    "\"cancel\":{\"method\":\"POST\",\"path\":\"/v2/reservations/${booking.id}/cancel\",\"success\":[200],"
+    "\"conflict\":[409]},"
+    "\"list\":{\"method\":\"GET\",\"path\":\"/v2/reservations?day=${date}\",\"success\":[200],\"response\":{"
+    "\"items\":\"/items\",\"id\":\"/ref\",\"inspector\":\"/staff\",\"start\":\"/from\",\"end\":\"/to\","
+    "\"status\":\"/state\",\"tag\":\"/contact\"},\"cancelledStatuses\":[\"cancelled\"]},"
+    "\"clock\":{\"method\":\"POST\",\"path\":\"/v2/clock\",\"body\":{\"seconds\":\"${seconds}\"},"
+    "\"success\":[200]},"
+    "\"health\":{\"method\":\"GET\",\"path\":\"/v2/health\",\"success\":[200]}}}";
+
+/* Starts the tiny server once; returns its URL. */
+static const char *tiny_url(void)
 {
-    (void)state;
+    static char url[64];
+    if (url[0])
+        return url;
     pthread_mutex_init(&tiny.lock, NULL);
     tiny.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in addr = {.sin_family = AF_INET};
@@ -314,39 +453,60 @@ static void test_another_json_shape_through_its_own_profile(void **state)
     pthread_t acceptor;
     pthread_create(&acceptor, NULL, tiny_accept, NULL);
     pthread_detach(acceptor);
-
-    char profile[512], out[512], url[64], output[8192];
-    test_temp_path(profile, sizeof(profile), "-profile.json");
-    FILE *f = fopen(profile, "w");
-    fputs("{\"name\":\"tiny\",\"baseUrls\":[\"http://127.0.0.1:1\"],\"operations\":{"
-          "\"fetchSlots\":{\"method\":\"GET\",\"path\":\"/v2/availability?day=${date}\",\"success\":[200],"
-          "\"response\":{\"items\":\"/data/openings\",\"inspector\":\"/staff/handle\",\"start\":\"/window/"
-          "from\","
-          "\"end\":\"/window/to\"}},"
-          "\"book\":{\"method\":\"POST\",\"path\":\"/v2/"
-          "reservations\",\"body\":{\"staff\":\"${slot.inspectorId}\","
-          "\"from\":\"${slot.datetime}\",\"to\":\"${slot.endtime}\",\"contact\":\"${actor.email}\"},"
-          "\"success\":[200],\"conflict\":[422],\"response\":{\"id\":\"/result/reservation/ref\"}},"
-          "\"list\":{\"method\":\"GET\",\"path\":\"/v2/reservations\",\"success\":[200],\"response\":{"
-          "\"items\":\"/items\",\"id\":\"/ref\",\"inspector\":\"/staff\",\"start\":\"/from\",\"end\":\"/to\","
-          "\"tag\":\"/contact\"}}}}",
-          f);
-    fclose(f);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(addr.sin_port));
-    test_temp_path(out, sizeof(out), "-results");
+    return url;
+}
+
+static void tiny_reset(int broken)
+{
+    pthread_mutex_lock(&tiny.lock);
+    tiny.count = 0;
+    tiny.broken = broken;
+    pthread_mutex_unlock(&tiny.lock);
+}
+
+/* The tiny profile, with the actor coordinates or without them. */
+static void tiny_profile(char *path, size_t cap, int with_coordinates)
+{
+    json_error_t e;
+    json_t *prof = json_loads(tiny_profile_json, 0, &e);
+    assert_non_null(prof);
+    if (!with_coordinates) {
+        json_object_del(json_object_get(prof, "variables"), "melinda.lng");
+        json_object_del(json_object_get(prof, "variables"), "pine.lng");
+    }
+    test_temp_path(path, cap, "-tiny.json");
+    assert_int_equal(json_dump_file(prof, path, 0), 0);
+    json_decref(prof);
+}
+
+/* Runs a stock scenario, unmodified, against the tiny backend. */
+static int tiny_run(const char *scenario, const char *profile, const char *out, int quiet, const char *extra1,
+                    const char *extra2, char *output, size_t cap)
+{
     char sc[600];
-    const char *argv[] = {bookrace_bin(),
-                          "run",
-                          source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)),
-                          "--target",
-                          profile,
-                          "--base-url",
-                          url,
-                          "--out",
-                          out,
-                          "--quiet",
-                          NULL};
-    int rc = test_run(argv, output, sizeof(output));
+    const char *argv[16] = {bookrace_bin(), "run",   source_path(scenario, sc, sizeof(sc)),
+                            "--target",     profile, "--base-url",
+                            tiny_url(),     "--out", out};
+    int n = 9;
+    if (quiet)
+        argv[n++] = "--quiet";
+    if (extra1)
+        argv[n++] = extra1;
+    if (extra2)
+        argv[n++] = extra2;
+    argv[n] = NULL;
+    return test_run(argv, output, cap);
+}
+
+static void test_another_json_shape_through_its_own_profile(void **state)
+{
+    (void)state;
+    char profile[512], out[512], output[8192];
+    tiny_profile(profile, sizeof(profile), 1);
+    tiny_reset(0);
+    test_temp_path(out, sizeof(out), "-results");
+    int rc = tiny_run("scenarios/same-slot-burst.json", profile, out, 1, NULL, NULL, output, sizeof(output));
     if (rc != 0)
         fail_msg("bookrace exited %d: %s", rc, output);
     json_t *run = load_run(out);
@@ -359,10 +519,61 @@ static void test_another_json_shape_through_its_own_profile(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_array_get(json_object_get(truth, "bookings"), 0), "id")), "1");
     assert_true(json_is_true(json_object_get(json_array_get(json_object_get(truth, "bookings"), 0), "ours")));
+    /* The profile's integer ids won over the scenario's bookd names, and run.json says where each came from.
+     */
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(run, "variables"), "serviceId")), 3);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(run, "variableSources"), "inspectorId")),
+        "profile");
     json_decref(run);
     remove(profile);
-    shutdown(tiny.listen_fd, SHUT_RDWR);
-    close(tiny.listen_fd);
+}
+
+/* Every stock scenario, unmodified, against the second backend: its profile and a --var are all it takes. */
+static void test_stock_scenarios_on_the_second_backend(void **state)
+{
+    (void)state;
+    static const char *const stock[] = {
+        "scenarios/incident-stale-replay.json", "scenarios/stale-cache-same-slot.json",
+        "scenarios/same-slot-burst.json",       "scenarios/same-slot-burst-plain.json",
+        "scenarios/overlap-burst.json",         "scenarios/hold-race.json",
+        "scenarios/cancel-rebook.json",         "scenarios/multi-pod-stale-cache.json"};
+    char profile[512], out[512], output[8192];
+    tiny_profile(profile, sizeof(profile), 1);
+    for (size_t i = 0; i < sizeof(stock) / sizeof(stock[0]); i++) {
+        tiny_reset(0);
+        test_temp_path(out, sizeof(out), "-tiny-stock");
+        int rc = tiny_run(stock[i], profile, out, 1, "--var", "inspectorId=8", output, sizeof(output));
+        if (rc != 0)
+            fail_msg("%s against the fixed second backend: exit %d: %s", stock[i], rc, output);
+        json_t *run = load_run(out);
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(run, "variables"), "inspectorId")), "8");
+        json_decref(run);
+    }
+    /* The broken build of the same backend: the incident reproduces, and the summary shows the list's cache.
+     */
+    tiny_reset(1);
+    test_temp_path(out, sizeof(out), "-tiny-broken");
+    int rc = tiny_run(stock[0], profile, out, 0, "--expect-violation", NULL, output, sizeof(output));
+    if (rc != 0 ||
+        strstr(output, "pine booked 10:29 (acknowledged) from a list served X-Cache: HIT, Age: 180") == NULL)
+        fail_msg("exit %d: %s", rc, output);
+    assert_non_null(strstr(output, "DOUBLE BOOKING inspector 7: 10:26-12:26"));
+    json_t *run = load_run(out);
+    json_t *history = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history");
+    json_t *last = json_array_get(history, json_array_size(history) - 2); /* pine's book, before the list */
+    assert_string_equal(json_string_value(json_object_get(last, "actorName")), "pine");
+    json_t *list = json_array_get(history, (size_t)json_integer_value(json_object_get(last, "fromList")));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(list, "headers"), "Age")), "180");
+    json_decref(run);
+    remove(profile);
+    /* Without the backend's coordinates both customers' lists offer the same starts: no overlapping pick. */
+    tiny_profile(profile, sizeof(profile), 0);
+    tiny_reset(1);
+    rc = tiny_run(stock[0], profile, out, 1, "--expect-violation", NULL, output, sizeof(output));
+    assert_int_equal(rc, 1);
+    remove(profile);
 }
 
 /* Expanded secret header values never reach results: not in run.json, junit.xml or summary.txt. */
@@ -466,7 +677,8 @@ static void test_unreachable_target_exits_3_with_results(void **state)
                      3);
     json_t *run = load_run(out);
     assert_string_equal(json_string_value(json_object_get(run, "outcome")), "target-error");
-    assert_non_null(strstr(json_string_value(json_object_get(run, "error")), "could not be reached"));
+    /* The health pre-check names what the target answered: nothing, a refused connection. */
+    assert_non_null(strstr(json_string_value(json_object_get(run, "error")), "Couldn't connect"));
     json_decref(run);
 }
 
@@ -548,8 +760,16 @@ static void test_interrupt_writes_partial_results(void **state)
     assert_int_equal(WEXITSTATUS(status), 130);
     json_t *run = load_run(out);
     assert_string_equal(json_string_value(json_object_get(run, "outcome")), "interrupted");
+    /* The health check, the day's bookings and the one fetch before the wait: nothing after it. */
     json_t *history = json_object_get(json_array_get(json_object_get(run, "trials"), 0), "history");
-    assert_int_equal(json_array_size(history), 1);
+    size_t i, fetches = 0;
+    json_t *op;
+    json_array_foreach (history, i, op)
+        fetches += strcmp(json_string_value(json_object_get(op, "op")), "fetch_slots") == 0;
+    assert_int_equal(fetches, 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(history, json_array_size(history) - 1), "op")),
+        "fetch_slots");
     json_decref(run);
     remove(sc);
     assert_int_equal(test_process_stop(&p, SIGTERM), 0);
@@ -562,6 +782,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_slot_race_against_broken_and_fixed),
         cmocka_unit_test(test_another_json_shape_through_its_own_profile),
+        cmocka_unit_test(test_stock_scenarios_on_the_second_backend),
         cmocka_unit_test(test_secrets_stay_out_of_results),
         cmocka_unit_test(test_pointer_that_does_not_resolve_exits_3),
         cmocka_unit_test(test_unreachable_target_exits_3_with_results),

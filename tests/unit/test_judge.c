@@ -143,6 +143,23 @@ static void test_refusal_justified_by_this_run(void **state)
     assert_int_equal(br_judge_refusal(&in, 1, why, sizeof(why)), BR_REFUSAL_JUSTIFIED);
 }
 
+/* Two overlapping holds acknowledged (the broken hold check): the holder's refused booking is false. */
+static void test_own_hold_makes_refusal_false(void **state)
+{
+    (void)state;
+    br_op_record ops[] = {op(0, 0, "customer0", BR_OP_HOLD, BR_OUTCOME_OK, 201, "08:26", "10:26", 100, -1),
+                          op(1, 1, "customer1", BR_OP_HOLD, BR_OUTCOME_OK, 201, "08:26", "10:26", 100, -1),
+                          op(2, 0, "customer0", BR_OP_BOOK, BR_OUTCOME_FAIL, 409, "08:26", "10:26", 5000, 0)};
+    br_judge_input in = {.ops = ops, .op_count = 3, .before_checked = 1};
+    char why[400];
+    assert_int_equal(br_judge_refusal(&in, 2, why, sizeof(why)), BR_REFUSAL_FALSE);
+    assert_non_null(strstr(why, "its own hold 08:26-10:26 was acknowledged"));
+    /* Without its own hold, the other customer's hold came first. */
+    ops[0].outcome = BR_OUTCOME_FAIL;
+    ops[0].status = 409;
+    assert_int_equal(br_judge_refusal(&in, 2, why, sizeof(why)), BR_REFUSAL_JUSTIFIED);
+}
+
 static void test_conflict_evidence(void **state)
 {
     (void)state;
@@ -271,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_refusal_justified_by_earlier_booking),
         cmocka_unit_test(test_cancelled_by_this_run_first),
         cmocka_unit_test(test_refusal_justified_by_this_run),
+        cmocka_unit_test(test_own_hold_makes_refusal_false),
         cmocka_unit_test(test_conflict_evidence),
         cmocka_unit_test(test_without_list_cannot_judge),
         cmocka_unit_test(test_other_client_during_trial),

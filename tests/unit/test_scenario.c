@@ -155,7 +155,7 @@ static void test_errors_name_the_step(void **state)
         {HEAD "\"steps\":[]}", "steps must be a non-empty array"},
         {"{\"name\":\"t\",\"date\":\"2026-13-01\",\"actors\":[{\"name\":\"a\",\"lat\":1,\"lng\":2}],"
          "\"steps\":[]}",
-         "date must be a day"},
+         "date '2026-13-01': expected YYYY-MM-DD, today, tomorrow, +Nd"},
         {"{\"name\":\"t\",\"date\":\"2026-12-01\",\"actors\":[{\"name\":\"a\",\"lat\":91,\"lng\":2}],"
          "\"steps\":[]}",
          "actors[0] needs lat"},
@@ -173,6 +173,29 @@ static void test_errors_name_the_step(void **state)
         if (strstr(err, cases[i].mentions) == NULL || strncmp(err, "s.json: ", 8) != 0)
             fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].mentions);
     }
+}
+
+/* A relative day is resolved at load against today (UTC) and its spelling kept for run.json. */
+static void test_relative_date(void **state)
+{
+    (void)state;
+    char err[512], want[11];
+    json_error_t e;
+    json_t *doc = json_loads("{\"name\":\"t\",\"date\":\"+14d\",\"actors\":[{\"name\":\"a\",\"lat\":1,"
+                             "\"lng\":2}],\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"}]}",
+                             0, &e);
+    br_scenario *s = br_scenario_from_json(doc, "rel.json", err, sizeof(err));
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_string_equal(s->date_spec, "+14d");
+    assert_int_equal(br_scenario_resolve_day("+14d", want, err, sizeof(err)), 0);
+    assert_string_equal(s->date, want);
+    br_scenario_free(s);
+    json_decref(doc);
+    assert_int_equal(br_scenario_resolve_day("2026-12-01", want, err, sizeof(err)), 0);
+    assert_string_equal(want, "2026-12-01");
+    assert_int_equal(br_scenario_resolve_day("someday", want, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "next-weekday"));
 }
 
 static void test_malformed_file_names_line_and_column(void **state)
@@ -195,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_single_packet_release),
         cmocka_unit_test(test_actor_generator),
         cmocka_unit_test(test_errors_name_the_step),
+        cmocka_unit_test(test_relative_date),
         cmocka_unit_test(test_malformed_file_names_line_and_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

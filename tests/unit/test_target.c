@@ -74,6 +74,36 @@ static void test_classification(void **state)
     br_target_free(t);
 }
 
+/* Issue 11's profile keys: variables, recordHeaders, a health operation, conflictEvidence. */
+static void test_variables_headers_health_evidence(void **state)
+{
+    (void)state;
+    char err[600];
+    br_target *t = from_text(
+        "{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"variables\":{\"inspectorId\":7,\"pine.lat\":\"41.5\"},"
+        "\"recordHeaders\":[\"X-Cache\",\"Age\"],\"operations\":{" MINIMAL_OPS
+        ",\"health\":{\"method\":\"GET\",\"path\":\"/health\",\"success\":[200]},"
+        "\"hold\":{\"method\":\"POST\",\"path\":\"/h\",\"success\":[201],\"response\":{\"id\":\"/id\"},"
+        "\"conflictEvidence\":{\"start\":\"/c/from\",\"end\":\"/c/to\"}}}}",
+        err);
+    if (t == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(json_integer_value(json_object_get(t->variables, "inspectorId")), 7);
+    assert_int_equal(t->record_header_count, 2);
+    assert_string_equal(t->record_headers[1], "Age");
+    assert_true(t->ops[BR_OP_HEALTH].present);
+    assert_string_equal(br_op_profile_name(BR_OP_HEALTH), "health");
+    assert_string_equal(t->ops[BR_OP_HOLD].ev_start, "/c/from");
+    assert_null(t->ops[BR_OP_HOLD].ev_id);
+    br_target_free(t);
+    /* Without them: an empty variables object, nothing recorded. */
+    t = from_text("{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS "}}", err);
+    assert_non_null(t);
+    assert_int_equal(json_object_size(t->variables), 0);
+    assert_int_equal(t->record_header_count, 0);
+    br_target_free(t);
+}
+
 static void test_errors_name_the_key(void **state)
 {
     (void)state;
@@ -81,6 +111,22 @@ static void test_errors_name_the_key(void **state)
         const char *json, *mentions;
     } cases[] = {
         {"[]", "must be a JSON object"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"variables\":[],\"operations\":{" MINIMAL_OPS "}}",
+         "variables must be an object"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"variables\":{\"a\":[1]},\"operations\":{" MINIMAL_OPS
+         "}}",
+         "variables.a must be a string or a number"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"recordHeaders\":[\"X "
+         "Cache\"],\"operations\":{" MINIMAL_OPS "}}",
+         "recordHeaders[0] must be a header name"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS
+         ",\"cancel\":{\"method\":\"POST\",\"path\":\"/c\",\"success\":[200],\"conflictEvidence\":{\"id\":\"/"
+         "i\"}}}}",
+         "conflictEvidence belongs to book and hold"},
+        {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS
+         ",\"hold\":{\"method\":\"POST\",\"path\":\"/h\",\"success\":[201],\"response\":{\"id\":\"/id\"},"
+         "\"conflictEvidence\":{\"start\":\"/s\"}}}}",
+         "needs id, or start and end"},
         {"{\"name\":\"x\",\"baseUrls\":[\"http://h\"],\"operations\":{" MINIMAL_OPS "},\"extra\":1}",
          "unknown key 'extra'"},
         {"{\"name\":\"x\",\"baseUrls\":[],\"operations\":{" MINIMAL_OPS "}}", "baseUrls"},
@@ -179,6 +225,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_profiles_load),
         cmocka_unit_test(test_classification),
+        cmocka_unit_test(test_variables_headers_health_evidence),
         cmocka_unit_test(test_errors_name_the_key),
         cmocka_unit_test(test_http2_settings),
     };
