@@ -10,7 +10,7 @@
  * own history holds no double booking (its two bookings are of different
  * inspectors); `bookrace merge` checks both histories together and finds the
  * double bookings between them, naming both files.
- * Each segment records its share in load.json, and `report` reads the merge.
+ * Each segment records its share in load.json; `report` and `compare` read the merge.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -199,6 +199,9 @@ static void test_double_booking_only_across_segments(void **state)
     snprintf(html, sizeof(html), "%s/merged.html", out1);
     const char *r[] = {getenv("BOOKRACE_BIN"), "report", merged, "-o", html, NULL};
     assert_int_equal(test_run(r, output, sizeof(output)), 0);
+    /* compare too: the merge against itself is no regression. */
+    const char *c[] = {getenv("BOOKRACE_BIN"), "compare", merged, merged, NULL};
+    assert_int_equal(test_run(c, output, sizeof(output)), 0);
     assert_int_equal(test_process_stop(&p, SIGTERM), 0);
     test_remove_db(db);
 }
