@@ -11,6 +11,8 @@
  * inspectors); `bookrace merge` checks both histories together and finds the
  * double bookings between them, naming both files.
  * Each segment records its share in load.json; `report` and `compare` read the merge.
+ * And the refusals: a segment index out of range, --shared-days alone, too few days for disjoint
+ * segments, and a start gate that never releases (exit 3 after --start-timeout, naming the last answer).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -206,10 +208,62 @@ static void test_double_booking_only_across_segments(void **state)
     test_remove_db(db);
 }
 
+/* The command line's refusals, and a start gate nobody releases: exit 2 and 3, each with its reason. */
+static void test_refusals_and_gate_timeout(void **state)
+{
+    (void)state;
+    char db[512], out[512], output[16384], sc[600], url[64], gate[96];
+    test_process p;
+    test_temp_path(db, sizeof(db), ".db");
+    const char *args[] = {"--db", db, "--threads", "1", NULL};
+    test_bookd_start(&p, args);
+    test_temp_path(out, sizeof(out), "-gate");
+    snprintf(sc, sizeof(sc), "%s/scenarios/overlap-burst.json", getenv("BOOKRACE_SOURCE_DIR"));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+    const char *bad_k[] = {getenv("BOOKRACE_BIN"), "load", sc, "--base-url", url, "--segment", "4/4", NULL};
+    assert_int_equal(test_run(bad_k, output, sizeof(output)), 2);
+    assert_non_null(strstr(output, "from 0 to 3"));
+    const char *no_seg[] = {getenv("BOOKRACE_BIN"), "load", sc, "--base-url", url, "--shared-days", NULL};
+    assert_int_equal(test_run(no_seg, output, sizeof(output)), 2);
+    assert_non_null(strstr(output, "--shared-days needs --segment"));
+    const char *days[] = {
+        getenv("BOOKRACE_BIN"), "load", sc,      "--base-url", url, "--segment", "0/4", "--days", "2",
+        "--connections",        "4",    "--out", out,          NULL};
+    assert_int_equal(test_run(days, output, sizeof(output)), 2);
+    assert_non_null(strstr(output, "--days 2 cannot give 4 segments disjoint days"));
+    /* bookd answers 404 at this path: the segment is never released and gives up after the timeout. */
+    snprintf(gate, sizeof(gate), "%s/no-starter-here", url);
+    const char *wait[] = {getenv("BOOKRACE_BIN"),
+                          "load",
+                          "--url",
+                          url,
+                          "--segment",
+                          "1/2",
+                          "--connections",
+                          "2",
+                          "--duration",
+                          "1s",
+                          "--start-when-ready",
+                          gate,
+                          "--start-timeout",
+                          "300ms",
+                          "--out",
+                          out,
+                          "--quiet",
+                          NULL};
+    assert_int_equal(test_run(wait, output, sizeof(output)), 3);
+    assert_non_null(
+        strstr(output, "/no-starter-here?segment=1&count=2 did not release this segment within 0.3 s"));
+    assert_non_null(strstr(output, "last: HTTP 404"));
+    assert_int_equal(test_process_stop(&p, SIGTERM), 0);
+    test_remove_db(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_double_booking_only_across_segments),
+        cmocka_unit_test(test_refusals_and_gate_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
