@@ -305,6 +305,14 @@ static int read_booking(json_t *b, size_t i, const input *in, br_op_record *o, c
     return 0;
 }
 
+static void reserve_bookings(br_merger *m, size_t n)
+{
+    if (m->booking_count + n > m->booking_cap) {
+        m->booking_cap = (m->booking_count + n) * 2;
+        m->bookings = xrealloc(m->bookings, m->booking_cap * sizeof(br_op_record));
+    }
+}
+
 static int read_oracle(br_merger *m, json_t *doc, const input *in, const char *name, size_t *added, char *err,
                        size_t errlen)
 {
@@ -313,6 +321,8 @@ static int read_oracle(br_merger *m, json_t *doc, const input *in, const char *n
     *added = 0;
     if (!json_is_true(json_object_get(oracle, "checked")))
         return 0;
+    if (!json_is_array(bookings) && json_object_get(doc, "history") != NULL)
+        return 0; /* a streamed history (issue 12): the caller feeds it with br_merger_add_booking */
     if (!json_is_array(bookings)) {
         snprintf(err, errlen, "%s: /oracle/bookings: expected an array", name);
         return -1;
@@ -323,10 +333,7 @@ static int read_oracle(br_merger *m, json_t *doc, const input *in, const char *n
                  BR_MERGE_MAX_BOOKINGS);
         return -1;
     }
-    if (m->booking_count + n > m->booking_cap) {
-        m->booking_cap = (m->booking_count + n) * 2;
-        m->bookings = xrealloc(m->bookings, m->booking_cap * sizeof(br_op_record));
-    }
+    reserve_bookings(m, n);
     for (size_t i = 0; i < n; i++)
         if (read_booking(json_array_get(bookings, i), i, in, &m->bookings[m->booking_count + i], name, err,
                          errlen) != 0)
@@ -473,6 +480,30 @@ int br_merger_add(br_merger *m, json_t *doc, const char *name, char *err, size_t
         m->first = json_incref(doc);
     m->inputs = xrealloc(m->inputs, (m->input_count + 1) * sizeof(input));
     m->inputs[m->input_count++] = in;
+    return 0;
+}
+
+int br_merger_add_booking(br_merger *m, const br_op_record *booking, char *err, size_t errlen)
+{
+    if (m->input_count == 0) {
+        snprintf(err, errlen, "a booking before any input");
+        return -1;
+    }
+    const input *in = &m->inputs[m->input_count - 1];
+    if (m->booking_count >= BR_MERGE_MAX_BOOKINGS) {
+        snprintf(err, errlen, "%s: more than %d bookings in all: merge fewer results at a time", in->file,
+                 BR_MERGE_MAX_BOOKINGS);
+        return -1;
+    }
+    reserve_bookings(m, 1);
+    br_op_record *o = &m->bookings[m->booking_count++];
+    *o = *booking;
+    o->op = BR_OP_BOOK;
+    o->expect = -1;
+    o->actor = in->seg_index;
+    snprintf(o->actor_name, sizeof(o->actor_name), "%s", in->file);
+    o->invoke_us += in->started_us;
+    o->complete_us += in->started_us;
     return 0;
 }
 

@@ -21,6 +21,8 @@
 #ifndef BR_MERGE_H
 #define BR_MERGE_H
 
+#include "oracle.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -39,6 +41,16 @@ void br_merger_free(br_merger *m);
  * with |err|; the merger is unchanged by an input it refuses.
  */
 int br_merger_add(br_merger *m, json_t *doc, const char *name, char *err, size_t errlen);
+
+/*
+ * Adds one booking request of the input added last, for an input whose
+ * bookings are in a streamed history (a "history" pointer instead of
+ * oracle.bookings): the caller reads the stream and passes each booking
+ * record. |booking|'s invoke_us/complete_us are microseconds since that
+ * input's start, as in its history. Returns 0, or -1 with |err| past
+ * BR_MERGE_MAX_BOOKINGS.
+ */
+int br_merger_add_booking(br_merger *m, const br_op_record *booking, char *err, size_t errlen);
 
 /*
  * The merged result (schema bookrace.load/1 with a "merge" object: inputs,

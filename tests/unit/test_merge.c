@@ -9,6 +9,7 @@
 
 #include "hist.h"
 #include "histjson.h"
+#include "iso8601.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +98,15 @@ static json_int_t get_int(json_t *doc, const char *a, const char *b, const char 
         v = json_object_get(v, c);
     assert_true(json_is_integer(v));
     return json_integer_value(v);
+}
+
+static size_t count_double(json_t *doc)
+{
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach (json_object_get(json_object_get(doc, "oracle"), "violations"), i, v)
+        n += strcmp(json_string_value(json_object_get(v, "kind")), "double-booking") == 0;
+    return n;
 }
 
 static void test_two_segments(void **state)
@@ -234,11 +244,46 @@ static void test_refusals(void **state)
     br_merger_free(m);
 }
 
+/* An input whose bookings are in a streamed history: the caller feeds them one by one, same verdict. */
+static void test_bookings_fed_from_a_history(void **state)
+{
+    (void)state;
+    json_t *a = doc_a(), *b = doc_b();
+    json_object_del(json_object_get(b, "oracle"), "bookings");
+    json_object_set_new(b, "history", json_pack("{s:s}", "file", "history.jsonl.zst"));
+    br_merger *m = br_merger_new();
+    char err[512];
+    br_op_record booking;
+    assert_int_equal(br_merger_add_booking(m, &booking, err, sizeof(err)), -1); /* no input yet */
+    assert_int_equal(br_merger_add(m, a, "a.json", err, sizeof(err)), 0);
+    assert_int_equal(br_merger_add(m, b, "b.json", err, sizeof(err)), 0);
+    memset(&booking, 0, sizeof(booking));
+    snprintf(booking.id, sizeof(booking.id), "b1");
+    snprintf(booking.inspector, sizeof(booking.inspector), "martin");
+    assert_int_equal(br_time_parse("2026-12-01T09:30:00Z", 20, &booking.start_us), 0);
+    assert_int_equal(br_time_parse("2026-12-01T10:30:00Z", 20, &booking.end_us), 0);
+    booking.outcome = BR_OUTCOME_OK;
+    booking.status = 201;
+    booking.invoke_us = 1000;
+    booking.complete_us = 6000;
+    assert_int_equal(br_merger_add_booking(m, &booking, err, sizeof(err)), 0);
+    json_t *out = br_merger_finish(m, err, sizeof(err));
+    assert_int_equal(count_double(out), 1);
+    json_t *b1 = json_array_get(json_object_get(json_object_get(out, "oracle"), "bookings"), 2);
+    assert_int_equal(get_int(b1, "sendUs", NULL, NULL), 601000);
+    assert_string_equal(json_string_value(json_object_get(b1, "input")), "b.json");
+    json_decref(out);
+    br_merger_free(m);
+    json_decref(a);
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_segments),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_bookings_fed_from_a_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
