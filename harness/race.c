@@ -722,7 +722,7 @@ static int run_trial(run_ctx *c)
     int64_t day;
     br_date_parse(s->date, 10, &day);
     if (!c->tg->ops[BR_OP_RESET].present)
-        day += (int64_t)t->index * 86400 * BR_USEC_PER_SEC;
+        day += (int64_t)(c->cfg->day_offset + t->index) * 86400 * BR_USEC_PER_SEC;
     char buf[BR_TIME_BUFSIZE];
     br_time_format(day, buf);
     snprintf(t->date, sizeof(t->date), "%.10s", buf);
