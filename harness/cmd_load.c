@@ -13,6 +13,7 @@
 #include "load_plan.h"
 #include "load_results.h"
 #include "loadgen.h"
+#include "startgate.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -25,7 +26,14 @@ static const char usage[] =
     "                     [--connections N] [--duration 30s] [--rate R/s] [--warmup 5s] [--days N]\n"
     "                     [--mix fetch_slots=10,book=1] [--date YYYY-MM-DD] [--out DIR] [--json FILE] "
     "[--quiet]\n"
-    "                     [--verify-mongo URI [--mongo-db NAME] [--mongo-collection NAME]]\n";
+    "                     [--verify-mongo URI [--mongo-db NAME] [--mongo-collection NAME]]\n"
+    "                     [--segment K/N|auto/N [--shared-days]] [--start-at RFC3339]\n"
+    "                     [--start-when-ready URL [--start-timeout 300s]]\n"
+    "\n"
+    "A fleet of load generators (docs/fleet.md): --segment K/N runs the K-th (0-based) of N equal shares of\n"
+    "this load (connections, rate, and the booking days, or with --shared-days the actors on the same\n"
+    "days); auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --start-at waits for a\n"
+    "wall-clock time; --start-when-ready polls URL?segment=K&count=N, once prepared, until it answers 2xx.\n";
 
 enum {
     OPT_URL = BR_CLI_FIRST_ID,
@@ -45,6 +53,11 @@ enum {
     OPT_RATE,
     OPT_MIX,
     OPT_QUIET,
+    OPT_SEGMENT,
+    OPT_SHARED_DAYS,
+    OPT_START_AT,
+    OPT_START_WHEN_READY,
+    OPT_START_TIMEOUT,
 };
 
 static const br_cli_option options[] = {
@@ -65,6 +78,11 @@ static const br_cli_option options[] = {
     {"rate", 0, 1, OPT_RATE},
     {"mix", 0, 1, OPT_MIX},
     {"quiet", 0, 0, OPT_QUIET},
+    {"segment", 0, 1, OPT_SEGMENT},
+    {"shared-days", 0, 0, OPT_SHARED_DAYS},
+    {"start-at", 0, 1, OPT_START_AT},
+    {"start-when-ready", 0, 1, OPT_START_WHEN_READY},
+    {"start-timeout", 0, 1, OPT_START_TIMEOUT},
     {NULL, 0, 0, 0},
 };
 
@@ -95,6 +113,30 @@ static int on_number(br_load_options *o, int id, const char *v)
                    : 0;
     }
     return -1;
+}
+
+/* The options of a fleet (segment.h, startgate.h). */
+static int on_fleet_option(br_load_options *o, int id, const char *v, char *err, size_t errlen)
+{
+    int shared = o->segment.shared_days;
+    switch (id) {
+    case OPT_SEGMENT:
+        if (br_segment_parse(v, getenv("JOB_COMPLETION_INDEX"), &o->segment, err, errlen) != 0)
+            return -1;
+        o->segment.shared_days = shared;
+        return 0;
+    case OPT_SHARED_DAYS:
+        o->segment.shared_days = 1;
+        return 0;
+    case OPT_START_AT:
+        return br_start_at_parse(v, &o->start_at_wall_us, err, errlen);
+    case OPT_START_WHEN_READY:
+        o->start_when_ready = v;
+        return strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0 ? 0 : -1;
+    case OPT_START_TIMEOUT:
+        return br_cli_duration(v, &o->start_timeout_s) != 0 || o->start_timeout_s <= 0 ? -1 : 0;
+    }
+    return on_number(o, id, v);
 }
 
 static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
@@ -132,7 +174,28 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
         o->quiet = 1;
         return 0;
     }
-    return on_number(o, id, v);
+    return on_fleet_option(o, id, v, err, errlen);
+}
+
+/*
+ * A segment runs its share of the connections and the rate (the days or actors are cut in load_plan.c,
+ * once the scenario is read); the whole load's are kept for load.json.
+ */
+static int segment_share(br_load_options *o)
+{
+    o->total_connections = o->connections;
+    o->total_rate = o->rate;
+    if (o->segment.shared_days && o->segment.count == 0)
+        return br_cli_usage_error(&spec, "--shared-days needs --segment");
+    br_segment_plan p;
+    char err[512];
+    if (br_segment_plan_make(&o->segment, o->connections, o->rate, o->days, 0, &p, err, sizeof(err)) != 0)
+        return br_cli_usage_error(&spec, "%s", err);
+    o->connections = p.connections;
+    o->rate = p.rate;
+    if (o->connections < o->threads)
+        o->threads = o->connections;
+    return BR_EXIT_HELD;
 }
 
 /* Parses the command line into |o|; BR_EXIT_HELD to go on, otherwise the exit code (--help: -1). */
@@ -143,7 +206,8 @@ static int parse_options(int argc, char **argv, br_load_options *o)
                            .days = 14,
                            .duration_s = 10,
                            .fetch_weight = 10,
-                           .book_weight = 1};
+                           .book_weight = 1,
+                           .start_timeout_s = 300};
     const char *args[1];
     size_t nargs;
     int parsed = br_cli_parse(&spec, argc, argv, on_option, o, args, &nargs);
@@ -158,9 +222,7 @@ static int parse_options(int argc, char **argv, br_load_options *o)
         o->threads = br_cpu_count();
     if (o->connections == 0)
         o->connections = o->threads * 16;
-    if (o->connections < o->threads)
-        o->threads = o->connections;
-    return BR_EXIT_HELD;
+    return segment_share(o);
 }
 
 static void engine_config(const br_load_options *o, atomic_int *stop, br_load_config *cfg)
@@ -193,9 +255,78 @@ static int load_exit_code(const br_load_verdict *v, const br_load_config *cfg, c
     return total == 0 || res->errors_connect > 0 ? BR_EXIT_TARGET : BR_EXIT_HELD;
 }
 
+/* load.json's "segment": which share this was, and of what whole load. */
+static json_t *segment_json(const br_load_options *o, const br_load_plan *plan)
+{
+    br_segment_plan p = plan->segment;
+    p.connections = o->connections;
+    p.rate = o->rate;
+    json_t *j = br_segment_json(&o->segment, &p);
+    json_object_set_new(j, "of",
+                        json_pack("{s:I, s:f, s:I}", "connections", (json_int_t)o->total_connections, "rate",
+                                  o->total_rate, "days", (json_int_t)o->days));
+    return j;
+}
+
+/*
+ * The coordinated start, once the plan is ready: report ready to the starter and wait for its release,
+ * then wait for the start time. Fills |*start| (load.json's "start") and returns BR_EXIT_HELD, or the exit
+ * code after saying why.
+ */
+static int wait_for_start(const br_load_options *o, atomic_int *stop, json_t **start)
+{
+    char err[1024];
+    if (o->start_when_ready == NULL && o->start_at_wall_us == 0)
+        return BR_EXIT_HELD;
+    *start = json_object();
+    if (o->start_when_ready != NULL) {
+        char *url = br_start_ready_url(o->start_when_ready, o->segment.index,
+                                       o->segment.count ? o->segment.count : 1);
+        long polls = 0;
+        if (!o->quiet)
+            fprintf(stderr, "bookrace: ready; waiting for %s\n", url);
+        int rc = br_start_when_ready(url, BR_START_POLL_US, (int64_t)(o->start_timeout_s * 1e6), stop, &polls,
+                                     err, sizeof(err));
+        json_object_set_new(*start, "whenReady", json_string(url));
+        json_object_set_new(*start, "polls", json_integer(polls));
+        json_object_set_new(*start, "releasedAtUs", json_integer(br_wall_us()));
+        free(url);
+        if (rc != 0) {
+            json_decref(*start);
+            *start = NULL;
+            if (rc < 0)
+                fprintf(stderr, "bookrace: %s\n", err);
+            return rc < 0 ? BR_EXIT_TARGET : BR_EXIT_INTERRUPTED;
+        }
+    }
+    if (o->start_at_wall_us != 0) {
+        int64_t late;
+        int rc =
+            br_start_at_wait(o->start_at_wall_us, 86400 * BR_USEC_PER_SEC, stop, &late, err, sizeof(err));
+        if (rc != 0) {
+            json_decref(*start);
+            *start = NULL;
+            if (rc < 0)
+                fprintf(stderr, "bookrace: %s\n", err);
+            return rc < 0 ? BR_EXIT_USAGE : BR_EXIT_INTERRUPTED;
+        }
+        char at[BR_TIME_BUFSIZE];
+        br_time_format(o->start_at_wall_us, at);
+        json_object_set_new(*start, "at", json_string(at));
+        json_object_set_new(*start, "lateUs", json_integer(late));
+        if (late > 1000000 && !o->quiet)
+            fprintf(stderr, "bookrace: started %.3f s after --start-at %s\n", (double)late / 1e6, at);
+    }
+    return BR_EXIT_HELD;
+}
+
 /* Runs the planned load, then the oracle and the output. Returns the exit code. */
 static int run_load(const br_load_options *o, br_load_config *cfg, br_load_plan *plan, atomic_int *stop)
 {
+    json_t *start = NULL;
+    int rc = wait_for_start(o, stop, &start);
+    if (rc != BR_EXIT_HELD)
+        return rc;
     int64_t started_wall = br_wall_us();
     br_load_result res;
     if (br_load_run(cfg, &res) != 0) {
@@ -205,6 +336,10 @@ static int run_load(const br_load_options *o, br_load_config *cfg, br_load_plan 
     br_load_verdict v;
     br_load_verdict_make(o, plan, &res, &v);
     json_t *doc = br_load_results_json(o, cfg, plan, &res, &v, started_wall);
+    if (o->segment.count > 0)
+        json_object_set_new(doc, "segment", segment_json(o, plan));
+    if (start != NULL)
+        json_object_set_new(doc, "start", start);
     char dir_buf[4096];
     const char *out_dir = o->out_dir;
     if (out_dir == NULL) {
@@ -216,7 +351,7 @@ static int run_load(const br_load_options *o, br_load_config *cfg, br_load_plan 
     int write_failed = br_load_results_write(o, out_dir, doc) != 0;
     json_decref(doc);
     br_load_results_print(o, cfg, &res, &v, out_dir);
-    int rc = load_exit_code(&v, cfg, &res, write_failed, stop);
+    rc = load_exit_code(&v, cfg, &res, write_failed, stop);
     br_load_verdict_free(&v);
     br_load_result_free(&res);
     return rc;

@@ -304,11 +304,12 @@ static int plan_requests(const br_load_options *opt, br_load_plan *plan, char **
     br_load_request *books = xcalloc(BR_LOAD_MAX_BOOKINGS + 1, sizeof(br_load_request));
     plan->bookings = xcalloc(BR_LOAD_MAX_BOOKINGS + 1, sizeof(br_load_booking));
     int rc = BR_EXIT_HELD;
-    for (long d = 0; d < opt->days && rc == BR_EXIT_HELD; d++) {
-        for (size_t a = 0; a < sc->actor_count && rc == BR_EXIT_HELD; a++) {
+    const br_segment_plan *seg = &plan->segment;
+    for (long d = seg->day_lo; d < seg->day_hi && rc == BR_EXIT_HELD; d++) {
+        for (size_t a = seg->actor_lo; a < seg->actor_hi && rc == BR_EXIT_HELD; a++) {
             actor_day ad;
             actor_day_init(&ad, plan, a, day0 + d * 86400 * BR_USEC_PER_SEC, hosts);
-            if (d == 0)
+            if (d == seg->day_lo)
                 snprintf(plan->first_day, sizeof(plan->first_day), "%.10s", ad.date);
             snprintf(plan->end_day, sizeof(plan->end_day), "%.10s", ad.date_end);
             rc = plan_actor_day(plan, &ad, books);
@@ -326,10 +327,24 @@ static int plan_requests(const br_load_options *opt, br_load_plan *plan, char **
     return rc;
 }
 
+/* This segment's days and actors (segment.h); all of them when the load is not segmented. */
+static int plan_segment(const br_load_options *opt, br_load_plan *plan)
+{
+    char err[512];
+    if (br_segment_plan_make(&opt->segment, opt->total_connections, opt->total_rate, opt->days,
+                             plan->sc ? plan->sc->actor_count : 0, &plan->segment, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        return BR_EXIT_USAGE;
+    }
+    return BR_EXIT_HELD;
+}
+
 static int plan_scenario(const br_load_options *opt, br_load_plan *plan, br_load_config *cfg)
 {
     int rc = load_inputs(opt, plan);
     char *hosts[BR_MAX_BASE_URLS] = {NULL};
+    if (rc == BR_EXIT_HELD)
+        rc = plan_segment(opt, plan);
     if (rc == BR_EXIT_HELD)
         rc = resolve_hosts(plan, cfg, hosts);
     if (rc == BR_EXIT_HELD)
@@ -359,7 +374,9 @@ int br_load_plan_make(const br_load_options *opt, br_load_plan *plan, br_load_co
     plan->connections = cfg->connections;
     br_new_run_id(plan->run_id);
     snprintf(plan->run_tag, sizeof(plan->run_tag), "%s.load", plan->run_id);
-    int rc = opt->url ? plan_url(opt, plan, cfg) : plan_scenario(opt, plan, cfg);
+    int rc = opt->url ? plan_segment(opt, plan) : BR_EXIT_HELD;
+    if (rc == BR_EXIT_HELD)
+        rc = opt->url ? plan_url(opt, plan, cfg) : plan_scenario(opt, plan, cfg);
     cfg->requests = plan->requests;
     cfg->request_count = plan->request_count;
     return rc;

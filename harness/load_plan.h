@@ -9,6 +9,7 @@
 
 #include "loadgen.h"
 #include "scenario.h"
+#include "segment.h"
 #include "target.h"
 
 #include <stddef.h>
@@ -27,6 +28,13 @@ typedef struct {
     long threads, connections, days;
     double duration_s, warmup_s, rate;
     int fetch_weight, book_weight;
+    /* A fleet (segment.h, startgate.h): connections and rate above are this segment's share already. */
+    br_segment segment;     /* count 0: not segmented */
+    long total_connections; /* the whole load's, as given */
+    double total_rate;
+    const char *start_when_ready; /* the starter's URL, or NULL */
+    int64_t start_at_wall_us;     /* 0: none */
+    double start_timeout_s;
 } br_load_options;
 
 /* What one booking request asks for, index-aligned with the booking requests. */
@@ -47,6 +55,7 @@ typedef struct {
     size_t request_count, fetch_count, book_count;
     br_load_booking *bookings;
     int fetch_weight, book_weight, connections; /* for br_load_pick_mix */
+    br_segment_plan segment; /* the days and actors this segment books (all of them when not segmented) */
 } br_load_plan;
 
 /*

@@ -6,6 +6,8 @@
  */
 #include "load_results.h"
 
+#include "histjson.h"
+
 #include "alloc.h"
 #include "iso8601.h"
 #include "jsonptr.h"
@@ -160,23 +162,6 @@ void br_load_verdict_free(br_load_verdict *v)
 
 /* ---- load.json ------------------------------------------------------------------------------------ */
 
-static void write_latency(json_t *obj, const br_hist *h)
-{
-    json_object_set_new(
-        obj, "latencyUs",
-        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "p50", (json_int_t)br_hist_percentile(h, 50), "p90",
-                  (json_int_t)br_hist_percentile(h, 90), "p99", (json_int_t)br_hist_percentile(h, 99),
-                  "p99.9", (json_int_t)br_hist_percentile(h, 99.9), "p99.99",
-                  (json_int_t)br_hist_percentile(h, 99.99), "max", (json_int_t)h->max, "mean",
-                  br_hist_mean(h)));
-    json_t *buckets = json_array();
-    for (size_t i = 0; i < BR_HIST_BUCKETS; i++)
-        if (h->counts[i])
-            json_array_append_new(
-                buckets, json_pack("[I, I]", (json_int_t)br_hist_highest(i), (json_int_t)h->counts[i]));
-    json_object_set_new(obj, "histogram", buckets);
-}
-
 /* Every operation's histogram merged (caller frees); |total| gets the request count. */
 static br_hist *overall_hist(const br_load_config *cfg, const br_load_result *res, uint64_t *total)
 {
@@ -208,7 +193,7 @@ static json_t *operations_json(const br_load_config *cfg, const br_load_result *
         json_t *oj =
             json_pack("{s:I, s:f, s:o}", "requests", (json_int_t)res->requests[o], "throughputPerSecond",
                       per_second(res->requests[o], res), "statuses", statuses);
-        write_latency(oj, res->hist[o]);
+        br_hist_json_write(oj, res->hist[o]);
         json_object_set_new(opsj, cfg->op_names[o], oj);
     }
     return opsj;
@@ -220,7 +205,7 @@ static json_t *overall_json(const br_load_config *cfg, const br_load_result *res
     br_hist *overall = overall_hist(cfg, res, &total);
     json_t *overallj =
         json_pack("{s:I, s:f}", "requests", (json_int_t)total, "throughputPerSecond", per_second(total, res));
-    write_latency(overallj, overall);
+    br_hist_json_write(overallj, overall);
     free(overall);
     return overallj;
 }

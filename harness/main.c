@@ -37,6 +37,7 @@ static const char usage[] =
     "                     [--warmup 5s] [--out DIR] [--json FILE] (bookrace load --help for all options)\n"
     "       bookrace report RUN.json|load.json [-o report.html]\n"
     "       bookrace compare BASE.json NEW.json [--max-regress 10%] [-o compare.html]\n"
+    "       bookrace merge LOAD.json LOAD.json... -o MERGED.json   (a fleet's segments as one result)\n"
     "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode "
     "NAME]\n"
     "                       [--quiet]\n"
@@ -63,6 +64,7 @@ typedef struct {
 static const command commands[] = {
     {"run", br_cmd_run, 1},       {"check", br_cmd_check, 0},     {"load", br_cmd_load, 1},
     {"report", br_cmd_report, 0}, {"compare", br_cmd_compare, 0}, {"matrix", br_cmd_matrix, 1},
+    {"merge", br_cmd_merge, 0},
 };
 
 static int usage_error(const char *what, const char *arg)

@@ -1,8 +1,11 @@
 #include "pool.h"
 
+#include "alloc.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,13 +138,35 @@ static int start_request(br_worker *w, br_request *r)
     return 0;
 }
 
+/*
+ * Keeps the named response headers (the last value of each, as a cache adds
+ * them after the origin's) before the handle goes: what a cache in front of
+ * the backend said about the answer is the cause of a stale-list race.
+ */
+static void keep_headers(br_request *r)
+{
+    size_t len = 0, cap = 0;
+    for (size_t i = 0; i < r->record_header_count; i++) {
+        struct curl_header *h = NULL;
+        if (curl_easy_header(r->easy, r->record_headers[i], 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+            continue;
+        size_t need = strlen(r->record_headers[i]) + 256 + 4; /* values are cut at 256 bytes */
+        if (len + need > cap) {
+            cap = (len + need) * 2;
+            r->recorded = xrealloc(r->recorded, cap);
+        }
+        len += (size_t)snprintf(r->recorded + len, cap - len, "%s: %.256s\n", r->record_headers[i], h->value);
+    }
+}
+
 static void finish_request(br_worker *w, br_request *r, CURLcode code)
 {
     r->curl_code = code;
     r->complete_us = br_monotonic_us();
-    if (code == CURLE_OK)
+    if (code == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
-    else if (r->curl_error[0] == '\0')
+        keep_headers(r);
+    } else if (r->curl_error[0] == '\0')
         snprintf(r->curl_error, sizeof(r->curl_error), "%s", curl_easy_strerror(code));
     curl_multi_remove_handle(w->multi, r->easy);
     curl_easy_cleanup(r->easy);
@@ -390,6 +415,11 @@ void br_pool_del(br_pool *pool)
 int br_pool_threads(const br_pool *pool)
 {
     return pool->thread_count;
+}
+
+int64_t br_pool_origin_us(const br_pool *pool)
+{
+    return pool->origin_us;
 }
 
 int64_t br_pool_run(br_pool *pool, br_request **requests, size_t count, int barrier, br_release release)

@@ -36,12 +36,15 @@ typedef struct br_request {
     char *body;                 /* NULL for none */
     size_t body_len;
     long timeout_ms;
+    char *const *record_headers; /* response headers to keep (the profile's recordHeaders), borrowed */
+    size_t record_header_count;
     /* Set by the pool. */
     long status;        /* 0 when no response */
     CURLcode curl_code; /* CURLE_OK when a response arrived */
     char curl_error[CURL_ERROR_SIZE];
     char *response; /* malloc'd, NUL-terminated; NULL when empty */
     size_t response_len;
+    char *recorded;       /* malloc'd "Name: value\n" lines of the record_headers present; NULL when none */
     int64_t invoke_us;    /* handed to libcurl */
     int64_t last_byte_us; /* the final body byte handed to libcurl (invoke_us when bodiless) */
     int64_t complete_us;  /* response complete or failure */
@@ -57,6 +60,8 @@ typedef struct br_pool br_pool;
 br_pool *br_pool_new(int threads, int64_t clock_origin_us, atomic_int *stop);
 void br_pool_del(br_pool *pool);
 int br_pool_threads(const br_pool *pool);
+/* The monotonic time request times are relative to (br_pool_new's |clock_origin_us|). */
+int64_t br_pool_origin_us(const br_pool *pool);
 
 /*
  * Runs the batch. |barrier| 0 starts the requests as each thread gets to

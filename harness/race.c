@@ -8,6 +8,7 @@
 #include "race.h"
 
 #include "alloc.h"
+#include "h2batch.h"
 #include "iso8601.h"
 #include "jsonptr.h"
 #include "pool.h"
@@ -149,6 +150,7 @@ static void pending_free(pending *p)
     free(p->req.url);
     free(p->req.body);
     free(p->req.response);
+    free(p->req.recorded);
     free(p->path);
     curl_slist_free_all(p->headers);
 }
@@ -268,17 +270,40 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step,
     return h;
 }
 
-/* Runs |n| requests as one batch and records them. */
-static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br_release release)
+/*
+ * Runs |n| requests as one batch. A single-packet release goes over HTTP/2
+ * (h2batch), which records in |h2| how, or why it fell back to last-byte.
+ */
+static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br_release release,
+                         br_h2_batch_result *h2)
 {
     br_request **reqs = xcalloc(n ? n : 1, sizeof(*reqs));
     for (size_t i = 0; i < n; i++) {
         ps[i].req.thread = ps[i].actor >= 0 ? ps[i].actor % br_pool_threads(c->pool) : 0;
         reqs[i] = &ps[i].req;
     }
-    int64_t skew = br_pool_run(c->pool, reqs, n, barrier_step >= 0, release);
+    int64_t skew;
+    if (barrier_step >= 0 && release == BR_RELEASE_SINGLE_PACKET) {
+        br_h2_batch_options o = {.max_streams = c->tg->h2_max_streams,
+                                 .tls_insecure = c->tg->h2_insecure,
+                                 .ca_file = c->tg->h2_ca_file};
+        skew = br_h2_batch_run(c->pool, reqs, n, &o, c->cfg->stop, h2);
+    } else {
+        skew = br_pool_run(c->pool, reqs, n, barrier_step >= 0, release);
+    }
     free(reqs);
     return skew;
+}
+
+/* The release a barrier asks for: its own, or single-packet when it names none and the target says "http":
+ * "2". */
+static br_release barrier_release(const run_ctx *c, const br_step *barrier)
+{
+    if (barrier == NULL)
+        return BR_RELEASE_PLAIN;
+    if (!barrier->release_given && c->tg->http2)
+        return BR_RELEASE_SINGLE_PACKET;
+    return barrier->release;
 }
 
 /* ---- steps ----------------------------------------------------------------------------------------- */
@@ -550,8 +575,13 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
     }
     if (rc == 0 && n > 0) {
         const br_step *barrier = st->barrier >= 0 ? &c->sc->steps[st->barrier] : NULL;
-        br_release release = barrier ? barrier->release : BR_RELEASE_PLAIN;
-        int64_t skew = run_batch(c, ps, n, barrier ? st->barrier : -1, release);
+        br_release requested = barrier_release(c, barrier), release = requested;
+        br_h2_batch_result h2 = {.segments = -1};
+        int64_t skew = run_batch(c, ps, n, barrier ? st->barrier : -1, requested, &h2);
+        if (requested == BR_RELEASE_SINGLE_PACKET && !h2.used_h2)
+            release = BR_RELEASE_LAST_BYTE;
+        if (requested == BR_RELEASE_SINGLE_PACKET && h2.note[0])
+            trial_note(c->trial, "steps[%d] (%s): %s", step, br_step_kind_name(st->kind), h2.note);
         int64_t first = INT64_MAX;
         size_t unreachable = 0;
         for (size_t i = 0; i < n; i++) {
@@ -575,6 +605,11 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
                 (br_barrier_record){.step = step,
                                     .barrier_step = st->barrier,
                                     .release = release,
+                                    .requested = requested,
+                                    .h2_connections = h2.connections,
+                                    .h2_writes = h2.writes,
+                                    .h2_segments = h2.segments,
+                                    .h2_server_max_streams = h2.server_max_streams,
                                     .racers = (int)n,
                                     .skew_us = skew,
                                     .released_us = first == INT64_MAX ? 0 : first};
@@ -609,7 +644,7 @@ static int simple_request(run_ctx *c, br_op_kind op, int base, double seconds, b
         pending_free(&p);
         return -1;
     }
-    run_batch(c, &p, 1, -1, BR_RELEASE_PLAIN);
+    run_batch(c, &p, 1, -1, BR_RELEASE_PLAIN, NULL);
     br_history_op *h = record(c, &p, step, -1, -1);
     int ok = h->rec.outcome == BR_OUTCOME_OK;
     if (!ok)

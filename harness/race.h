@@ -32,9 +32,14 @@ typedef struct {
 } br_run_config;
 
 typedef struct {
-    int step;         /* the released step */
-    int barrier_step; /* the barrier that released it */
-    br_release release;
+    int step;             /* the released step */
+    int barrier_step;     /* the barrier that released it */
+    br_release release;   /* the release that happened */
+    br_release requested; /* the one asked for: single-packet falls back to last-byte without HTTP/2 */
+    /* single-packet over HTTP/2: connections, release writes, TCP segments (-1: unknown), server's stream cap
+     */
+    int h2_connections, h2_writes, h2_segments;
+    unsigned h2_server_max_streams;
     int racers;
     int64_t skew_us;
     int64_t released_us; /* first final byte, relative to the run start */

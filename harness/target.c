@@ -49,6 +49,7 @@ void br_target_free(br_target *t)
     free_strings(t->header_values, t->header_count);
     free_strings(t->secret_headers, t->secret_count);
     json_decref(t->mongo);
+    free(t->h2_ca_file);
     for (int i = 0; i < BR_OP_COUNT; i++) {
         br_operation *op = &t->ops[i];
         free(op->method);
@@ -213,6 +214,42 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
     return 0;
 }
 
+/* "http": "1.1" | "2" and "http2": {"maxStreams": 1.., "caFile": "...", "insecure": bool}. */
+static int parse_http(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"maxStreams", "caFile", "insecure", NULL};
+    json_t *http = json_object_get(root, "http"), *h2 = json_object_get(root, "http2");
+    const char *v = json_is_string(http) ? json_string_value(http) : NULL;
+    if (http != NULL && (v == NULL || (strcmp(v, "1.1") != 0 && strcmp(v, "2") != 0))) {
+        snprintf(err, errlen, "%s: http must be \"1.1\" or \"2\"", origin);
+        return -1;
+    }
+    t->http2 = v != NULL && strcmp(v, "2") == 0;
+    if (h2 == NULL)
+        return 0;
+    char kerr[300];
+    if (!json_is_object(h2) || br_json_check_keys(h2, keys, "http2", kerr, sizeof(kerr))) {
+        snprintf(err, errlen, "%s: %s", origin, json_is_object(h2) ? kerr : "http2 must be an object");
+        return -1;
+    }
+    json_t *ms = json_object_get(h2, "maxStreams"), *ca = json_object_get(h2, "caFile"),
+           *in = json_object_get(h2, "insecure");
+    if (ms && (!json_is_integer(ms) || json_integer_value(ms) < 1 || json_integer_value(ms) > 100000)) {
+        snprintf(err, errlen, "%s: http2.maxStreams must be an integer from 1 to 100000", origin);
+        return -1;
+    }
+    if ((ca && !json_is_string(ca)) || (in && !json_is_boolean(in))) {
+        snprintf(err, errlen, "%s: http2.%s", origin,
+                 ca && !json_is_string(ca) ? "caFile must be a string (a PEM file)"
+                                           : "insecure must be true or false");
+        return -1;
+    }
+    t->h2_max_streams = ms ? (unsigned)json_integer_value(ms) : 0;
+    t->h2_ca_file = ca ? strdup(json_string_value(ca)) : NULL;
+    t->h2_insecure = in && json_is_true(in);
+    return 0;
+}
+
 static int valid_base_url(const char *u)
 {
     return (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) && strpbrk(u, " \r\n") == NULL;
@@ -220,8 +257,9 @@ static int valid_base_url(const char *u)
 
 br_target *br_target_from_json(json_t *root, const char *origin, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name",      "description", "baseUrls", "headers", "secretHeaders",
-                                       "timeoutMs", "operations",  "mongo",    NULL};
+    static const char *const keys[] = {"name",          "description", "baseUrls",   "headers",
+                                       "secretHeaders", "timeoutMs",   "operations", "mongo",
+                                       "http",          "http2",       NULL};
     br_target *t = calloc(1, sizeof(*t));
     char kerr[600];
     if (!json_is_object(root)) {
@@ -292,6 +330,8 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         }
         t->timeout_ms = (int)json_integer_value(timeout);
     }
+    if (parse_http(root, t, origin, err, errlen))
+        goto fail;
     json_t *ops = json_object_get(root, "operations");
     if (!json_is_object(ops)) {
         snprintf(err, errlen, "%s: operations must be an object", origin);

@@ -68,6 +68,12 @@ typedef struct {
     int timeout_ms;
     br_operation ops[BR_OP_COUNT];
     json_t *mongo; /* the profile's "mongo" section (field names for --verify-mongo), or NULL */
+    /* "http": "2": barriers that name no release use the HTTP/2 single-packet release. */
+    int http2;
+    /* "http2": {"maxStreams", "caFile", "insecure"}: for every single-packet release. */
+    unsigned h2_max_streams; /* 0: the server's SETTINGS_MAX_CONCURRENT_STREAMS */
+    char *h2_ca_file;
+    int h2_insecure;
 } br_target;
 
 /* Loads and validates a profile. Returns NULL with a message naming the file and the key in |err|. */

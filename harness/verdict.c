@@ -17,7 +17,7 @@ br_trial_class br_trial_classify(const br_trial_tally *t)
         return BR_TRIAL_VIOLATION;
     if (t->precheck_failed || (t->requests > 0 && t->target_errors == t->requests))
         return BR_TRIAL_TARGET_ERROR;
-    if (t->barrier_short || t->racers_definite < t->racers)
+    if (t->barrier_short || t->racers_definite < t->racers || t->blocked > 0)
         return BR_TRIAL_INCONCLUSIVE;
     if (t->expectation_failures > 0)
         return BR_TRIAL_EXPECTATION;

@@ -11,7 +11,9 @@
  *     answer the profile's pointers cannot read.
  * A trial whose racing requests did not all get a definite answer raced
  * nothing anyone can judge: it is inconclusive, never "reproduced" and never
- * "clean". Pure functions over counts, so every row of the table is a unit test.
+ * "clean". So is a trial whose required step was refused because the day
+ * already held the slot (a justified refusal): the scenario did not run as
+ * written. Pure functions over counts, so every row of the table is a unit test.
  */
 #ifndef BR_VERDICT_H
 #define BR_VERDICT_H
@@ -37,6 +39,7 @@ typedef struct {
     size_t racers_definite;      /* of those, how many got a definite answer (ok or a refusal) */
     int barrier_short;           /* a barrier released fewer racers than it names */
     int precheck_failed;         /* the health pre-check before the trial failed */
+    size_t blocked; /* required successes refused for a justified reason, or not judgeable (judge.h) */
 } br_trial_tally;
 
 br_trial_class br_trial_classify(const br_trial_tally *t);

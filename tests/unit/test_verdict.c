@@ -21,21 +21,25 @@ static void test_trial_classes(void **state)
         br_trial_class want;
     } rows[] = {
         /* 16 racers, all definite, no violation. */
-        {{0, 0, 17, 0, 16, 16, 0, 0}, BR_TRIAL_CLEAN},
+        {{0, 0, 17, 0, 16, 16, 0, 0, 0}, BR_TRIAL_CLEAN},
         /* The double booking stands even when other requests of the trial failed. */
-        {{1, 0, 17, 3, 16, 14, 0, 0}, BR_TRIAL_VIOLATION},
+        {{1, 0, 17, 3, 16, 14, 0, 0, 0}, BR_TRIAL_VIOLATION},
         /* Wrong API key: every request 401. */
-        {{0, 3, 17, 17, 16, 16, 0, 0}, BR_TRIAL_TARGET_ERROR},
+        {{0, 3, 17, 17, 16, 16, 0, 0, 0}, BR_TRIAL_TARGET_ERROR},
         /* A health pre-check failure, whatever the requests did. */
-        {{0, 0, 0, 0, 0, 0, 0, 1}, BR_TRIAL_TARGET_ERROR},
+        {{0, 0, 0, 0, 0, 0, 0, 1, 0}, BR_TRIAL_TARGET_ERROR},
         /* Two racers timed out: nothing judged. */
-        {{0, 0, 17, 2, 16, 14, 0, 0}, BR_TRIAL_INCONCLUSIVE},
+        {{0, 0, 17, 2, 16, 14, 0, 0, 0}, BR_TRIAL_INCONCLUSIVE},
         /* A barrier released fewer than it names. */
-        {{0, 0, 17, 0, 16, 16, 1, 0}, BR_TRIAL_INCONCLUSIVE},
+        {{0, 0, 17, 0, 16, 16, 1, 0, 0}, BR_TRIAL_INCONCLUSIVE},
         /* A refusal the scenario rules out (false conflict), every racer definite. */
-        {{0, 1, 17, 0, 16, 16, 0, 0}, BR_TRIAL_EXPECTATION},
+        {{0, 1, 17, 0, 16, 16, 0, 0, 0}, BR_TRIAL_EXPECTATION},
         /* Inconclusive outranks an expectation failure: the failure may be the missing answer's doing. */
-        {{0, 1, 17, 1, 16, 15, 0, 0}, BR_TRIAL_INCONCLUSIVE},
+        {{0, 1, 17, 1, 16, 15, 0, 0, 0}, BR_TRIAL_INCONCLUSIVE},
+        /* A required success refused because the day already held the slot: the scenario did not run. */
+        {{0, 0, 5, 0, 0, 0, 0, 0, 1}, BR_TRIAL_INCONCLUSIVE},
+        /* ... but a violation in the same trial still stands. */
+        {{1, 0, 5, 0, 0, 0, 0, 0, 1}, BR_TRIAL_VIOLATION},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         if (br_trial_classify(&rows[i].t) != rows[i].want)
