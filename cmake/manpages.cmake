@@ -10,7 +10,8 @@
 find_program(HELP2MAN_EXECUTABLE help2man)
 find_program(GO_MD2MAN_EXECUTABLE go-md2man)
 set(_man_default OFF)
-if(HELP2MAN_EXECUTABLE AND GO_MD2MAN_EXECUTABLE)
+# The fuzz build exists to fuzz; its instrumented programs need not write manual pages.
+if(HELP2MAN_EXECUTABLE AND GO_MD2MAN_EXECUTABLE AND NOT BOOKRACE_FUZZ)
   set(_man_default ON)
 endif()
 option(BOOKRACE_MANPAGES "Generate and install the manual pages (needs help2man, go-md2man)" ${_man_default})
