@@ -104,11 +104,3 @@ void br_default_bookd_path(char *buf, size_t cap)
     if (br_path_next_to_exe("bookd", buf, cap) != 0)
         snprintf(buf, cap, "bookd");
 }
-
-const char *br_default_target_path(char *buf, size_t cap)
-{
-    static const char rel[] = "scenarios/targets/bookd.json";
-    if (access(rel, R_OK) == 0 || br_path_next_to_exe("../scenarios/targets/bookd.json", buf, cap) != 0)
-        return rel;
-    return buf;
-}

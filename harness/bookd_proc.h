@@ -32,7 +32,4 @@ void br_default_bookd_path(char *buf, size_t cap);
  */
 int br_path_next_to_exe(const char *rel, char *buf, size_t cap);
 
-/* The default target profile: ./scenarios/targets/bookd.json, else build/../scenarios/targets/bookd.json. */
-const char *br_default_target_path(char *buf, size_t cap);
-
 #endif

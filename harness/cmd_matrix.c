@@ -6,6 +6,7 @@
 #include "bookd_proc.h"
 #include "cli.h"
 #include "commands.h"
+#include "datadir.h"
 #include "exitcode.h"
 #include "matrix.h"
 #include "util.h"
@@ -75,8 +76,10 @@ int br_cmd_matrix(int argc, char **argv, atomic_int *stop)
     int parsed = br_cli_parse(&spec, argc, argv, on_option, &opts, args, &nargs);
     if (parsed != BR_CLI_OK)
         return parsed == BR_CLI_HELP ? BR_EXIT_HELD : BR_EXIT_USAGE;
-    char err[1024], bookd_buf[PATH_MAX + 16], dir_buf[4096];
-    br_matrix *m = br_matrix_load(args[0], err, sizeof(err));
+    char err[1024], bookd_buf[PATH_MAX + 16], dir_buf[4096], path[PATH_MAX];
+    br_matrix *m = br_datadir_scenario(args[0], path, sizeof(path), err, sizeof(err)) == 0
+                       ? br_matrix_load(path, err, sizeof(err))
+                       : NULL;
     if (m == NULL) {
         fprintf(stderr, "bookrace: %s\n", err);
         return BR_EXIT_USAGE;

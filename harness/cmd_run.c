@@ -3,27 +3,36 @@
  * (br_run), decides the exit code from the verdicts, writes the results folder
  * (and a --junit copy) and prints the summary. `bookrace check` is beside it
  * (cmd_check.c): it re-runs the oracle on what this writes.
+ * Given several scenarios or a folder, it runs a suite (suite.h): each
+ * scenario exactly as a single run with the same options, into one results
+ * folder with one merged JUnit file.
  */
 #include "alloc.h"
 #include "cli.h"
 #include "commands.h"
+#include "datadir.h"
 #include "exitcode.h"
+#include "jsonload.h"
 #include "bookd_proc.h"
 #include "race.h"
+#include "report.h"
 #include "results.h"
 #include "scenario.h"
+#include "suite.h"
 #include "target.h"
 #include "util.h"
 #include "vars.h"
 #include "verdict.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
-    "usage: bookrace run SCENARIO.json [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
+    "usage: bookrace run SCENARIO.json|DIR... [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
     "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] "
     "[--quiet]\n"
     "                    [--verify-mongo URI [--mongo-db NAME] [--mongo-collection inspections]]\n"
@@ -35,11 +44,19 @@ static const char usage[] =
     "list)\n"
     "\n"
     "Runs the scenario's steps against the target (default scenarios/targets/bookd.json) and checks that\n"
-    "no two acknowledged bookings of one inspector overlap and none is lost.\n"
+    "no two acknowledged bookings of one inspector overlap and none is lost. A scenario expects a clean\n"
+    "run unless it says \"expect\": \"violation\"; --expect-violation expects one of every scenario.\n"
+    "Several scenarios or a folder (its *.json, one level deep; matrices, profiles and sub-folders are\n"
+    "listed as skipped) run as a suite: each as a single run, into DIR/<scenario>/, with one merged\n"
+    "DIR/junit.xml (a test case per scenario and trial), suite.json, summary.txt and index.html.\n"
+    "A file not found as given is looked up in $BOOKRACE_DATADIR, the current folder and the installed\n"
+    "share/bookrace (bookrace run incident-stale-replay.json works from anywhere).\n"
     "exit codes: 0 the expectation held (no violation; with --expect-violation, an invariant violation)\n"
     "            1 it did not, or every trial was inconclusive; 2 bad command line, scenario or profile;\n"
     "            3 the target failed (unreachable, every request 401/5xx/timeout, health check, nonsense)\n"
-    "            130 interrupted (partial results are still written). docs/oracle.md has the table.\n";
+    "            130 interrupted (partial results are still written). docs/oracle.md has the table.\n"
+    "            a suite: 130, else 2, else 1 for a scenario that failed, else 3, else 1 for an\n"
+    "            inconclusive one, else 0\n";
 
 enum {
     OPT_TARGET = BR_CLI_FIRST_ID,
@@ -59,6 +76,9 @@ enum {
     OPT_FREE_DAY,
 };
 
+/* Scenario files and folders one command line may name. */
+enum { BR_RUN_MAX_PATHS = 64 };
+
 static const br_cli_option options[] = {
     {"target", 0, 1, OPT_TARGET},     {"base-url", 0, 1, OPT_BASE_URL},
     {"out", 0, 1, OPT_OUT},           {"repeat", 0, 1, OPT_REPEAT},
@@ -73,7 +93,7 @@ static const br_cli_option options[] = {
 static const br_cli_spec spec = {.usage = usage,
                                  .options = options,
                                  .min_args = 1,
-                                 .max_args = 1,
+                                 .max_args = BR_RUN_MAX_PATHS,
                                  .args_missing = "run needs a SCENARIO.json"};
 
 typedef struct {
@@ -85,6 +105,11 @@ typedef struct {
     int expect_violation, quiet, free_day;
     json_t *cli_vars; /* --var, in order: a later one wins */
     const char *date;
+    int day_offset; /* a suite's scenario k books after the days of scenarios 0..k-1 */
+    char scenario_buf[PATH_MAX];
+    /* What the run showed, for a suite's report. */
+    const char *outcome;
+    size_t trials, trials_with_violations;
 } run_options;
 
 static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
@@ -139,9 +164,15 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
 static int load_inputs(run_options *o, char *target_buf, size_t target_cap, br_scenario **sc, br_target **tg)
 {
     char err[1024];
-    if (o->target_path == NULL)
-        o->target_path = br_default_target_path(target_buf, target_cap);
-    *sc = br_scenario_load(o->scenario_path, err, sizeof(err));
+    *sc = NULL;
+    *tg = NULL;
+    if (br_datadir_target(o->target_path, target_buf, target_cap, err, sizeof(err)) == 0 &&
+        br_datadir_scenario(o->scenario_path, o->scenario_buf, sizeof(o->scenario_buf), err, sizeof(err)) ==
+            0) {
+        o->target_path = target_buf;
+        o->scenario_path = o->scenario_buf;
+        *sc = br_scenario_load(o->scenario_path, err, sizeof(err));
+    }
     *tg = *sc ? br_target_load(o->target_path, err, sizeof(err)) : NULL;
     if (*tg && o->base_url_count && br_target_set_base_urls(*tg, o->base_urls, o->base_url_count) != 0)
         snprintf(err, sizeof(err), "--base-url must be an http:// or https:// URL");
@@ -259,12 +290,14 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
     json_t *vars = br_vars_merge(sc->variables, tg->variables, o->cli_vars);
     br_run_meta meta = {.scenario_file = o->scenario_path,
                         .target_file = o->target_path,
-                        .expect_violation = o->expect_violation,
+                        /* The scenario's own expectation, unless the command line asks for one everywhere. */
+                        .expect_violation = o->expect_violation || sc->expect_violation,
                         .date_spec = o->date ? o->date : sc->date_spec,
                         .variable_sources = br_vars_sources(sc->variables, tg->variables, o->cli_vars)};
     br_run_config cfg = {.scenario = sc,
                          .target = tg,
                          .repeat = (int)o->repeat,
+                         .day_offset = o->day_offset,
                          .seed = (uint64_t)o->seed,
                          .quiet = o->quiet,
                          .stop = stop,
@@ -281,7 +314,7 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
     br_run_result result;
     int status = br_run(&cfg, &result);
     char reason[1024];
-    int rc = run_outcome(status, &result, o->expect_violation, &meta.outcome, reason, sizeof(reason));
+    int rc = run_outcome(status, &result, meta.expect_violation, &meta.outcome, reason, sizeof(reason));
     meta.exit_code = rc;
     meta.reason = reason;
     char dir_buf[4096];
@@ -297,6 +330,9 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
         print_summary(&cfg, &result, &meta);
         printf("results: %s\n", o->out_dir);
     }
+    o->outcome = meta.outcome;
+    o->trials = result.trial_count;
+    o->trials_with_violations = br_run_trials_with_violations(&result);
     br_run_result_free(&result);
     json_decref(meta.variable_sources);
     json_decref(vars);
@@ -361,35 +397,354 @@ static int check_inputs(const run_options *o, const br_scenario *sc, const br_ta
     return rc;
 }
 
+/* One scenario, as parsed into |o|: load, run, write, print. */
+static int run_single(run_options *o, atomic_int *stop)
+{
+    char target_buf[PATH_MAX + 64];
+    br_scenario *sc;
+    br_target *tg;
+    if (load_inputs(o, target_buf, sizeof(target_buf), &sc, &tg) != BR_EXIT_HELD)
+        return BR_EXIT_USAGE;
+    br_mongo_verify verify;
+    int rc = check_inputs(o, sc, tg);
+    if (rc == BR_EXIT_HELD)
+        rc = setup_verify(o, tg, &verify);
+    else
+        memset(&verify, 0, sizeof(verify));
+    if (rc == BR_EXIT_HELD)
+        rc = run_and_report(o, sc, tg, o->verify_uri ? &verify : NULL, stop);
+    br_mongo_verify_free(&verify);
+    br_scenario_free(sc);
+    br_target_free(tg);
+    return rc;
+}
+
+/* ---- several scenarios or a folder: a suite (suite.h) -------------------------------------------------- */
+
+typedef struct {
+    char name[80]; /* the scenario's name, made unique in the suite: its results subfolder */
+    const char *path;
+    int expect_violation;
+    int exit_code;
+    const char *outcome; /* "not-run" when the suite was interrupted before it */
+    size_t trials, trials_with_violations;
+} suite_row;
+
+/* Resolves the paths, expands folders and loads every scenario before a request is sent. */
+static int suite_prepare(const run_options *o, const char **args, size_t nargs, br_suite_list *list,
+                         suite_row **rows, size_t *nrows)
+{
+    char err[2048], target[PATH_MAX + 64];
+    char(*resolved)[PATH_MAX] = xcalloc(nargs, PATH_MAX);
+    const char *paths[BR_RUN_MAX_PATHS];
+    int rc = BR_EXIT_HELD;
+    for (size_t i = 0; i < nargs && rc == BR_EXIT_HELD; i++) {
+        rc = br_datadir_scenario(args[i], resolved[i], PATH_MAX, err, sizeof(err)) ? BR_EXIT_USAGE : rc;
+        paths[i] = resolved[i];
+    }
+    if (rc == BR_EXIT_HELD && br_suite_collect(paths, nargs, list, err, sizeof(err)) != 0)
+        rc = BR_EXIT_USAGE;
+    br_target *tg = NULL;
+    if (rc == BR_EXIT_HELD && (br_datadir_target(o->target_path, target, sizeof(target), err, sizeof(err)) ||
+                               (tg = br_target_load(target, err, sizeof(err))) == NULL))
+        rc = BR_EXIT_USAGE;
+    br_target_free(tg);
+    *rows = xcalloc(list->count + 1, sizeof(suite_row));
+    *nrows = 0;
+    for (size_t i = 0; i < list->count && rc == BR_EXIT_HELD; i++) {
+        if (list->items[i].skip_reason) {
+            fprintf(stderr, "bookrace: skipping %s: %s\n", list->items[i].path, list->items[i].skip_reason);
+            continue;
+        }
+        br_scenario *sc = br_scenario_load(list->items[i].path, err, sizeof(err));
+        if (sc == NULL) {
+            rc = BR_EXIT_USAGE;
+            break;
+        }
+        suite_row *r = &(*rows)[(*nrows)++];
+        r->path = list->items[i].path;
+        r->expect_violation = o->expect_violation || sc->expect_violation;
+        r->outcome = "not-run";
+        snprintf(r->name, sizeof(r->name), "%s", sc->name);
+        for (int k = 2; k < 1000; k++) { /* the same scenario twice gets its own folder */
+            int clash = 0;
+            for (size_t j = 0; j + 1 < *nrows; j++)
+                clash |= strcmp((*rows)[j].name, r->name) == 0;
+            if (!clash)
+                break;
+            snprintf(r->name, sizeof(r->name), "%s-%d", sc->name, k);
+        }
+        br_scenario_free(sc);
+    }
+    if (rc != BR_EXIT_HELD)
+        fprintf(stderr, "bookrace: %s\n", err);
+    free(resolved);
+    return rc;
+}
+
+/* Writes OUT/<name>/report.html from the run.json the run left there (a failure only says so). */
+static void suite_report_html(const char *dir)
+{
+    char path[4300], err[4400];
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    json_t *doc = br_json_load_file(path, err, sizeof(err));
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&html, &len);
+    int rc = doc ? br_report_html(doc, f, err, sizeof(err)) : -1;
+    fclose(f);
+    if (rc == 0 && br_write_file_atomic(dir, "report.html", html, len) != 0)
+        snprintf(err, sizeof(err), "cannot write %s/report.html: %s", dir, strerror(errno));
+    if (rc != 0)
+        fprintf(stderr, "bookrace: no report.html in %s: %s\n", dir, err);
+    json_decref(doc);
+    free(html);
+}
+
+static void html_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+static const char *expectation_word(int expect_violation)
+{
+    return expect_violation ? "violation" : "clean";
+}
+
+/* summary.txt (and stdout): one line per scenario, then the verdict. */
+static void suite_summary(FILE *f, const suite_row *rows, size_t n, const br_suite_list *list, int rc)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%-14s %-28s expect %-9s %zu/%zu trials with a violation (exit %d)  %s\n", rows[i].outcome,
+                rows[i].name, expectation_word(rows[i].expect_violation), rows[i].trials_with_violations,
+                rows[i].trials, rows[i].exit_code, rows[i].path);
+    for (size_t i = 0; i < list->count; i++)
+        if (list->items[i].skip_reason)
+            fprintf(f, "%-14s %s: %s\n", "skipped", list->items[i].path, list->items[i].skip_reason);
+    size_t passed = 0;
+    for (size_t i = 0; i < n; i++)
+        passed += strcmp(rows[i].outcome, "pass") == 0;
+    fprintf(f, "suite: %zu/%zu scenarios held their expectation (exit %d)\n", passed, n, rc);
+}
+
+static json_t *suite_json(const suite_row *rows, size_t n, const br_suite_list *list, const char *target,
+                          int rc)
+{
+    json_t *scenarios = json_array(), *skipped = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            scenarios, json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "name", rows[i].name, "file",
+                                 rows[i].path, "expectation", expectation_word(rows[i].expect_violation),
+                                 "outcome", rows[i].outcome, "exitCode", rows[i].exit_code, "trials",
+                                 (json_int_t)rows[i].trials, "trialsWithViolations",
+                                 (json_int_t)rows[i].trials_with_violations, "results", rows[i].name));
+    for (size_t i = 0; i < list->count; i++)
+        if (list->items[i].skip_reason)
+            json_array_append_new(skipped, json_pack("{s:s, s:s}", "path", list->items[i].path, "reason",
+                                                     list->items[i].skip_reason));
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:i}", "schema", BR_SUITE_SCHEMA, "target", target, "outcome",
+                     rc == BR_EXIT_HELD ? "pass" : "fail", "scenarios", scenarios, "skipped", skipped,
+                     "exitCode", rc);
+}
+
+static void suite_index_html(FILE *f, const suite_row *rows, size_t n, int rc)
+{
+    fputs("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>bookrace suite</title>\n"
+          "<style>body{font-family:sans-serif}td,th{padding:2px 10px;text-align:left}"
+          ".pass{color:#070}.fail,.target-error,.inconclusive,.scenario-error{color:#b00}</style>\n"
+          "</head><body>\n",
+          f);
+    fprintf(f,
+            "<h1>bookrace suite: exit %d</h1>\n<table>\n<tr><th>scenario</th><th>expected</th>"
+            "<th>outcome</th><th>trials with a violation</th><th>file</th></tr>\n",
+            rc);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<tr><td><a href=\"", f);
+        html_escape(f, rows[i].name);
+        fputs("/report.html\">", f);
+        html_escape(f, rows[i].name);
+        fprintf(f, "</a></td><td>%s</td><td class=\"%s\">%s</td><td>%zu/%zu</td><td>",
+                expectation_word(rows[i].expect_violation), rows[i].outcome, rows[i].outcome,
+                rows[i].trials_with_violations, rows[i].trials);
+        html_escape(f, rows[i].path);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n</body></html>\n", f);
+}
+
+/* Writes |fill|'s text to |dir|/|name| atomically. Returns 0, or -1 (said on stderr). */
+static int write_text(const char *dir, const char *name, void (*fill)(FILE *, const void *), const void *arg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    fill(f, arg);
+    fclose(f);
+    int rc = br_write_file_atomic(dir, name, buf, len);
+    if (rc != 0)
+        fprintf(stderr, "bookrace: cannot write %s/%s: %s\n", dir, name, strerror(errno));
+    free(buf);
+    return rc;
+}
+
+typedef struct {
+    const suite_row *rows;
+    size_t n;
+    const br_suite_list *list;
+    const char *target;
+    int rc;
+} suite_outputs;
+
+static void fill_summary_txt(FILE *f, const void *arg)
+{
+    const suite_outputs *s = arg;
+    suite_summary(f, s->rows, s->n, s->list, s->rc);
+}
+
+static void fill_index_html(FILE *f, const void *arg)
+{
+    const suite_outputs *s = arg;
+    suite_index_html(f, s->rows, s->n, s->rc);
+}
+
+static void fill_suite_json(FILE *f, const void *arg)
+{
+    const suite_outputs *s = arg;
+    json_t *doc = suite_json(s->rows, s->n, s->list, s->target, s->rc);
+    json_dumpf(doc, f, JSON_INDENT(1));
+    fputc('\n', f);
+    json_decref(doc);
+}
+
+/* OUT/junit.xml from every scenario's junit.xml, and the --junit copy. Returns 0 or -1 (said). */
+static int suite_junit(const char *out_dir, const suite_row *rows, size_t n, const char *junit_path)
+{
+    char **docs = xcalloc(n + 1, sizeof(char *)), path[4400];
+    size_t got = 0, len = 0;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/%s/junit.xml", out_dir, rows[i].name);
+        if (strcmp(rows[i].outcome, "not-run") != 0 && (docs[got] = br_read_file(path, &len)) != NULL)
+            got++;
+    }
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, &len);
+    int rc = br_suite_junit_merge((const char *const *)docs, got, f) < 0 ? -1 : 0;
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/junit.xml", out_dir);
+    if (rc != 0 || br_write_path_atomic(path, buf, len) != 0 ||
+        (junit_path && br_write_path_atomic(junit_path, buf, len) != 0)) {
+        fprintf(stderr, "bookrace: cannot write the suite's JUnit file (%s%s%s)\n", path,
+                junit_path ? ", " : "", junit_path ? junit_path : "");
+        rc = -1;
+    }
+    for (size_t i = 0; i < got; i++)
+        free(docs[i]);
+    free(docs);
+    free(buf);
+    return rc;
+}
+
+/* Runs every row as a single run into OUT/<name>/; stops at an interruption. */
+static void suite_run_rows(const run_options *o, const char *out_dir, suite_row *rows, size_t n,
+                           atomic_int *stop)
+{
+    for (size_t i = 0; i < n && !atomic_load(stop); i++) {
+        run_options one = *o;
+        char dir[4200];
+        snprintf(dir, sizeof(dir), "%s/%s", out_dir, rows[i].name);
+        one.scenario_path = rows[i].path;
+        one.out_dir = dir;
+        one.junit_path = NULL;
+        one.day_offset = (int)(i * (size_t)o->repeat);
+        one.outcome = "scenario-error"; /* unless the run gets as far as a verdict */
+        rows[i].exit_code = run_single(&one, stop);
+        rows[i].outcome = one.outcome;
+        /* A verdict of "pass" whose results could not be written is not a pass. */
+        if (rows[i].exit_code == BR_EXIT_NOT_HELD && strcmp(one.outcome, "pass") == 0)
+            rows[i].outcome = "fail";
+        rows[i].trials = one.trials;
+        rows[i].trials_with_violations = one.trials_with_violations;
+        suite_report_html(dir);
+    }
+}
+
+static int run_suite(run_options *o, const char **args, size_t nargs, atomic_int *stop)
+{
+    br_suite_list list = {0};
+    suite_row *rows = NULL;
+    size_t n = 0;
+    int rc = suite_prepare(o, args, nargs, &list, &rows, &n);
+    char dir_buf[4096];
+    if (rc == BR_EXIT_HELD && o->out_dir == NULL) {
+        br_default_out_dir(dir_buf, sizeof(dir_buf), "suite");
+        o->out_dir = dir_buf;
+    }
+    if (rc == BR_EXIT_HELD && br_mkdir_p(o->out_dir) != 0) {
+        fprintf(stderr, "bookrace: cannot create %s: %s\n", o->out_dir, strerror(errno));
+        rc = BR_EXIT_USAGE;
+    }
+    if (rc == BR_EXIT_HELD) {
+        suite_run_rows(o, o->out_dir, rows, n, stop);
+        const char **outcomes = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            outcomes[i] = strcmp(rows[i].outcome, "not-run") == 0 ? "interrupted" : rows[i].outcome;
+        rc = br_suite_exit_code(outcomes, n);
+        free(outcomes);
+        char target[PATH_MAX + 64], err[1024];
+        if (br_datadir_target(o->target_path, target, sizeof(target), err, sizeof(err)) != 0)
+            snprintf(target, sizeof(target), "%s", o->target_path ? o->target_path : BR_DEFAULT_TARGET);
+        suite_outputs out = {rows, n, &list, target, rc};
+        int failed = suite_junit(o->out_dir, rows, n, o->junit_path) != 0;
+        failed |= write_text(o->out_dir, "suite.json", fill_suite_json, &out) != 0;
+        failed |= write_text(o->out_dir, "summary.txt", fill_summary_txt, &out) != 0;
+        failed |= write_text(o->out_dir, "index.html", fill_index_html, &out) != 0;
+        if (failed && rc == BR_EXIT_HELD)
+            rc = out.rc = BR_EXIT_NOT_HELD;
+        printf("\n");
+        suite_summary(stdout, rows, n, &list, rc);
+        printf("results: %s (junit.xml, index.html)\n", o->out_dir);
+    }
+    free(rows);
+    br_suite_list_free(&list);
+    return rc;
+}
+
 int br_cmd_run(int argc, char **argv, atomic_int *stop)
 {
     run_options o = {.repeat = 1, .seed = 1, .cli_vars = json_object()};
-    const char *args[1];
+    const char *args[BR_RUN_MAX_PATHS];
     size_t nargs;
     int parsed = br_cli_parse(&spec, argc, argv, on_option, &o, args, &nargs);
     if (parsed != BR_CLI_OK) {
         json_decref(o.cli_vars);
         return parsed == BR_CLI_HELP ? BR_EXIT_HELD : BR_EXIT_USAGE;
     }
-    o.scenario_path = args[0];
-    char target_buf[PATH_MAX + 64];
-    br_scenario *sc;
-    br_target *tg;
-    if (load_inputs(&o, target_buf, sizeof(target_buf), &sc, &tg) != BR_EXIT_HELD) {
-        json_decref(o.cli_vars);
-        return BR_EXIT_USAGE;
-    }
-    br_mongo_verify verify;
-    int rc = check_inputs(&o, sc, tg);
-    if (rc == BR_EXIT_HELD)
-        rc = setup_verify(&o, tg, &verify);
-    else
-        memset(&verify, 0, sizeof(verify));
-    if (rc == BR_EXIT_HELD)
-        rc = run_and_report(&o, sc, tg, o.verify_uri ? &verify : NULL, stop);
+    char err[2048], first[PATH_MAX];
+    struct stat st;
+    int rc;
+    if (nargs == 1 && br_datadir_scenario(args[0], first, sizeof(first), err, sizeof(err)) == 0 &&
+        stat(first, &st) == 0 && S_ISREG(st.st_mode)) {
+        o.scenario_path = args[0];
+        rc = run_single(&o, stop);
+    } else
+        rc = run_suite(&o, args, nargs, stop);
     json_decref(o.cli_vars);
-    br_mongo_verify_free(&verify);
-    br_scenario_free(sc);
-    br_target_free(tg);
     return rc;
 }

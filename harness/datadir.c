@@ -148,3 +148,13 @@ int br_datadir_resolve(const char *given, const char *subdir, char *out, size_t 
     br_datadir_inputs_current(&in, exe, sizeof(exe));
     return br_datadir_resolve_in(&in, given, subdir, out, cap, err, errlen);
 }
+
+int br_datadir_scenario(const char *given, char *out, size_t cap, char *err, size_t errlen)
+{
+    return br_datadir_resolve(given, "scenarios", out, cap, err, errlen);
+}
+
+int br_datadir_target(const char *given, char *out, size_t cap, char *err, size_t errlen)
+{
+    return br_datadir_resolve(given ? given : BR_DEFAULT_TARGET, "scenarios/targets", out, cap, err, errlen);
+}

@@ -60,4 +60,10 @@ void br_datadir_inputs_current(br_datadir_inputs *in, char *exe_buf, size_t cap)
 /* The default target profile's path relative to a data folder. */
 #define BR_DEFAULT_TARGET "scenarios/targets/bookd.json"
 
+/* A scenario, matrix or folder of scenarios named on the command line (bare names also under scenarios/). */
+int br_datadir_scenario(const char *given, char *out, size_t cap, char *err, size_t errlen);
+
+/* A target profile: |given|, or the default one when NULL (bare names also under scenarios/targets/). */
+int br_datadir_target(const char *given, char *out, size_t cap, char *err, size_t errlen);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "bookd_proc.h"
+#include "datadir.h"
 #include "exitcode.h"
 #include "iso8601.h"
 #include "jsonptr.h"
@@ -16,6 +17,7 @@
 #include "util.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,14 +138,16 @@ static int plan_url(const br_load_options *opt, br_load_plan *plan, br_load_conf
 /* Scenario, profile and --base-url overrides. */
 static int load_inputs(const br_load_options *opt, br_load_plan *plan)
 {
-    char err[1024];
-    plan->sc = br_scenario_load(opt->scenario_path, err, sizeof(err));
-    if (plan->sc == NULL) {
+    char err[1024], scenario_path[PATH_MAX];
+    if (br_datadir_scenario(opt->scenario_path, scenario_path, sizeof(scenario_path), err, sizeof(err)) !=
+            0 ||
+        (plan->sc = br_scenario_load(scenario_path, err, sizeof(err))) == NULL ||
+        br_datadir_target(opt->target_path, plan->target_buf, sizeof(plan->target_buf), err, sizeof(err)) !=
+            0) {
         fprintf(stderr, "bookrace: %s\n", err);
         return BR_EXIT_USAGE;
     }
-    plan->target_path = opt->target_path ? opt->target_path
-                                         : br_default_target_path(plan->target_buf, sizeof(plan->target_buf));
+    plan->target_path = plan->target_buf;
     plan->tg = br_target_load(plan->target_path, err, sizeof(err));
     if (plan->tg == NULL || (opt->base_url_count &&
                              br_target_set_base_urls(plan->tg, opt->base_urls, opt->base_url_count) != 0)) {

@@ -9,16 +9,14 @@
 #include "alloc.h"
 #include "commands.h"
 #include "exitcode.h"
+#include "version.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-
-#ifndef BOOKRACE_VERSION
-#define BOOKRACE_VERSION "0.0.0"
-#endif
 
 static atomic_int stop_flag;
 
@@ -29,7 +27,7 @@ static void on_sigint(int sig)
 }
 
 static const char usage[] =
-    "usage: bookrace run SCENARIO.json [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
+    "usage: bookrace run SCENARIO.json|DIR... [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
     "                    [--repeat N] [--seed N] [--threads N] [--junit FILE] [--expect-violation] "
     "[--quiet]\n"
     "                    [--verify-mongo URI [--mongo-db NAME] [--mongo-collection inspections]]\n"
@@ -47,7 +45,8 @@ static const char usage[] =
     "       bookrace COMMAND --help   (each command's usage)\n"
     "\n"
     "run     runs the scenario's steps against the target (default scenarios/targets/bookd.json) and checks\n"
-    "        that no two acknowledged bookings of one inspector overlap and none is lost\n"
+    "        that no two acknowledged bookings of one inspector overlap and none is lost; several\n"
+    "        scenarios or a folder run as a suite with one results folder and one JUnit file (the CI gate)\n"
     "check   re-runs the oracle on a saved run.json\n"
     "matrix  runs every scenario against a fresh bookd in every mode and compares each cell with its\n"
     "        expected outcome (the CI gate); bookd is found next to bookrace unless --bookd is given\n"
@@ -92,7 +91,10 @@ int main(int argc, char **argv)
         return BR_EXIT_HELD;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("bookrace %s (libcurl %s)\n", BOOKRACE_VERSION, curl_version_info(CURLVERSION_NOW)->version);
+        char line[128];
+        br_version_line(line, sizeof(line), "bookrace");
+        printf("%s\nlibcurl %s, jansson %s\n", line, curl_version_info(CURLVERSION_NOW)->version,
+               JANSSON_VERSION);
         return BR_EXIT_HELD;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -1052,7 +1052,7 @@ static int choose_day(run_ctx *c)
     if (day == 0)
         br_date_parse(c->sc->date, 10, &day);
     if (!c->tg->ops[BR_OP_RESET].present)
-        day += (int64_t)c->trial->index * 86400 * BR_USEC_PER_SEC;
+        day += (int64_t)(c->cfg->day_offset + c->trial->index) * 86400 * BR_USEC_PER_SEC;
     if (c->cfg->free_day && c->trial->index > 0 && !c->tg->ops[BR_OP_RESET].present) {
         int64_t prev;
         br_date_parse(c->result->trials[c->trial->index - 1].date, 10, &prev);

@@ -21,6 +21,9 @@ typedef struct {
     const br_scenario *scenario;
     const br_target *target;
     int repeat;
+    /* Trial i books on the scenario's date + day_offset + i days (no reset operation), so the scenarios
+     * of a suite never see each other's bookings on one backend. 0 for a single run. */
+    int day_offset;
     uint64_t seed;
     int threads;
     int quiet;

@@ -474,9 +474,25 @@ int br_scenario_resolve_day(const char *spec, char out[11], char *err, size_t er
     return 0;
 }
 
+/* "expect": what a run of this scenario must show, "clean" (the default) or "violation". */
+static int parse_expectation(br_scenario *s, json_t *v, const char *origin, char *err, size_t errlen)
+{
+    const char *text = json_string_value(v);
+    if (v == NULL || (text && strcmp(text, "clean") == 0))
+        s->expect_violation = 0;
+    else if (text && strcmp(text, "violation") == 0)
+        s->expect_violation = 1;
+    else {
+        snprintf(err, errlen, "%s: expect must be \"clean\" or \"violation\"", origin);
+        return -1;
+    }
+    return 0;
+}
+
 br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name", "description", "date", "variables", "actors", "steps", NULL};
+    static const char *const keys[] = {"name",   "description", "date",   "variables",
+                                       "actors", "steps",       "expect", NULL};
     br_scenario *s = calloc(1, sizeof(*s));
     defined_names *names = NULL;
     char kerr[600];
@@ -511,6 +527,8 @@ br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, 
         goto fail;
     }
     s->variables = vars ? json_incref(vars) : json_object();
+    if (parse_expectation(s, json_object_get(root, "expect"), origin, err, errlen))
+        goto fail;
     if (parse_actors(s, json_object_get(root, "actors"), origin, err, errlen))
         goto fail;
     if (!json_is_array(steps) || json_array_size(steps) == 0) {

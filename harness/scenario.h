@@ -72,6 +72,7 @@ typedef struct {
     size_t actor_count;
     br_step *steps;
     size_t step_count;
+    int expect_violation; /* "expect": "violation" (1) or "clean" (0, the default): what a run must show */
 } br_scenario;
 
 /* Loads and validates a scenario file. NULL with "file:line:col: ..." or "file: steps[3] (book): ..." in

@@ -1,12 +1,20 @@
 #include "options.h"
 #include "server.h"
+#include "version.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
     bookd_options options;
     char err[512];
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        char line[128];
+        br_version_line(line, sizeof(line), "bookd");
+        puts(line);
+        return 0;
+    }
     switch (bookd_options_parse(argc, argv, &options, err, sizeof(err))) {
     case BOOKD_OPTIONS_HELP:
         fputs(bookd_usage, stdout);

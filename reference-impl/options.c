@@ -28,7 +28,8 @@ const char bookd_usage[] =
     "  --mongo-uri URI       e.g. mongodb://127.0.0.1:27017/?replicaSet=rs0\n"
     "  --mongo-db NAME       database name (default bookd)\n"
     "  --max-connections N   open connections per process (default 1024); more get 503 and are closed\n"
-    "  --request-timeout-ms N  time a request may take to arrive (default 10000): slow clients are cut off\n";
+    "  --request-timeout-ms N  time a request may take to arrive (default 10000): slow clients are cut off\n"
+    "  --help                this text; --version: the version and the git revision it was built from\n";
 
 static int parse_long(const char *text, long min, long max, long *out)
 {

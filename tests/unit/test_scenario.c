@@ -198,6 +198,30 @@ static void test_relative_date(void **state)
     assert_non_null(strstr(err, "next-weekday"));
 }
 
+/* "expect": clean by default, "violation" when asked, anything else refused with the file named. */
+static void test_expectation(void **state)
+{
+    (void)state;
+    char err[600];
+    const char *cases[] = {"", "\"expect\":\"clean\",", "\"expect\":\"violation\","};
+    for (int i = 0; i < 3; i++) {
+        char text[1024];
+        snprintf(text, sizeof(text), HEAD "%s\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"}]}", cases[i]);
+        br_scenario *s = from_text(text, err);
+        if (s == NULL)
+            fail_msg("%s", err);
+        assert_int_equal(s->expect_violation, i == 2);
+        br_scenario_free(s);
+    }
+    const char *bad[] = {"\"expect\":\"violations\",", "\"expect\":true,", "\"expect\":null,"};
+    for (int i = 0; i < 3; i++) {
+        char text[1024];
+        snprintf(text, sizeof(text), HEAD "%s\"steps\":[{\"do\":\"fetch_slots\",\"save\":\"l\"}]}", bad[i]);
+        assert_null(from_text(text, err));
+        assert_string_equal(err, "s.json: expect must be \"clean\" or \"violation\"");
+    }
+}
+
 static void test_malformed_file_names_line_and_column(void **state)
 {
     (void)state;
@@ -219,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_actor_generator),
         cmocka_unit_test(test_errors_name_the_step),
         cmocka_unit_test(test_relative_date),
+        cmocka_unit_test(test_expectation),
         cmocka_unit_test(test_malformed_file_names_line_and_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
