@@ -1,5 +1,6 @@
 #include "jsonptr.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,4 +76,16 @@ json_t *br_json_pointer_get(json_t *root, const char *ptr)
         p += len;
     }
     return cur;
+}
+
+const char *br_json_pointer_text(json_t *root, const char *ptr, char *buf, size_t cap)
+{
+    json_t *v = ptr ? br_json_pointer_get(root, ptr) : NULL;
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    return NULL;
 }

@@ -1,4 +1,14 @@
+/*
+ * The regression/fix matrix (matrix.h): loads MATRIX.json (modes, scenarios and
+ * the expected outcome of every cell), runs each cell against fresh bookd pods
+ * (bookd_proc.c) through the race runner, and writes the table, matrix.json
+ * and junit.xml. `bookrace matrix` (cmd_matrix.c) is the CI gate built on it.
+ */
 #include "matrix.h"
+
+#include "alloc.h"
+#include "exitcode.h"
+#include "util.h"
 
 #include "race.h"
 #include "jsonload.h"
@@ -12,8 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -226,18 +234,11 @@ typedef struct {
     double seconds;
 } cell_result;
 
-static int64_t wall_us(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 static void run_cell(const br_matrix *m, const br_matrix_row *row, const br_matrix_mode *mode,
                      const br_matrix_expect *expect, const br_matrix_options *opts, cell_result *out)
 {
     memset(out, 0, sizeof(*out));
-    int64_t started = wall_us();
+    int64_t started = br_wall_us();
     char dir[] = "/tmp/bookrace-matrix-XXXXXX", db[64], window[32], threads[16], clock[64];
     if (mkdtemp(dir) == NULL) {
         snprintf(out->error, sizeof(out->error), "mkdtemp: %s", strerror(errno));
@@ -284,17 +285,9 @@ static void run_cell(const br_matrix *m, const br_matrix_row *row, const br_matr
                          .seed = 1,
                          .quiet = 1,
                          .stop = opts->stop};
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads =
-        opts->harness_threads
-            ? opts->harness_threads
-            : (int)((size_t)cpus < row->scenario->actor_count ? cpus : (long)row->scenario->actor_count);
-    if (cfg.threads < 1)
-        cfg.threads = 1;
-    uint32_t rnd = 0;
-    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        rnd = (uint32_t)started;
-    snprintf(cfg.run_id, sizeof(cfg.run_id), "%08x", rnd);
+        opts->harness_threads ? opts->harness_threads : br_default_race_threads(row->scenario->actor_count);
+    br_new_run_id(cfg.run_id);
     br_run_result r;
     int status = br_run(&cfg, &r);
     out->trials = r.trial_count;
@@ -312,7 +305,7 @@ static void run_cell(const br_matrix *m, const br_matrix_row *row, const br_matr
     br_run_meta meta = {.scenario_file = row->file,
                         .target_file = m->target_file,
                         .expect_violation = expect->violation,
-                        .exit_code = out->as_expected ? 0 : 1,
+                        .exit_code = out->as_expected ? BR_EXIT_HELD : BR_EXIT_NOT_HELD,
                         .outcome = out->as_expected ? "as-expected" : "unexpected"};
     char cell_dir[800];
     snprintf(cell_dir, sizeof(cell_dir), "%s/cells/%s--%s", opts->out_dir, row->label, mode->name);
@@ -339,7 +332,7 @@ done:
     snprintf(side, sizeof(side), "%s-shm", db);
     unlink(side);
     rmdir(dir);
-    out->seconds = (double)(wall_us() - started) / 1e6;
+    out->seconds = (double)(br_wall_us() - started) / 1e6;
 }
 
 static void expect_text(const br_matrix_expect *e, char *buf, size_t cap)
@@ -354,7 +347,7 @@ static void expect_text(const br_matrix_expect *e, char *buf, size_t cap)
 
 int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
 {
-    int64_t started = wall_us();
+    int64_t started = br_wall_us();
     cell_result *cells = calloc(m->row_count * m->mode_count, sizeof(cell_result));
     char *ran = calloc(m->row_count * m->mode_count, 1);
     size_t name_width = 8;
@@ -382,7 +375,7 @@ int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
     }
     if (atomic_load(opts->stop))
         all_ok = 0;
-    double seconds = (double)(wall_us() - started) / 1e6;
+    double seconds = (double)(br_wall_us() - started) / 1e6;
 
     /* The table: scenario by mode, each cell violations/trials and whether it is as expected. */
     printf("%-*s", (int)name_width + 2, "scenario");
@@ -474,6 +467,6 @@ int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
     free(cells);
     free(ran);
     if (atomic_load(opts->stop))
-        return 130;
-    return all_ok && !write_failed ? 0 : 1;
+        return BR_EXIT_INTERRUPTED;
+    return all_ok && !write_failed ? BR_EXIT_HELD : BR_EXIT_NOT_HELD;
 }

@@ -6,6 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+br_outcome br_outcome_of(const br_operation *op, long status)
+{
+    if (status == 0)
+        return BR_OUTCOME_INFO;
+    switch (br_operation_classify(op, status)) {
+    case BR_CLASS_SUCCESS:
+        return BR_OUTCOME_OK;
+    case BR_CLASS_CONFLICT:
+    case BR_CLASS_REJECTED:
+        return BR_OUTCOME_FAIL;
+    default:
+        return BR_OUTCOME_INFO;
+    }
+}
+
 const char *br_outcome_name(br_outcome outcome)
 {
     static const char *const names[] = {"ok", "fail", "info"};

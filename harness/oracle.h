@@ -18,8 +18,11 @@ typedef enum { BR_OUTCOME_OK, BR_OUTCOME_FAIL, BR_OUTCOME_INFO } br_outcome;
 
 const char *br_outcome_name(br_outcome outcome);
 
-#define BR_ID_MAX 128
-#define BR_NAME_MAX 80
+/*
+ * How a response to |op| counts in the history: success ok, conflict and other
+ * 4xx fail, everything else (5xx, or |status| 0: no response) indeterminate.
+ */
+br_outcome br_outcome_of(const br_operation *op, long status);
 
 /* One completed operation of the history. Times are microseconds since the run started. */
 typedef struct {

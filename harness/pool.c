@@ -392,6 +392,11 @@ int br_pool_threads(const br_pool *pool)
     return pool->thread_count;
 }
 
+int64_t br_pool_origin_us(const br_pool *pool)
+{
+    return pool->origin_us;
+}
+
 int64_t br_pool_run(br_pool *pool, br_request **requests, size_t count, int barrier, br_release release)
 {
     int has_requests[256] = {0};

@@ -57,6 +57,8 @@ typedef struct br_pool br_pool;
 br_pool *br_pool_new(int threads, int64_t clock_origin_us, atomic_int *stop);
 void br_pool_del(br_pool *pool);
 int br_pool_threads(const br_pool *pool);
+/* The monotonic time request times are relative to (br_pool_new's |clock_origin_us|). */
+int64_t br_pool_origin_us(const br_pool *pool);
 
 /*
  * Runs the batch. |barrier| 0 starts the requests as each thread gets to

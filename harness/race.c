@@ -1,9 +1,20 @@
+/*
+ * The race runner (race.h): runs a scenario's trials step by step. HTTP steps
+ * become requests rendered from the target profile (br_target_render) and sent
+ * through the worker pool (pool.c), barrier steps release racing requests
+ * together; every completed request is recorded in the trial's history, the
+ * ground truth is read back (truth.c) and the oracle (oracle.c) judges it.
+ */
 #include "race.h"
 
+#include "alloc.h"
+#include "h2batch.h"
 #include "iso8601.h"
 #include "jsonptr.h"
 #include "pool.h"
 #include "template.h"
+#include "truth.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -15,11 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct {
-    char inspector[BR_NAME_MAX];
-    char start[BR_TIME_BUFSIZE], end[BR_TIME_BUFSIZE];
-    int64_t start_us, end_us;
-} slot;
+typedef br_slot slot;
 
 typedef struct {
     const char *name; /* borrowed from the scenario */
@@ -61,8 +68,8 @@ static void trial_note(br_trial *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    t->notes = realloc(t->notes, (t->note_count + 1) * sizeof(char *));
-    t->notes[t->note_count++] = strdup(buf);
+    t->notes = xreallocarray(t->notes, t->note_count + 1, sizeof(char *));
+    t->notes[t->note_count++] = xstrdup(buf);
 }
 
 static int fail_target(run_ctx *c, const char *fmt, ...)
@@ -90,7 +97,7 @@ static saved_value *save_slot_for(actor_state *a, const char *name, br_step_kind
     if (v == NULL) {
         if (a->count == a->cap) {
             a->cap = a->cap ? a->cap * 2 : 8;
-            a->values = realloc(a->values, a->cap * sizeof(saved_value));
+            a->values = xreallocarray(a->values, a->cap, sizeof(saved_value));
         }
         v = &a->values[a->count++];
         memset(v, 0, sizeof(*v));
@@ -112,20 +119,6 @@ static void free_actor_states(actor_state *actors, size_t n)
         free(actors[i].values);
     }
     free(actors);
-}
-
-/* Reads a pointer's value as text: strings as they are, integers in decimal. NULL if absent or another type.
- */
-static const char *pointer_text(json_t *root, const char *ptr, char *buf, size_t cap)
-{
-    json_t *v = br_json_pointer_get(root, ptr);
-    if (json_is_string(v))
-        return json_string_value(v);
-    if (json_is_integer(v)) {
-        snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
-        return buf;
-    }
-    return NULL;
 }
 
 static uint64_t mix64(uint64_t x)
@@ -190,61 +183,36 @@ static void fill_template_ctx(run_ctx *c, br_template_ctx *t, int actor, const s
 static int build_request(run_ctx *c, pending *p, br_op_kind op, int actor, int base, br_template_ctx *tctx,
                          char *err, size_t errlen)
 {
-    const br_operation *o = &c->tg->ops[op];
     memset(p, 0, sizeof(*p));
     p->op = op;
     p->actor = actor;
     p->base_url = base;
-    p->path = br_template_string(o->path, tctx, BR_ESCAPE_URL, err, errlen);
-    if (p->path == NULL)
+    br_rendered r;
+    if (br_target_render(c->tg, op, tctx, &r, err, errlen) != 0) {
+        br_rendered_free(&r);
         return -1;
-    const char *baseurl = c->tg->base_urls[base];
-    size_t len = strlen(baseurl) + strlen(p->path) + 1;
-    p->req.url = malloc(len);
-    snprintf(p->req.url, len, "%s%s", baseurl, p->path);
-    int has_content_type = 0;
-    for (size_t i = 0; i < c->tg->header_count; i++) {
-        char *value = br_template_string(c->tg->header_values[i], tctx, BR_ESCAPE_NONE, err, errlen);
-        if (value == NULL)
-            return -1;
-        char line[4096];
-        snprintf(line, sizeof(line), "%s: %s", c->tg->header_names[i], value);
-        free(value);
-        p->headers = curl_slist_append(p->headers, line);
-        has_content_type |= strcasecmp(c->tg->header_names[i], "Content-Type") == 0;
     }
+    const char *baseurl = c->tg->base_urls[base];
+    size_t len = strlen(baseurl) + strlen(r.path) + 1;
+    p->req.url = xmalloc(len);
+    snprintf(p->req.url, len, "%s%s", baseurl, r.path);
+    for (size_t i = 0; i < r.header_count; i++)
+        p->headers = curl_slist_append(p->headers, r.header_lines[i]);
     /* A known length and no "Expect: 100-continue": the body follows the headers at once. */
     p->headers = curl_slist_append(p->headers, "Expect:");
-    if (o->body != NULL) {
-        json_t *body = br_template_json(o->body, tctx, err, errlen);
-        if (body == NULL)
-            return -1;
-        p->req.body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-        p->req.body_len = strlen(p->req.body);
-        json_decref(body);
-        if (!has_content_type)
-            p->headers = curl_slist_append(p->headers, "Content-Type: application/json");
+    p->path = r.path;
+    r.path = NULL;
+    if (r.body != NULL) {
+        p->req.body = r.body;
+        p->req.body_len = strlen(r.body);
+        r.body = NULL;
     }
-    p->req.method = o->method;
+    br_rendered_free(&r);
+    p->req.method = c->tg->ops[op].method;
     p->req.headers = p->headers;
     p->req.timeout_ms = c->tg->timeout_ms;
     p->req.thread = actor >= 0 ? actor : 0;
     return 0;
-}
-
-static br_outcome classify(const br_operation *o, const br_request *r)
-{
-    if (r->curl_code != CURLE_OK)
-        return BR_OUTCOME_INFO;
-    switch (br_operation_classify(o, r->status)) {
-    case BR_CLASS_SUCCESS:
-        return BR_OUTCOME_OK;
-    case BR_CLASS_CONFLICT:
-    case BR_CLASS_REJECTED:
-        return BR_OUTCOME_FAIL;
-    default:
-        return BR_OUTCOME_INFO;
-    }
 }
 
 /* Appends the completed request to the trial's history; returns the record. */
@@ -253,7 +221,7 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step,
     br_trial *t = c->trial;
     if (t->op_count == t->op_cap) {
         t->op_cap = t->op_cap ? t->op_cap * 2 : 64;
-        t->ops = realloc(t->ops, t->op_cap * sizeof(br_history_op));
+        t->ops = xreallocarray(t->ops, t->op_cap, sizeof(br_history_op));
     }
     br_history_op *h = &t->ops[t->op_count];
     memset(h, 0, sizeof(*h));
@@ -265,7 +233,7 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step,
     r->step = step;
     r->expect = expect;
     r->op = p->op;
-    r->outcome = classify(&c->tg->ops[p->op], &p->req);
+    r->outcome = br_outcome_of(&c->tg->ops[p->op], p->req.curl_code == CURLE_OK ? p->req.status : 0);
     r->status = p->req.status;
     r->invoke_us = p->req.invoke_us;
     r->complete_us = p->req.complete_us;
@@ -282,7 +250,7 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step,
     snprintf(h->method, sizeof(h->method), "%s", p->req.method);
     h->path = p->path;
     p->path = NULL;
-    h->error = p->req.curl_code != CURLE_OK ? strdup(p->req.curl_error) : NULL;
+    h->error = p->req.curl_code != CURLE_OK ? xstrdup(p->req.curl_error) : NULL;
     h->last_byte_us = p->req.last_byte_us;
     h->base_url = p->base_url;
     if (p->req.response != NULL) {
@@ -301,50 +269,65 @@ static br_history_op *record(run_ctx *c, pending *p, int step, int barrier_step,
     return h;
 }
 
-/* Runs |n| requests as one batch and records them. */
-static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br_release release)
+/*
+ * Runs |n| requests as one batch. A single-packet release goes over HTTP/2
+ * (h2batch), which records in |h2| how, or why it fell back to last-byte.
+ */
+static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br_release release,
+                         br_h2_batch_result *h2)
 {
-    br_request **reqs = malloc((n ? n : 1) * sizeof(*reqs));
+    br_request **reqs = xcalloc(n ? n : 1, sizeof(*reqs));
     for (size_t i = 0; i < n; i++) {
         ps[i].req.thread = ps[i].actor >= 0 ? ps[i].actor % br_pool_threads(c->pool) : 0;
         reqs[i] = &ps[i].req;
     }
-    int64_t skew = br_pool_run(c->pool, reqs, n, barrier_step >= 0, release);
+    int64_t skew;
+    if (barrier_step >= 0 && release == BR_RELEASE_SINGLE_PACKET) {
+        br_h2_batch_options o = {.max_streams = c->tg->h2_max_streams,
+                                 .tls_insecure = c->tg->h2_insecure,
+                                 .ca_file = c->tg->h2_ca_file};
+        skew = br_h2_batch_run(c->pool, reqs, n, &o, c->cfg->stop, h2);
+    } else {
+        skew = br_pool_run(c->pool, reqs, n, barrier_step >= 0, release);
+    }
     free(reqs);
     return skew;
+}
+
+/* The release a barrier asks for: its own, or single-packet when it names none and the target says "http":
+ * "2". */
+static br_release barrier_release(const run_ctx *c, const br_step *barrier)
+{
+    if (barrier == NULL)
+        return BR_RELEASE_PLAIN;
+    if (!barrier->release_given && c->tg->http2)
+        return BR_RELEASE_SINGLE_PACKET;
+    return barrier->release;
 }
 
 /* ---- steps ----------------------------------------------------------------------------------------- */
 
 static int parse_slot(run_ctx *c, json_t *item, const br_operation *o, slot *out, int step, size_t index)
 {
-    char b1[32], b2[32], b3[32];
-    const char *insp = pointer_text(item, o->ptr_inspector, b1, sizeof(b1));
-    const char *start = pointer_text(item, o->ptr_start, b2, sizeof(b2));
-    const char *end = pointer_text(item, o->ptr_end, b3, sizeof(b3));
-    if (insp == NULL || start == NULL || end == NULL)
+    const char *missing;
+    int rc = br_slot_from_item(o, item, out, &missing);
+    if (rc == -1)
         return fail_target(
             c, "steps[%d] (fetch_slots): slot %zu lacks %s (pointer %s does not resolve to a string)", step,
             index,
-            insp == NULL    ? "its inspector"
-            : start == NULL ? "its start"
-                            : "its end",
-            insp == NULL    ? o->ptr_inspector
-            : start == NULL ? o->ptr_start
-                            : o->ptr_end);
-    if (br_time_parse(start, strlen(start), &out->start_us) ||
-        br_time_parse(end, strlen(end), &out->end_us) || out->end_us <= out->start_us)
+            missing == o->ptr_inspector ? "its inspector"
+            : missing == o->ptr_start   ? "its start"
+                                        : "its end",
+            missing);
+    if (rc != 0) {
+        char b1[32], b2[32];
         return fail_target(
             c,
             "steps[%d] (fetch_slots): slot %zu has an unusable range '%s' - '%s' (RFC 3339 UTC, "
             "end after start)",
-            step, index, start, end);
-    snprintf(out->inspector, sizeof(out->inspector), "%s", insp);
-    br_time_format(out->start_us, out->start);
-    br_time_format(out->end_us, out->end);
-    /* Keep the target's own spelling of the times: it is what gets sent back. */
-    snprintf(out->start, sizeof(out->start), "%s", start);
-    snprintf(out->end, sizeof(out->end), "%s", end);
+            step, index, br_json_pointer_text(item, o->ptr_start, b1, sizeof(b1)),
+            br_json_pointer_text(item, o->ptr_end, b2, sizeof(b2)));
+    }
     return 0;
 }
 
@@ -363,7 +346,7 @@ static int after_fetch(run_ctx *c, const br_step *st, pending *p, br_history_op 
             "to actor %s",
             step, o->ptr_items, h->rec.status, a->view.name);
     v->list_count = json_array_size(items);
-    v->list = calloc(v->list_count + 1, sizeof(slot));
+    v->list = xcalloc(v->list_count + 1, sizeof(slot));
     for (size_t i = 0; i < v->list_count; i++)
         if (parse_slot(c, json_array_get(items, i), o, &v->list[i], step, i))
             return -1;
@@ -379,7 +362,7 @@ static int after_write(run_ctx *c, const br_step *st, pending *p, br_history_op 
     if (h->rec.outcome != BR_OUTCOME_OK)
         return 0;
     char b[64];
-    const char *id = pointer_text(h->response, o->ptr_id, b, sizeof(b));
+    const char *id = br_json_pointer_text(h->response, o->ptr_id, b, sizeof(b));
     if (id == NULL)
         return fail_target(
             c, "steps[%d] (%s): pointer %s does not resolve to an id in the %ld response to actor %s", step,
@@ -389,9 +372,10 @@ static int after_write(run_ctx *c, const br_step *st, pending *p, br_history_op 
     if (p->op == BR_OP_BOOK) {
         char b1[32], b2[32], b3[32];
         const char *insp =
-            o->ptr_inspector ? pointer_text(h->response, o->ptr_inspector, b1, sizeof(b1)) : NULL;
-        const char *start = o->ptr_start ? pointer_text(h->response, o->ptr_start, b2, sizeof(b2)) : NULL;
-        const char *end = o->ptr_end ? pointer_text(h->response, o->ptr_end, b3, sizeof(b3)) : NULL;
+            o->ptr_inspector ? br_json_pointer_text(h->response, o->ptr_inspector, b1, sizeof(b1)) : NULL;
+        const char *start =
+            o->ptr_start ? br_json_pointer_text(h->response, o->ptr_start, b2, sizeof(b2)) : NULL;
+        const char *end = o->ptr_end ? br_json_pointer_text(h->response, o->ptr_end, b3, sizeof(b3)) : NULL;
         int64_t s_us, e_us;
         if (insp)
             snprintf(h->rec.inspector, sizeof(h->rec.inspector), "%s", insp);
@@ -424,7 +408,7 @@ static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const sav
             return NULL;
         }
     }
-    const slot **cands = calloc(list->list_count + 1, sizeof(*cands));
+    const slot **cands = xcalloc(list->list_count + 1, sizeof(*cands));
     size_t n = 0;
     for (size_t i = 0; i < list->list_count; i++)
         if (only == NULL || strcmp(list->list[i].inspector, only) == 0)
@@ -521,7 +505,7 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
         c->result->status = BR_RUN_EINTERNAL;
         return -1;
     }
-    pending *ps = calloc(st->actor_count + 1, sizeof(pending));
+    pending *ps = xcalloc(st->actor_count + 1, sizeof(pending));
     size_t n = 0;
     int rc = 0;
     for (size_t i = 0; i < st->actor_count && rc == 0; i++) {
@@ -590,8 +574,13 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
     }
     if (rc == 0 && n > 0) {
         const br_step *barrier = st->barrier >= 0 ? &c->sc->steps[st->barrier] : NULL;
-        br_release release = barrier ? barrier->release : BR_RELEASE_PLAIN;
-        int64_t skew = run_batch(c, ps, n, barrier ? st->barrier : -1, release);
+        br_release requested = barrier_release(c, barrier), release = requested;
+        br_h2_batch_result h2 = {.segments = -1};
+        int64_t skew = run_batch(c, ps, n, barrier ? st->barrier : -1, requested, &h2);
+        if (requested == BR_RELEASE_SINGLE_PACKET && !h2.used_h2)
+            release = BR_RELEASE_LAST_BYTE;
+        if (requested == BR_RELEASE_SINGLE_PACKET && h2.note[0])
+            trial_note(c->trial, "steps[%d] (%s): %s", step, br_step_kind_name(st->kind), h2.note);
         int64_t first = INT64_MAX;
         size_t unreachable = 0;
         for (size_t i = 0; i < n; i++) {
@@ -610,11 +599,16 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
         }
         if (barrier) {
             br_trial *t = c->trial;
-            t->barriers = realloc(t->barriers, (t->barrier_count + 1) * sizeof(br_barrier_record));
+            t->barriers = xreallocarray(t->barriers, t->barrier_count + 1, sizeof(br_barrier_record));
             t->barriers[t->barrier_count++] =
                 (br_barrier_record){.step = step,
                                     .barrier_step = st->barrier,
                                     .release = release,
+                                    .requested = requested,
+                                    .h2_connections = h2.connections,
+                                    .h2_writes = h2.writes,
+                                    .h2_segments = h2.segments,
+                                    .h2_server_max_streams = h2.server_max_streams,
                                     .racers = (int)n,
                                     .skew_us = skew,
                                     .released_us = first == INT64_MAX ? 0 : first};
@@ -649,7 +643,7 @@ static int simple_request(run_ctx *c, br_op_kind op, int base, double seconds, b
         pending_free(&p);
         return -1;
     }
-    run_batch(c, &p, 1, -1, BR_RELEASE_PLAIN);
+    run_batch(c, &p, 1, -1, BR_RELEASE_PLAIN, NULL);
     br_history_op *h = record(c, &p, step, -1, -1);
     int ok = h->rec.outcome == BR_OUTCOME_OK;
     if (!ok)
@@ -705,91 +699,43 @@ static int do_advance(run_ctx *c, const br_step *st, int step)
     return interruptible_wait(c, st->seconds, what);
 }
 
-int br_truth_from_list(const br_operation *o, json_t *response, const char *run_tag, br_truth_booking **out,
-                       size_t *count, char *err, size_t errlen)
+/* The list operation through the pool (thread 0), for br_truth_read. */
+static int fetch_list(void *arg, json_t **response, char *err, size_t errlen)
 {
-    *out = NULL;
-    *count = 0;
-    json_t *items = br_json_pointer_get(response, o->ptr_items);
-    if (!json_is_array(items)) {
-        snprintf(err, errlen, "pointer %s does not resolve to an array", o->ptr_items);
+    run_ctx *c = arg;
+    br_history_op *h = NULL;
+    if (simple_request(c, BR_OP_LIST, 0, 0, &h, -1) != 0) {
+        snprintf(err, errlen, "%s", c->result->error);
+        c->result->status = BR_RUN_OK;
+        c->result->error[0] = '\0';
         return -1;
     }
-    size_t n = json_array_size(items);
-    br_truth_booking *truth = calloc(n + 1, sizeof(br_truth_booking));
-    for (size_t i = 0; i < n; i++) {
-        json_t *item = json_array_get(items, i);
-        br_truth_booking *b = &truth[i];
-        char b1[64], b2[64], b3[64], b4[64], b5[64];
-        const char *id = pointer_text(item, o->ptr_id, b1, sizeof(b1));
-        const char *insp = pointer_text(item, o->ptr_inspector, b2, sizeof(b2));
-        const char *start = pointer_text(item, o->ptr_start, b3, sizeof(b3));
-        const char *end = pointer_text(item, o->ptr_end, b4, sizeof(b4));
-        if (!id || !insp || !start || !end || br_time_parse(start, strlen(start), &b->start_us) ||
-            br_time_parse(end, strlen(end), &b->end_us)) {
-            snprintf(err, errlen, "item %zu lacks a readable id, inspector, start or end", i);
-            free(truth);
-            return -1;
-        }
-        snprintf(b->id, sizeof(b->id), "%s", id);
-        snprintf(b->inspector, sizeof(b->inspector), "%s", insp);
-        b->active = 1;
-        if (o->ptr_status) {
-            const char *status = pointer_text(item, o->ptr_status, b5, sizeof(b5));
-            for (size_t k = 0; status && k < o->cancelled_count; k++)
-                if (strcmp(status, o->cancelled_statuses[k]) == 0)
-                    b->active = 0;
-        }
-        b->ours = -1;
-        if (o->ptr_tag) {
-            json_t *tag = br_json_pointer_get(item, o->ptr_tag);
-            b->ours = json_is_string(tag) && strstr(json_string_value(tag), run_tag) != NULL;
-        }
-    }
-    *out = truth;
-    *count = n;
+    *response = h->response;
     return 0;
 }
 
+/* The ground truth of the trial's day: a source that answers nonsense is a target error. */
 static void read_ground_truth(run_ctx *c)
 {
     br_trial *t = c->trial;
-    const br_operation *o = &c->tg->ops[BR_OP_LIST];
-    if (c->cfg->verify_mongo != NULL) {
-        int64_t day;
-        char err[600];
-        br_date_parse(t->date, 10, &day);
-        if (br_mongo_read_truth(c->cfg->verify_mongo, day, day + 86400 * BR_USEC_PER_SEC, c->run_tag,
-                                &t->truth, &t->truth_count, err, sizeof(err)) != 0) {
-            fail_target(c, "%s", err);
-            return;
-        }
-        t->truth_checked = 1;
-        return;
-    }
-    if (!o->present) {
-        snprintf(t->truth_note, sizeof(t->truth_note), "the target profile has no list operation");
-        return;
-    }
-    br_history_op *h = NULL;
-    if (simple_request(c, BR_OP_LIST, 0, 0, &h, -1) != 0) {
-        snprintf(t->truth_note, sizeof(t->truth_note), "the list operation failed: %s", c->result->error);
-        c->result->status = BR_RUN_OK;
-        c->result->error[0] = '\0';
-        return;
-    }
-    char err[512];
-    if (br_truth_from_list(o, h->response, c->run_tag, &t->truth, &t->truth_count, err, sizeof(err)) != 0) {
-        fail_target(c, "list operation: %s", err);
-        return;
-    }
-    t->truth_checked = 1;
+    int64_t day;
+    br_date_parse(t->date, 10, &day);
+    br_truth truth;
+    int rc = br_truth_read(c->tg, c->cfg->verify_mongo, day, day + 86400 * BR_USEC_PER_SEC, c->run_tag,
+                           fetch_list, c, &truth);
+    t->truth = truth.items;
+    t->truth_count = truth.count;
+    t->truth_checked = truth.checked;
+    if (rc == BR_TRUTH_BAD)
+        fail_target(c, "%s", truth.note);
+    else if (rc == BR_TRUTH_NONE)
+        snprintf(t->truth_note, sizeof(t->truth_note), "%s", truth.note);
 }
 
 static void setup_actors(run_ctx *c)
 {
     const br_scenario *s = c->sc;
-    c->actors = calloc(s->actor_count, sizeof(actor_state));
+    c->actors = xcalloc(s->actor_count, sizeof(actor_state));
     snprintf(c->run_tag, sizeof(c->run_tag), "%s.t%d", c->cfg->run_id, c->trial->index);
     for (size_t i = 0; i < s->actor_count; i++) {
         actor_state *a = &c->actors[i];
@@ -845,7 +791,7 @@ static int run_trial(run_ctx *c)
     if (rc == 0)
         read_ground_truth(c);
     /* The oracle sees what was recorded, even after an error: a partial history is still evidence. */
-    br_op_record *recs = calloc(t->op_count + 1, sizeof(br_op_record));
+    br_op_record *recs = xcalloc(t->op_count + 1, sizeof(br_op_record));
     for (size_t i = 0; i < t->op_count; i++)
         recs[i] = t->ops[i].rec;
     br_oracle_check(recs, t->op_count, t->truth, t->truth_count, t->truth_checked, &t->violations);
@@ -855,17 +801,10 @@ static int run_trial(run_ctx *c)
     return c->result->status == BR_RUN_OK ? 0 : -1;
 }
 
-static int64_t wall_us(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 int br_run(const br_run_config *cfg, br_run_result *out)
 {
     memset(out, 0, sizeof(*out));
-    out->started_wall_us = wall_us();
+    out->started_wall_us = br_wall_us();
     run_ctx c = {.cfg = cfg, .sc = cfg->scenario, .tg = cfg->target, .result = out};
     c.origin_us = br_monotonic_us();
     c.pool = br_pool_new(cfg->threads, c.origin_us, cfg->stop);
@@ -874,7 +813,7 @@ int br_run(const br_run_config *cfg, br_run_result *out)
         out->status = BR_RUN_EINTERNAL;
         return out->status;
     }
-    out->trials = calloc((size_t)cfg->repeat, sizeof(br_trial));
+    out->trials = xcalloc((size_t)cfg->repeat, sizeof(br_trial));
     for (int i = 0; i < cfg->repeat; i++) {
         c.trial = &out->trials[i];
         c.trial->index = i;
@@ -887,7 +826,7 @@ int br_run(const br_run_config *cfg, br_run_result *out)
         }
     }
     br_pool_del(c.pool);
-    out->finished_wall_us = wall_us();
+    out->finished_wall_us = br_wall_us();
     return out->status;
 }
 

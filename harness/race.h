@@ -29,9 +29,14 @@ typedef struct {
 } br_run_config;
 
 typedef struct {
-    int step;         /* the released step */
-    int barrier_step; /* the barrier that released it */
-    br_release release;
+    int step;             /* the released step */
+    int barrier_step;     /* the barrier that released it */
+    br_release release;   /* the release that happened */
+    br_release requested; /* the one asked for: single-packet falls back to last-byte without HTTP/2 */
+    /* single-packet over HTTP/2: connections, release writes, TCP segments (-1: unknown), server's stream cap
+     */
+    int h2_connections, h2_writes, h2_segments;
+    unsigned h2_server_max_streams;
     int racers;
     int64_t skew_us;
     int64_t released_us; /* first final byte, relative to the run start */
@@ -80,15 +85,6 @@ typedef struct {
 /* Runs every trial. Always fills |out| with what was recorded, even on error or interruption. */
 int br_run(const br_run_config *cfg, br_run_result *out);
 void br_run_result_free(br_run_result *r);
-
-/*
- * Reads the bookings out of a list operation's response: its pointers, its
- * cancelled statuses, and bookings whose tag holds |run_tag| marked as this
- * run's. Returns 0 with a malloc'd array, or -1 with |err| for a response
- * that does not fit the profile.
- */
-int br_truth_from_list(const br_operation *o, json_t *response, const char *run_tag, br_truth_booking **out,
-                       size_t *count, char *err, size_t errlen);
 
 /* Trials in which at least one violation was found. */
 size_t br_run_trials_with_violations(const br_run_result *r);

@@ -153,10 +153,20 @@ static json_t *trial_json(const br_trial *t)
     }
     for (size_t i = 0; i < t->barrier_count; i++) {
         const br_barrier_record *b = &t->barriers[i];
-        json_array_append_new(
-            barriers, json_pack("{s:i, s:i, s:s, s:i, s:I, s:I}", "step", b->step, "barrierStep",
-                                b->barrier_step, "release", br_release_name(b->release), "racers", b->racers,
-                                "skewUs", (json_int_t)b->skew_us, "releasedUs", (json_int_t)b->released_us));
+        json_t *j = json_pack("{s:i, s:i, s:s, s:i, s:I, s:I}", "step", b->step, "barrierStep",
+                              b->barrier_step, "release", br_release_name(b->release), "racers", b->racers,
+                              "skewUs", (json_int_t)b->skew_us, "releasedUs", (json_int_t)b->released_us);
+        if (b->requested != b->release)
+            json_object_set_new(j, "requestedRelease", json_string(br_release_name(b->requested)));
+        if (b->release == BR_RELEASE_SINGLE_PACKET)
+            json_object_set_new(
+                j, "http2",
+                json_pack("{s:i, s:i, s:o, s:o}", "connections", b->h2_connections, "writes", b->h2_writes,
+                          "segments", b->h2_segments >= 0 ? json_integer(b->h2_segments) : json_null(),
+                          "serverMaxStreams",
+                          b->h2_server_max_streams != UINT32_MAX ? json_integer(b->h2_server_max_streams)
+                                                                 : json_null()));
+        json_array_append_new(barriers, j);
     }
     for (size_t i = 0; i < t->note_count; i++)
         json_array_append_new(notes, json_string(t->notes[i]));
@@ -216,6 +226,11 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
                                   "operations", operations_summary(r), "barrierSkew", "last-byte", "barriers",
                                   (int)last_byte_count, "medianUs", (json_int_t)last_byte_median, "plain",
                                   "barriers", (int)plain_count, "medianUs", (json_int_t)plain_median));
+    size_t sp_count;
+    int64_t sp_median = median_skew(r, BR_RELEASE_SINGLE_PACKET, &sp_count);
+    json_object_set_new(
+        json_object_get(json_object_get(doc, "summary"), "barrierSkew"), "single-packet",
+        json_pack("{s:i, s:I}", "barriers", (int)sp_count, "medianUs", (json_int_t)sp_median));
     json_object_set_new(doc, "trials", trials);
     return doc;
 }
@@ -264,6 +279,11 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
         fprintf(out, "barrier release last-byte: %zu barriers, median skew %lld us\n", lb, (long long)lbm);
     if (pl)
         fprintf(out, "barrier release plain: %zu barriers, median skew %lld us\n", pl, (long long)plm);
+    size_t sp;
+    int64_t spm = median_skew(r, BR_RELEASE_SINGLE_PACKET, &sp);
+    if (sp)
+        fprintf(out, "barrier release single-packet (HTTP/2): %zu barriers, median skew %lld us\n", sp,
+                (long long)spm);
     size_t inconclusive = br_run_trials_inconclusive(r);
     if (inconclusive)
         fprintf(out,

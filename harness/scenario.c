@@ -21,7 +21,8 @@ const char *br_step_kind_name(br_step_kind kind)
 
 const char *br_release_name(br_release release)
 {
-    return release == BR_RELEASE_PLAIN ? "plain" : "last-byte";
+    static const char *const names[] = {"last-byte", "plain", "single-packet"};
+    return names[release];
 }
 
 int br_step_is_http(br_step_kind kind)
@@ -319,12 +320,16 @@ static int parse_step(br_scenario *s, size_t index, json_t *v, defined_names *na
         return -1;
     if (st->kind == BR_STEP_BARRIER) {
         json_t *rel = json_object_get(v, "release");
-        if (rel == NULL || (json_is_string(rel) && strcmp(json_string_value(rel), "last-byte") == 0))
+        const char *name = json_is_string(rel) ? json_string_value(rel) : "";
+        st->release_given = rel != NULL;
+        if (rel == NULL || strcmp(name, "last-byte") == 0)
             st->release = BR_RELEASE_LAST_BYTE;
-        else if (json_is_string(rel) && strcmp(json_string_value(rel), "plain") == 0)
+        else if (strcmp(name, "plain") == 0)
             st->release = BR_RELEASE_PLAIN;
+        else if (strcmp(name, "single-packet") == 0)
+            st->release = BR_RELEASE_SINGLE_PACKET;
         else
-            FAIL("%s: %s: release must be \"last-byte\" or \"plain\"", origin, where);
+            FAIL("%s: %s: release must be \"last-byte\", \"plain\" or \"single-packet\"", origin, where);
         return 0;
     }
     /* Each actor's names: what this step reads must exist, what it saves is defined from here on. */

@@ -29,7 +29,8 @@ typedef enum {
     BR_PICK_SAME_AS,
     BR_PICK_OVERLAPPING
 } br_pick_rule;
-typedef enum { BR_RELEASE_LAST_BYTE, BR_RELEASE_PLAIN } br_release;
+/* last-byte and plain over HTTP/1.1 (the worker pool); single-packet over HTTP/2 (h2batch.h). */
+typedef enum { BR_RELEASE_LAST_BYTE, BR_RELEASE_PLAIN, BR_RELEASE_SINGLE_PACKET } br_release;
 
 const char *br_step_kind_name(br_step_kind kind);
 const char *br_release_name(br_release release);
@@ -57,6 +58,7 @@ typedef struct {
     char *booking;      /* cancel: the booking */
     double seconds;     /* sleep, advance */
     br_release release; /* barrier */
+    int release_given;  /* barrier: "release" was in the scenario (else the target's "http" may choose) */
     int barrier;        /* HTTP steps: index of the barrier step releasing it, or -1 */
     int expect;         /* HTTP steps: the outcome every request must have (br_outcome), or -1 for any */
 } br_step;

@@ -1,5 +1,12 @@
+/*
+ * Target profiles (target.h): loading and validating the JSON that describes a
+ * backend, and everything read through it: how a status is classified, how an
+ * operation is rendered into a request (one copy for the race runner and the
+ * load engine), and how a slot is read out of a fetchSlots item.
+ */
 #include "target.h"
 
+#include "alloc.h"
 #include "jsonload.h"
 #include "jsonptr.h"
 #include "template.h"
@@ -42,6 +49,7 @@ void br_target_free(br_target *t)
     free_strings(t->header_values, t->header_count);
     free_strings(t->secret_headers, t->secret_count);
     json_decref(t->mongo);
+    free(t->h2_ca_file);
     for (int i = 0; i < BR_OP_COUNT; i++) {
         br_operation *op = &t->ops[i];
         free(op->method);
@@ -206,6 +214,42 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
     return 0;
 }
 
+/* "http": "1.1" | "2" and "http2": {"maxStreams": 1.., "caFile": "...", "insecure": bool}. */
+static int parse_http(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"maxStreams", "caFile", "insecure", NULL};
+    json_t *http = json_object_get(root, "http"), *h2 = json_object_get(root, "http2");
+    const char *v = json_is_string(http) ? json_string_value(http) : NULL;
+    if (http != NULL && (v == NULL || (strcmp(v, "1.1") != 0 && strcmp(v, "2") != 0))) {
+        snprintf(err, errlen, "%s: http must be \"1.1\" or \"2\"", origin);
+        return -1;
+    }
+    t->http2 = v != NULL && strcmp(v, "2") == 0;
+    if (h2 == NULL)
+        return 0;
+    char kerr[300];
+    if (!json_is_object(h2) || br_json_check_keys(h2, keys, "http2", kerr, sizeof(kerr))) {
+        snprintf(err, errlen, "%s: %s", origin, json_is_object(h2) ? kerr : "http2 must be an object");
+        return -1;
+    }
+    json_t *ms = json_object_get(h2, "maxStreams"), *ca = json_object_get(h2, "caFile"),
+           *in = json_object_get(h2, "insecure");
+    if (ms && (!json_is_integer(ms) || json_integer_value(ms) < 1 || json_integer_value(ms) > 100000)) {
+        snprintf(err, errlen, "%s: http2.maxStreams must be an integer from 1 to 100000", origin);
+        return -1;
+    }
+    if ((ca && !json_is_string(ca)) || (in && !json_is_boolean(in))) {
+        snprintf(err, errlen, "%s: http2.%s", origin,
+                 ca && !json_is_string(ca) ? "caFile must be a string (a PEM file)"
+                                           : "insecure must be true or false");
+        return -1;
+    }
+    t->h2_max_streams = ms ? (unsigned)json_integer_value(ms) : 0;
+    t->h2_ca_file = ca ? strdup(json_string_value(ca)) : NULL;
+    t->h2_insecure = in && json_is_true(in);
+    return 0;
+}
+
 static int valid_base_url(const char *u)
 {
     return (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) && strpbrk(u, " \r\n") == NULL;
@@ -213,8 +257,9 @@ static int valid_base_url(const char *u)
 
 br_target *br_target_from_json(json_t *root, const char *origin, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name",      "description", "baseUrls", "headers", "secretHeaders",
-                                       "timeoutMs", "operations",  "mongo",    NULL};
+    static const char *const keys[] = {"name",          "description", "baseUrls",   "headers",
+                                       "secretHeaders", "timeoutMs",   "operations", "mongo",
+                                       "http",          "http2",       NULL};
     br_target *t = calloc(1, sizeof(*t));
     char kerr[600];
     if (!json_is_object(root)) {
@@ -237,6 +282,11 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         goto fail_urls;
     if (t->base_url_count == 0)
         goto fail_urls;
+    if (t->base_url_count > BR_MAX_BASE_URLS) {
+        snprintf(err, errlen, "%s: baseUrls holds %zu URLs; at most %d are allowed", origin,
+                 t->base_url_count, BR_MAX_BASE_URLS);
+        goto fail;
+    }
     for (size_t i = 0; i < t->base_url_count; i++)
         if (!valid_base_url(t->base_urls[i]))
             goto fail_urls;
@@ -280,6 +330,8 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         }
         t->timeout_ms = (int)json_integer_value(timeout);
     }
+    if (parse_http(root, t, origin, err, errlen))
+        goto fail;
     json_t *ops = json_object_get(root, "operations");
     if (!json_is_object(ops)) {
         snprintf(err, errlen, "%s: operations must be an object", origin);
@@ -336,6 +388,8 @@ br_target *br_target_load(const char *path, char *err, size_t errlen)
 
 int br_target_set_base_urls(br_target *t, char *const *urls, size_t count)
 {
+    if (count > BR_MAX_BASE_URLS)
+        return -1;
     for (size_t i = 0; i < count; i++)
         if (!valid_base_url(urls[i]))
             return -1;
@@ -372,4 +426,78 @@ br_status_class br_operation_classify(const br_operation *op, long status)
     if (status >= 400 && status < 500)
         return BR_CLASS_REJECTED;
     return BR_CLASS_INDETERMINATE;
+}
+
+int br_target_add_base_url_arg(char **urls, size_t *count, const char *url, char *err, size_t errlen)
+{
+    if (*count >= BR_MAX_BASE_URLS) {
+        snprintf(err, errlen, "too many --base-url flags: at most %d", BR_MAX_BASE_URLS);
+        return -1;
+    }
+    urls[(*count)++] = (char *)url;
+    return 0;
+}
+
+void br_rendered_free(br_rendered *r)
+{
+    free(r->path);
+    free_strings(r->header_lines, r->header_count);
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+static void add_header_line(br_rendered *r, const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 3;
+    r->header_lines = xreallocarray(r->header_lines, r->header_count + 1, sizeof(char *));
+    r->header_lines[r->header_count] = xmalloc(len);
+    snprintf(r->header_lines[r->header_count++], len, "%s: %s", name, value);
+}
+
+int br_target_render(const br_target *t, br_op_kind op, const br_template_ctx *ctx, br_rendered *out,
+                     char *err, size_t errlen)
+{
+    const br_operation *o = &t->ops[op];
+    memset(out, 0, sizeof(*out));
+    out->path = br_template_string(o->path, ctx, BR_ESCAPE_URL, err, errlen);
+    if (out->path == NULL)
+        return -1;
+    int has_content_type = 0;
+    for (size_t i = 0; i < t->header_count; i++) {
+        char *value = br_template_string(t->header_values[i], ctx, BR_ESCAPE_NONE, err, errlen);
+        if (value == NULL)
+            return -1;
+        add_header_line(out, t->header_names[i], value);
+        free(value);
+        has_content_type |= strcasecmp(t->header_names[i], "Content-Type") == 0;
+    }
+    if (o->body == NULL)
+        return 0;
+    json_t *body = br_template_json(o->body, ctx, err, errlen);
+    if (body == NULL)
+        return -1;
+    out->body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(body);
+    if (!has_content_type)
+        add_header_line(out, "Content-Type", "application/json");
+    return 0;
+}
+
+int br_slot_from_item(const br_operation *fetch, json_t *item, br_slot *out, const char **missing)
+{
+    char b1[32], b2[32], b3[32];
+    const char *insp = br_json_pointer_text(item, fetch->ptr_inspector, b1, sizeof(b1));
+    const char *start = br_json_pointer_text(item, fetch->ptr_start, b2, sizeof(b2));
+    const char *end = br_json_pointer_text(item, fetch->ptr_end, b3, sizeof(b3));
+    *missing = insp == NULL ? fetch->ptr_inspector : start == NULL ? fetch->ptr_start : fetch->ptr_end;
+    if (insp == NULL || start == NULL || end == NULL)
+        return -1;
+    if (br_time_parse(start, strlen(start), &out->start_us) ||
+        br_time_parse(end, strlen(end), &out->end_us) || out->end_us <= out->start_us)
+        return -2;
+    snprintf(out->inspector, sizeof(out->inspector), "%s", insp);
+    /* Keep the target's own spelling of the times: it is what gets sent back. */
+    snprintf(out->start, sizeof(out->start), "%s", start);
+    snprintf(out->end, sizeof(out->end), "%s", end);
+    return 0;
 }

@@ -1,0 +1,65 @@
+/*
+ * `bookrace check RUN.json`: re-runs the oracle on a saved run (results.c reads
+ * it back) and says whether the expectation recorded in it, or forced with
+ * --expect-violation, held.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "exitcode.h"
+#include "results.h"
+
+#include <stdio.h>
+
+static const char usage[] =
+    "usage: bookrace check RUN.json [--expect-violation]\n"
+    "\n"
+    "Re-runs the oracle on a saved run.json. Exit 0 when the expectation held, 1 when not,\n"
+    "2 for a file that cannot be read.\n";
+
+enum { OPT_EXPECT_VIOLATION = BR_CLI_FIRST_ID };
+
+static const br_cli_option options[] = {
+    {"expect-violation", 0, 0, OPT_EXPECT_VIOLATION},
+    {NULL, 0, 0, 0},
+};
+
+static const br_cli_spec spec = {.usage = usage,
+                                 .options = options,
+                                 .min_args = 1,
+                                 .max_args = 1,
+                                 .args_missing = "check needs a RUN.json"};
+
+static int on_option(void *arg, int id, const char *value, char *err, size_t errlen)
+{
+    (void)value;
+    (void)err;
+    (void)errlen;
+    if (id != OPT_EXPECT_VIOLATION)
+        return -1;
+    *(int *)arg = 1;
+    return 0;
+}
+
+int br_cmd_check(int argc, char **argv, atomic_int *stop)
+{
+    (void)stop;
+    int force_expect = 0;
+    const char *args[1];
+    size_t nargs;
+    int parsed = br_cli_parse(&spec, argc, argv, on_option, &force_expect, args, &nargs);
+    if (parsed != BR_CLI_OK)
+        return parsed == BR_CLI_HELP ? BR_EXIT_HELD : BR_EXIT_USAGE;
+    char err[1024];
+    int expect = 0;
+    size_t trials = 0;
+    int with = br_results_check(args[0], stdout, &expect, &trials, err, sizeof(err));
+    if (with < 0) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        return BR_EXIT_USAGE;
+    }
+    expect |= force_expect;
+    int held = expect ? with > 0 : with == 0;
+    printf("%d of %zu trials show a violation; expected %s: %s\n", with, trials,
+           expect ? "a violation" : "none", held ? "pass" : "fail");
+    return held ? BR_EXIT_HELD : BR_EXIT_NOT_HELD;
+}

@@ -1,0 +1,239 @@
+/*
+ * `bookrace load`: a weighted mix of a scenario's operations (or plain GETs of
+ * one URL) at full speed or a fixed rate, with the oracle over every booking it
+ * got acknowledged. The phases, each in its own place: parse the options (here)
+ * -> prepare the plan (load_plan.c) -> run (loadgen.c) -> the oracle and the
+ * output (load_results.c) -> the exit code (here).
+ */
+#include "alloc.h"
+#include "cli.h"
+#include "commands.h"
+#include "exitcode.h"
+#include "iso8601.h"
+#include "load_plan.h"
+#include "load_results.h"
+#include "loadgen.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: bookrace load SCENARIO.json|--url URL [--target TARGET.json] [--base-url URL]... [--threads N]\n"
+    "                     [--connections N] [--duration 30s] [--rate R/s] [--warmup 5s] [--days N]\n"
+    "                     [--mix fetch_slots=10,book=1] [--date YYYY-MM-DD] [--out DIR] [--json FILE] "
+    "[--quiet]\n"
+    "                     [--verify-mongo URI [--mongo-db NAME] [--mongo-collection NAME]]\n";
+
+enum {
+    OPT_URL = BR_CLI_FIRST_ID,
+    OPT_TARGET,
+    OPT_BASE_URL,
+    OPT_OUT,
+    OPT_JSON,
+    OPT_VERIFY_MONGO,
+    OPT_DATE,
+    OPT_MONGO_DB,
+    OPT_MONGO_COLLECTION,
+    OPT_THREADS,
+    OPT_CONNECTIONS,
+    OPT_DAYS,
+    OPT_DURATION,
+    OPT_WARMUP,
+    OPT_RATE,
+    OPT_MIX,
+    OPT_QUIET,
+};
+
+static const br_cli_option options[] = {
+    {"url", 0, 1, OPT_URL},
+    {"target", 0, 1, OPT_TARGET},
+    {"base-url", 0, 1, OPT_BASE_URL},
+    {"out", 0, 1, OPT_OUT},
+    {"json", 0, 1, OPT_JSON},
+    {"verify-mongo", 0, 1, OPT_VERIFY_MONGO},
+    {"date", 0, 1, OPT_DATE},
+    {"mongo-db", 0, 1, OPT_MONGO_DB},
+    {"mongo-collection", 0, 1, OPT_MONGO_COLLECTION},
+    {"threads", 0, 1, OPT_THREADS},
+    {"connections", 0, 1, OPT_CONNECTIONS},
+    {"days", 0, 1, OPT_DAYS},
+    {"duration", 0, 1, OPT_DURATION},
+    {"warmup", 0, 1, OPT_WARMUP},
+    {"rate", 0, 1, OPT_RATE},
+    {"mix", 0, 1, OPT_MIX},
+    {"quiet", 0, 0, OPT_QUIET},
+    {NULL, 0, 0, 0},
+};
+
+static const br_cli_spec spec = {.usage = usage, .options = options, .min_args = 0, .max_args = 1};
+
+/* The options that are numbers; -1 for a value out of range. */
+static int on_number(br_load_options *o, int id, const char *v)
+{
+    char *end;
+    switch (id) {
+    case OPT_THREADS:
+        return br_cli_long(v, 1, 256, &o->threads);
+    case OPT_CONNECTIONS:
+        return br_cli_long(v, 1, 100000, &o->connections);
+    case OPT_DAYS:
+        return br_cli_long(v, 1, 3650, &o->days);
+    case OPT_DURATION:
+        return br_cli_duration(v, &o->duration_s) != 0 || o->duration_s <= 0 ? -1 : 0;
+    case OPT_WARMUP:
+        return br_cli_duration(v, &o->warmup_s);
+    case OPT_RATE:
+        o->rate = strtod(v, &end);
+        return end == v || o->rate <= 0 || (*end && strcmp(end, "/s") != 0) ? -1 : 0;
+    case OPT_MIX:
+        return sscanf(v, "fetch_slots=%d,book=%d", &o->fetch_weight, &o->book_weight) != 2 ||
+                       o->fetch_weight < 0 || o->book_weight < 0 || o->fetch_weight + o->book_weight == 0
+                   ? -1
+                   : 0;
+    }
+    return -1;
+}
+
+static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
+{
+    br_load_options *o = arg;
+    int64_t day;
+    switch (id) {
+    case OPT_URL:
+        o->url = v;
+        return 0;
+    case OPT_TARGET:
+        o->target_path = v;
+        return 0;
+    case OPT_BASE_URL:
+        return br_target_add_base_url_arg(o->base_urls, &o->base_url_count, v, err, errlen);
+    case OPT_OUT:
+        o->out_dir = v;
+        return 0;
+    case OPT_JSON:
+        o->json_path = v;
+        return 0;
+    case OPT_VERIFY_MONGO:
+        o->verify_uri = v;
+        return 0;
+    case OPT_DATE:
+        o->date = v;
+        return br_date_parse(v, strlen(v), &day) != 0 ? -1 : 0;
+    case OPT_MONGO_DB:
+        o->mongo_db = v;
+        return 0;
+    case OPT_MONGO_COLLECTION:
+        o->mongo_collection = v;
+        return 0;
+    case OPT_QUIET:
+        o->quiet = 1;
+        return 0;
+    }
+    return on_number(o, id, v);
+}
+
+/* Parses the command line into |o|; BR_EXIT_HELD to go on, otherwise the exit code (--help: -1). */
+static int parse_options(int argc, char **argv, br_load_options *o)
+{
+    *o = (br_load_options){.mongo_db = "bookd",
+                           .mongo_collection = "inspections",
+                           .days = 14,
+                           .duration_s = 10,
+                           .fetch_weight = 10,
+                           .book_weight = 1};
+    const char *args[1];
+    size_t nargs;
+    int parsed = br_cli_parse(&spec, argc, argv, on_option, o, args, &nargs);
+    if (parsed == BR_CLI_HELP)
+        return -1;
+    if (parsed != BR_CLI_OK)
+        return BR_EXIT_USAGE;
+    o->scenario_path = nargs ? args[0] : NULL;
+    if ((o->scenario_path == NULL) == (o->url == NULL))
+        return br_cli_usage_error(&spec, "load needs a SCENARIO.json or --url URL (one of them)");
+    if (o->threads == 0)
+        o->threads = br_cpu_count();
+    if (o->connections == 0)
+        o->connections = o->threads * 16;
+    if (o->connections < o->threads)
+        o->threads = o->connections;
+    return BR_EXIT_HELD;
+}
+
+static void engine_config(const br_load_options *o, atomic_int *stop, br_load_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->threads = (int)o->threads;
+    cfg->connections = (int)o->connections;
+    cfg->duration_s = o->duration_s;
+    cfg->warmup_s = o->warmup_s;
+    cfg->rate = o->rate;
+    cfg->timeout_ms = 10000;
+    cfg->stop = stop;
+    cfg->progress = !o->quiet && isatty(STDERR_FILENO);
+}
+
+/*
+ * A violation outranks everything; a target that refused connections at some point (it died, or was
+ * never there) is exit 3, as for run; otherwise 0. An interrupted load is 130 whatever it found.
+ */
+static int load_exit_code(const br_load_verdict *v, const br_load_config *cfg, const br_load_result *res,
+                          int write_failed, atomic_int *stop)
+{
+    uint64_t total = 0;
+    for (int o = 0; o < cfg->op_count; o++)
+        total += res->requests[o];
+    if (atomic_load(stop))
+        return BR_EXIT_INTERRUPTED;
+    if (v->violations.count > 0 || write_failed)
+        return BR_EXIT_NOT_HELD;
+    return total == 0 || res->errors_connect > 0 ? BR_EXIT_TARGET : BR_EXIT_HELD;
+}
+
+/* Runs the planned load, then the oracle and the output. Returns the exit code. */
+static int run_load(const br_load_options *o, br_load_config *cfg, br_load_plan *plan, atomic_int *stop)
+{
+    int64_t started_wall = br_wall_us();
+    br_load_result res;
+    if (br_load_run(cfg, &res) != 0) {
+        fprintf(stderr, "bookrace: cannot start %d threads\n", cfg->threads);
+        return BR_EXIT_USAGE;
+    }
+    br_load_verdict v;
+    br_load_verdict_make(o, plan, &res, &v);
+    json_t *doc = br_load_results_json(o, cfg, plan, &res, &v, started_wall);
+    char dir_buf[4096];
+    const char *out_dir = o->out_dir;
+    if (out_dir == NULL) {
+        char name[200];
+        snprintf(name, sizeof(name), "load-%s", plan->sc ? plan->sc->name : "url");
+        br_default_out_dir(dir_buf, sizeof(dir_buf), name);
+        out_dir = dir_buf;
+    }
+    int write_failed = br_load_results_write(o, out_dir, doc) != 0;
+    json_decref(doc);
+    br_load_results_print(o, cfg, &res, &v, out_dir);
+    int rc = load_exit_code(&v, cfg, &res, write_failed, stop);
+    br_load_verdict_free(&v);
+    br_load_result_free(&res);
+    return rc;
+}
+
+int br_cmd_load(int argc, char **argv, atomic_int *stop)
+{
+    br_load_options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc != BR_EXIT_HELD)
+        return rc < 0 ? BR_EXIT_HELD : rc;
+    br_load_config cfg;
+    engine_config(&o, stop, &cfg);
+    br_load_plan plan;
+    rc = br_load_plan_make(&o, &plan, &cfg);
+    if (rc == BR_EXIT_HELD)
+        rc = run_load(&o, &cfg, &plan, stop);
+    br_load_plan_free(&plan);
+    return rc;
+}

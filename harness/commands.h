@@ -1,0 +1,19 @@
+/*
+ * bookrace's subcommands, one file each (cmd_<name>.c). Each takes the
+ * command line from its own name on (argv[0] is "run", "load", ...), parses it
+ * with br_cli_parse and returns a BR_EXIT_* code. |stop| is set by SIGINT or
+ * SIGTERM for the commands that catch them (run, load, matrix).
+ */
+#ifndef BR_COMMANDS_H
+#define BR_COMMANDS_H
+
+#include <stdatomic.h>
+
+int br_cmd_run(int argc, char **argv, atomic_int *stop);
+int br_cmd_check(int argc, char **argv, atomic_int *stop);
+int br_cmd_load(int argc, char **argv, atomic_int *stop);
+int br_cmd_report(int argc, char **argv, atomic_int *stop);
+int br_cmd_compare(int argc, char **argv, atomic_int *stop);
+int br_cmd_matrix(int argc, char **argv, atomic_int *stop);
+
+#endif
