@@ -25,8 +25,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Exit code of a run whose thresholds failed (and nothing worse happened). */
-#define BR_THRESHOLD_EXIT 4
 #define BR_THRESHOLD_MAX 32
 #define BR_THRESHOLD_TEXT_MAX 128
 
