@@ -6,15 +6,18 @@
 #include "cli.h"
 #include "commands.h"
 #include "exitcode.h"
+#include "history_check.h"
 #include "results.h"
 
 #include <stdio.h>
 
 static const char usage[] =
-    "usage: bookrace check RUN.json [--expect-violation]\n"
+    "usage: bookrace check RUN.json|LOAD.json|HISTORY.jsonl.zst [--expect-violation]\n"
     "\n"
-    "Re-runs the oracle on a saved run.json. Exit 0 when the expectation held, 1 when not,\n"
-    "2 for a file that cannot be read.\n";
+    "Re-runs the oracle on a saved run.json, or on a load's streamed history (given the load.json, the\n"
+    "history next to it is read and its violations compared with the ones load.json recorded). Exit 0\n"
+    "when the expectation held, 1 when not (or a load's violations differ), 2 for a file that cannot\n"
+    "be read.\n";
 
 enum { OPT_EXPECT_VIOLATION = BR_CLI_FIRST_ID };
 
@@ -50,6 +53,17 @@ int br_cmd_check(int argc, char **argv, atomic_int *stop)
     if (parsed != BR_CLI_OK)
         return parsed == BR_CLI_HELP ? BR_EXIT_HELD : BR_EXIT_USAGE;
     char err[1024];
+    int is_load = 0;
+    long found = br_history_check_file(args[0], stdout, &is_load, err, sizeof(err));
+    if (is_load) {
+        if (found == -1) {
+            fprintf(stderr, "bookrace: %s\n", err);
+            return BR_EXIT_USAGE;
+        }
+        int held = found >= 0 && (force_expect ? found > 0 : found == 0);
+        printf("expected %s: %s\n", force_expect ? "a violation" : "none", held ? "pass" : "fail");
+        return held ? BR_EXIT_HELD : BR_EXIT_NOT_HELD;
+    }
     int expect = 0;
     size_t trials = 0;
     int with = br_results_check(args[0], stdout, &expect, &trials, err, sizeof(err));
