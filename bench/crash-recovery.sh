@@ -40,7 +40,12 @@ for round in $(seq 0 $((kills - 1))); do
   kill -TERM $pid; wait $pid || true; pid=""
   read -r ok info < <(python3 - "$tmp/load/load.json" "$tmp/stored.json" "$round" <<'PY'
 import json, sys
-load = json.load(open(sys.argv[1]))["oracle"]["bookings"]
+import os, subprocess
+doc = json.load(open(sys.argv[1]))
+hist = os.path.join(os.path.dirname(sys.argv[1]), doc["history"]["file"])
+lines = subprocess.run(["zstdcat", "-f", hist], check=True, capture_output=True, text=True).stdout.splitlines()
+ops = json.loads(lines[0])
+load = [dict(r, outcome=r["type"]) for r in map(json.loads, lines[1:]) if r.get("op") == "book"]
 stored = json.load(open(sys.argv[2]))["inspections"]
 ids = {s["_id"] for s in stored}
 ok = info = 0

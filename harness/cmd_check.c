@@ -6,17 +6,20 @@
 #include "cli.h"
 #include "commands.h"
 #include "exitcode.h"
+#include "history_check.h"
 #include "results.h"
 #include "verdict.h"
 
 #include <stdio.h>
 
 static const char usage[] =
-    "usage: bookrace check RUN.json [--expect-violation]\n"
+    "usage: bookrace check RUN.json|LOAD.json|HISTORY.jsonl.zst [--expect-violation]\n"
     "\n"
-    "Re-runs the oracle and the judge on a saved run.json. Exit as run would: 0 when the expectation\n"
-    "held, 1 when not (or every trial was inconclusive), 3 when the target failed, 2 for a file that\n"
-    "cannot be read.\n";
+    "Re-runs the oracle and the judge on a saved run.json, or on a load's streamed history (given the\n"
+    "load.json, the history next to it is read and its violations compared with the ones load.json\n"
+    "recorded). Exit as run would: 0 when the expectation held, 1 when not (or every trial was\n"
+    "inconclusive, or a load's violations differ), 3 when the target failed, 2 for a file that cannot\n"
+    "be read.\n";
 
 enum { OPT_EXPECT_VIOLATION = BR_CLI_FIRST_ID };
 
@@ -52,6 +55,17 @@ int br_cmd_check(int argc, char **argv, atomic_int *stop)
     if (parsed != BR_CLI_OK)
         return parsed == BR_CLI_HELP ? BR_EXIT_HELD : BR_EXIT_USAGE;
     char err[1024];
+    int is_load = 0;
+    long found = br_history_check_file(args[0], stdout, &is_load, err, sizeof(err));
+    if (is_load) {
+        if (found == -1) {
+            fprintf(stderr, "bookrace: %s\n", err);
+            return BR_EXIT_USAGE;
+        }
+        int held = found >= 0 && (force_expect ? found > 0 : found == 0);
+        printf("expected %s: %s\n", force_expect ? "a violation" : "none", held ? "pass" : "fail");
+        return held ? BR_EXIT_HELD : BR_EXIT_NOT_HELD;
+    }
     int expect = 0;
     size_t trials = 0;
     size_t counts[5];

@@ -12,8 +12,10 @@
 #include "iso8601.h"
 #include "load_plan.h"
 #include "load_results.h"
+#include "load_export.h"
 #include "loadgen.h"
 #include "startgate.h"
+#include "results.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -33,7 +35,21 @@ static const char usage[] =
     "A fleet of load generators (docs/fleet.md): --segment K/N runs the K-th (0-based) of N equal shares of\n"
     "this load (connections, rate, and the booking days, or with --shared-days the actors on the same\n"
     "days); auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --start-at waits for a\n"
-    "wall-clock time; --start-when-ready polls URL?segment=K&count=N, once prepared, until it answers 2xx.\n";
+    "wall-clock time; --start-when-ready polls URL?segment=K&count=N, once prepared, until it answers 2xx.\n"
+    "                     [--threshold EXPR]... [--no-oracle] [--history-plain] [--csv FILE]\n"
+    "                     [--openmetrics FILE]\n"
+    "\n"
+    "--mix          weights of the operations, e.g. fetch_slots=10,book=1 or book=1\n"
+    "--threshold    a gate judged at the end: 'book:p99<50ms', 'all:rate>=1000/s', 'errors<0.1%',\n"
+    "               ',abort' to end the run once an error count or max fails for good (exit 4)\n"
+    "--no-oracle    no history and no oracle (to measure what they cost)\n"
+    "--history-plain  history.jsonl instead of zstd-compressed history.jsonl.zst\n"
+    "--csv          the per-second series (whole seconds) as CSV\n"
+    "--openmetrics  the final counters and histograms as OpenMetrics text (a textfile collector reads it)\n"
+    "\n"
+    "exit codes: 0 clean; 1 the oracle found a violation (or a result could not be written); 2 bad command\n"
+    "            line, scenario or profile; 3 the target refused connections or answered nothing;\n"
+    "            4 a threshold failed; 130 interrupted\n";
 
 enum {
     OPT_URL = BR_CLI_FIRST_ID,
@@ -58,6 +74,11 @@ enum {
     OPT_START_AT,
     OPT_START_WHEN_READY,
     OPT_START_TIMEOUT,
+    OPT_THRESHOLD,
+    OPT_NO_ORACLE,
+    OPT_HISTORY_PLAIN,
+    OPT_CSV,
+    OPT_OPENMETRICS,
 };
 
 static const br_cli_option options[] = {
@@ -83,6 +104,11 @@ static const br_cli_option options[] = {
     {"start-at", 0, 1, OPT_START_AT},
     {"start-when-ready", 0, 1, OPT_START_WHEN_READY},
     {"start-timeout", 0, 1, OPT_START_TIMEOUT},
+    {"threshold", 0, 1, OPT_THRESHOLD},
+    {"no-oracle", 0, 0, OPT_NO_ORACLE},
+    {"history-plain", 0, 0, OPT_HISTORY_PLAIN},
+    {"csv", 0, 1, OPT_CSV},
+    {"openmetrics", 0, 1, OPT_OPENMETRICS},
     {NULL, 0, 0, 0},
 };
 
@@ -107,10 +133,7 @@ static int on_number(br_load_options *o, int id, const char *v)
         o->rate = strtod(v, &end);
         return end == v || o->rate <= 0 || (*end && strcmp(end, "/s") != 0) ? -1 : 0;
     case OPT_MIX:
-        return sscanf(v, "fetch_slots=%d,book=%d", &o->fetch_weight, &o->book_weight) != 2 ||
-                       o->fetch_weight < 0 || o->book_weight < 0 || o->fetch_weight + o->book_weight == 0
-                   ? -1
-                   : 0;
+        return br_load_parse_mix(v, &o->fetch_weight, &o->book_weight);
     }
     return -1;
 }
@@ -173,6 +196,27 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
     case OPT_QUIET:
         o->quiet = 1;
         return 0;
+    case OPT_NO_ORACLE:
+        o->no_oracle = 1;
+        return 0;
+    case OPT_HISTORY_PLAIN:
+        o->history_plain = 1;
+        return 0;
+    case OPT_CSV:
+        o->csv_path = v;
+        return 0;
+    case OPT_OPENMETRICS:
+        o->openmetrics_path = v;
+        return 0;
+    case OPT_THRESHOLD: {
+        br_threshold t;
+        if (o->threshold_count >= BR_THRESHOLD_MAX) {
+            snprintf(err, errlen, "at most %d thresholds", BR_THRESHOLD_MAX);
+            return -1;
+        }
+        o->thresholds[o->threshold_count++] = v;
+        return br_threshold_parse(v, &t, err, errlen);
+    }
     }
     return on_fleet_option(o, id, v, err, errlen);
 }
@@ -240,10 +284,11 @@ static void engine_config(const br_load_options *o, atomic_int *stop, br_load_co
 
 /*
  * A violation outranks everything; a target that refused connections at some point (it died, or was
- * never there) is exit 3, as for run; otherwise 0. An interrupted load is 130 whatever it found.
+ * never there) or answered nothing is exit 3, as for run; then failed thresholds (4); otherwise 0. An
+ * interrupted load is 130 whatever it found.
  */
-static int load_exit_code(const br_load_verdict *v, const br_load_config *cfg, const br_load_result *res,
-                          int write_failed, atomic_int *stop)
+static int load_exit_code(const br_load_verdict *v, const br_load_thresholds *th, const br_load_config *cfg,
+                          const br_load_result *res, int write_failed, atomic_int *stop)
 {
     uint64_t total = 0;
     for (int o = 0; o < cfg->op_count; o++)
@@ -252,7 +297,91 @@ static int load_exit_code(const br_load_verdict *v, const br_load_config *cfg, c
         return BR_EXIT_INTERRUPTED;
     if (v->violations.count > 0 || write_failed)
         return BR_EXIT_NOT_HELD;
-    return total == 0 || res->errors_connect > 0 ? BR_EXIT_TARGET : BR_EXIT_HELD;
+    if (total == 0 || res->errors_connect > 0)
+        return BR_EXIT_TARGET;
+    return th->failed > 0 ? BR_EXIT_THRESHOLD : BR_EXIT_HELD;
+}
+
+/* The thresholds, parsed again (the option handler checked them) and held against the run's operations. */
+static int prepare_thresholds(const br_load_options *o, const br_load_config *cfg, br_threshold *out)
+{
+    char err[256];
+    for (size_t i = 0; i < o->threshold_count; i++) {
+        br_threshold_parse(o->thresholds[i], &out[i], err, sizeof(err));
+        int known = strcmp(out[i].op, "all") == 0;
+        for (int k = 0; k < cfg->op_count; k++)
+            known |= strcmp(out[i].op, cfg->op_names[k]) == 0;
+        if (!known) {
+            fprintf(stderr, "bookrace: threshold '%s': this load has no operation '%s' (it has", out[i].text,
+                    out[i].op);
+            for (int k = 0; k < cfg->op_count; k++)
+                fprintf(stderr, " %s", cfg->op_names[k]);
+            fprintf(stderr, ", and all)\n");
+            return BR_EXIT_USAGE;
+        }
+    }
+    return BR_EXIT_HELD;
+}
+
+/* The extra files: junit.xml always; the CSV series and OpenMetrics text when asked. 0, or -1. */
+static int write_extras(const br_load_options *o, const char *out_dir, const br_load_config *cfg,
+                        const br_load_result *res, const br_load_plan *plan, const br_load_verdict *v,
+                        const br_load_thresholds *th)
+{
+    int failed = 0;
+    char *junit = br_load_junit(plan, v, th);
+    failed |= br_write_file_atomic(out_dir, "junit.xml", junit, strlen(junit)) != 0;
+    free(junit);
+    if (o->csv_path) {
+        char *csv = br_load_csv(cfg, res);
+        failed |= br_write_path_atomic(o->csv_path, csv, strlen(csv)) != 0;
+        free(csv);
+    }
+    if (o->openmetrics_path) {
+        char *om = br_load_openmetrics(cfg, res, v->checked ? (long)v->violations.count : -1, th);
+        failed |= br_write_path_atomic(o->openmetrics_path, om, strlen(om)) != 0;
+        free(om);
+    }
+    if (failed)
+        fprintf(stderr, "bookrace: a result file could not be written\n");
+    return failed ? -1 : 0;
+}
+
+/* The results folder: --out, or results/<UTC timestamp>-load-<scenario>/; made before the run. */
+static const char *results_dir(const br_load_options *o, const br_load_plan *plan, char *buf, size_t cap)
+{
+    if (o->out_dir != NULL)
+        return o->out_dir;
+    char name[200];
+    snprintf(name, sizeof(name), "load-%s", plan->sc ? plan->sc->name : "url");
+    br_default_out_dir(buf, cap, name);
+    return buf;
+}
+
+/* Judges and writes everything after the run. Returns the exit code. */
+static json_t *segment_json(const br_load_options *o, const br_load_plan *plan);
+
+static int finish_load(const br_load_options *o, const br_load_config *cfg, const br_load_plan *plan,
+                       br_load_live *live, br_load_thresholds *th, const br_load_result *res,
+                       const char *out_dir, const char *history_file, int64_t started_wall, json_t *start,
+                       atomic_int *stop)
+{
+    br_load_verdict v;
+    br_load_verdict_make(o, plan, live, history_file, &v);
+    th->abort_reason = atomic_load(&live->end_early) ? live->abort_reason : NULL;
+    br_load_thresholds_eval(cfg, res, th);
+    json_t *doc = br_load_results_json(o, cfg, plan, res, &v, th, started_wall);
+    if (o->segment.count > 0)
+        json_object_set_new(doc, "segment", segment_json(o, plan));
+    if (start != NULL)
+        json_object_set_new(doc, "start", start);
+    int write_failed = br_load_results_write(o, out_dir, doc) != 0 || v.history_failed;
+    json_decref(doc);
+    write_failed |= write_extras(o, out_dir, cfg, res, plan, &v, th) != 0;
+    br_load_results_print(o, cfg, res, &v, th, out_dir);
+    int rc = load_exit_code(&v, th, cfg, res, write_failed, stop);
+    br_load_verdict_free(&v);
+    return rc;
 }
 
 /* load.json's "segment": which share this was, and of what whole load. */
@@ -323,37 +452,43 @@ static int wait_for_start(const br_load_options *o, atomic_int *stop, json_t **s
 /* Runs the planned load, then the oracle and the output. Returns the exit code. */
 static int run_load(const br_load_options *o, br_load_config *cfg, br_load_plan *plan, atomic_int *stop)
 {
-    json_t *start = NULL;
-    int rc = wait_for_start(o, stop, &start);
+    br_threshold thresholds[BR_THRESHOLD_MAX];
+    int rc = prepare_thresholds(o, cfg, thresholds);
     if (rc != BR_EXIT_HELD)
         return rc;
-    int64_t started_wall = br_wall_us();
-    br_load_result res;
-    if (br_load_run(cfg, &res) != 0) {
-        fprintf(stderr, "bookrace: cannot start %d threads\n", cfg->threads);
+    if (plan->tg)
+        cfg->timeout_ms = plan->tg->timeout_ms;
+    char dir_buf[4096], err[1024], history_path[4300];
+    const char *out_dir = results_dir(o, plan, dir_buf, sizeof(dir_buf));
+    const char *history_file = o->no_oracle ? NULL : o->history_plain ? "history.jsonl" : "history.jsonl.zst";
+    if (br_mkdir_p(out_dir) != 0) {
+        fprintf(stderr, "bookrace: %s: cannot create the results folder\n", out_dir);
         return BR_EXIT_USAGE;
     }
-    br_load_verdict v;
-    br_load_verdict_make(o, plan, &res, &v);
-    json_t *doc = br_load_results_json(o, cfg, plan, &res, &v, started_wall);
-    if (o->segment.count > 0)
-        json_object_set_new(doc, "segment", segment_json(o, plan));
-    if (start != NULL)
-        json_object_set_new(doc, "start", start);
-    char dir_buf[4096];
-    const char *out_dir = o->out_dir;
-    if (out_dir == NULL) {
-        char name[200];
-        snprintf(name, sizeof(name), "load-%s", plan->sc ? plan->sc->name : "url");
-        br_default_out_dir(dir_buf, sizeof(dir_buf), name);
-        out_dir = dir_buf;
+    snprintf(history_path, sizeof(history_path), "%s/%s", out_dir, history_file ? history_file : "");
+    br_load_live live;
+    if (br_load_live_start(&live, plan, cfg, history_file ? history_path : NULL, !o->history_plain,
+                           !o->no_oracle, thresholds, o->threshold_count, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bookrace: %s\n", err);
+        br_load_live_free(&live);
+        return BR_EXIT_USAGE;
     }
-    int write_failed = br_load_results_write(o, out_dir, doc) != 0;
-    json_decref(doc);
-    br_load_results_print(o, cfg, &res, &v, out_dir);
-    rc = load_exit_code(&v, cfg, &res, write_failed, stop);
-    br_load_verdict_free(&v);
-    br_load_result_free(&res);
+    /* Everything is prepared: only now report ready and wait for the fleet's start. */
+    json_t *start = NULL;
+    rc = wait_for_start(o, stop, &start);
+    int64_t started_wall = br_wall_us();
+    br_load_result res;
+    if (rc == BR_EXIT_HELD && br_load_run(cfg, &res) != 0) {
+        fprintf(stderr, "bookrace: cannot start %d threads\n", cfg->threads);
+        rc = BR_EXIT_USAGE;
+    } else if (rc == BR_EXIT_HELD) {
+        br_load_thresholds th = {.items = thresholds, .count = o->threshold_count};
+        rc = finish_load(o, cfg, plan, &live, &th, &res, out_dir, history_file, started_wall, start, stop);
+        start = NULL; /* finish_load handed it to load.json */
+        br_load_result_free(&res);
+    }
+    json_decref(start);
+    br_load_live_free(&live);
     return rc;
 }
 

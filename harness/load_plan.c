@@ -41,7 +41,7 @@ static size_t collect(char *p, size_t s, size_t n, void *arg)
     return s * n;
 }
 
-char *br_load_http_get(const char *url, char *const *headers, size_t header_count, long timeout_s,
+char *br_load_http_get(const char *url, char *const *headers, size_t header_count, long timeout_ms,
                        long *status, char *err, size_t errlen)
 {
     struct curl_slist *hl = NULL;
@@ -53,7 +53,7 @@ char *br_load_http_get(const char *url, char *const *headers, size_t header_coun
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     CURLcode cc = curl_easy_perform(curl);
     *status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
@@ -215,7 +215,9 @@ static int fetch_slot_list(const br_load_plan *plan, const actor_day *ad, const 
     char full[2048], err[256];
     snprintf(full, sizeof(full), "%s%s", plan->tg->base_urls[ad->base], r->path);
     long status;
-    char *body = br_load_http_get(full, r->header_lines, r->header_count, 10, &status, err, sizeof(err));
+    /* The profile's timeoutMs, as every request to the target obeys. */
+    char *body = br_load_http_get(full, r->header_lines, r->header_count, plan->tg->timeout_ms, &status, err,
+                                  sizeof(err));
     if (body == NULL) {
         fprintf(stderr, "bookrace: the target could not be reached: %s\n", err);
         return BR_EXIT_TARGET;
@@ -354,8 +356,8 @@ static int plan_scenario(const br_load_options *opt, br_load_plan *plan, br_load
     if (rc != BR_EXIT_HELD)
         return rc;
     if (opt->book_weight > 0 && plan->book_count == 0) {
-        fprintf(stderr, "bookrace: the target offered no slot to book in %ld days from %s\n", opt->days,
-                plan->sc->date);
+        fprintf(stderr, "bookrace: the target offered no slot to book in %ld days from %s%s\n", opt->days,
+                opt->date ? opt->date : plan->sc->date, opt->date ? " (--date)" : " (the scenario's date)");
         return BR_EXIT_TARGET;
     }
     cfg->op_names[0] = "fetch_slots";
@@ -364,6 +366,36 @@ static int plan_scenario(const br_load_options *opt, br_load_plan *plan, br_load
     cfg->pick = br_load_pick_mix;
     cfg->pick_arg = plan;
     return BR_EXIT_HELD;
+}
+
+int br_load_parse_mix(const char *text, int *fetch_weight, int *book_weight)
+{
+    int weights[2] = {-1, -1};
+    static const char *const names[2] = {"fetch_slots", "book"};
+    for (const char *p = text; *p;) {
+        const char *eq = strchr(p, '=');
+        if (eq == NULL)
+            return -1;
+        int which = -1;
+        for (int i = 0; i < 2; i++)
+            if ((size_t)(eq - p) == strlen(names[i]) && strncmp(p, names[i], strlen(names[i])) == 0)
+                which = i;
+        char *end;
+        long w = strtol(eq + 1, &end, 10);
+        if (which < 0 || weights[which] >= 0 || end == eq + 1 || w < 0 || w > 1000000 ||
+            (*end && *end != ','))
+            return -1;
+        weights[which] = (int)w;
+        p = *end ? end + 1 : end;
+        if (*end == ',' && *p == '\0')
+            return -1;
+    }
+    int f = weights[0] < 0 ? 0 : weights[0], b = weights[1] < 0 ? 0 : weights[1];
+    if (f + b == 0)
+        return -1;
+    *fetch_weight = f;
+    *book_weight = b;
+    return 0;
 }
 
 int br_load_plan_make(const br_load_options *opt, br_load_plan *plan, br_load_config *cfg)

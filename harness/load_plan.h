@@ -11,6 +11,7 @@
 #include "scenario.h"
 #include "segment.h"
 #include "target.h"
+#include "threshold.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +36,19 @@ typedef struct {
     const char *start_when_ready; /* the starter's URL, or NULL */
     int64_t start_at_wall_us;     /* 0: none */
     double start_timeout_s;
+    /* what the load leaves besides load.json */
+    const char *thresholds[BR_THRESHOLD_MAX];
+    size_t threshold_count;
+    int no_oracle, history_plain;
+    const char *csv_path, *openmetrics_path;
 } br_load_options;
+
+/*
+ * Parses a --mix value: "fetch_slots=10,book=1", "book=1", "fetch_slots=1" (an
+ * operation left out weighs 0). Returns 0, or -1 for unknown names, repeats,
+ * weights outside 0..1000000 or all weights 0.
+ */
+int br_load_parse_mix(const char *text, int *fetch_weight, int *book_weight);
 
 /* What one booking request asks for, index-aligned with the booking requests. */
 typedef struct {
@@ -79,7 +92,7 @@ size_t br_load_pick_mix(void *plan, int connection, uint64_t seq);
  * (NUL-terminated, caller frees; at most 8 MiB) or NULL with |err|; |status| is 0
  * when no response came.
  */
-char *br_load_http_get(const char *url, char *const *headers, size_t header_count, long timeout_s,
+char *br_load_http_get(const char *url, char *const *headers, size_t header_count, long timeout_ms,
                        long *status, char *err, size_t errlen);
 
 #endif

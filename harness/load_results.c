@@ -23,46 +23,6 @@
 
 /* ---- the verdict ---------------------------------------------------------------------------------- */
 
-/* The id a successful booking's response names, into |out| ("" when none). */
-static void booking_id(const br_operation *book, const char *body, char *out, size_t cap)
-{
-    json_error_t je;
-    json_t *doc = json_loads(body, 0, &je);
-    char buf[64];
-    const char *id = doc ? br_json_pointer_text(doc, book->ptr_id, buf, sizeof(buf)) : NULL;
-    if (id)
-        snprintf(out, cap, "%s", id);
-    json_decref(doc);
-}
-
-/* The history of a load: one record per booking request that completed. */
-static br_op_record *ack_records(const br_load_plan *plan, const br_load_result *res, size_t *acknowledged)
-{
-    const br_operation *book = &plan->tg->ops[BR_OP_BOOK];
-    br_op_record *ops = xcalloc(res->ack_count + 1, sizeof(br_op_record));
-    for (size_t i = 0; i < res->ack_count; i++) {
-        const br_load_ack *a = &res->acks[i];
-        const br_load_booking *bi = &plan->bookings[a->request - plan->fetch_count];
-        br_op_record *o = &ops[i];
-        o->index = (int)i;
-        o->actor = bi->actor;
-        snprintf(o->actor_name, sizeof(o->actor_name), "%s", plan->sc->actors[bi->actor].name);
-        o->op = BR_OP_BOOK;
-        o->expect = -1;
-        o->status = a->status;
-        o->outcome = br_outcome_of(book, a->status);
-        snprintf(o->inspector, sizeof(o->inspector), "%s", bi->inspector);
-        o->start_us = bi->start_us;
-        o->end_us = bi->end_us;
-        o->invoke_us = o->invoke_scenario_us = a->send_us;
-        o->complete_us = o->complete_scenario_us = a->complete_us;
-        if (o->outcome == BR_OUTCOME_OK && a->body)
-            booking_id(book, a->body, o->id, sizeof(o->id));
-        *acknowledged += o->outcome == BR_OUTCOME_OK;
-    }
-    return ops;
-}
-
 typedef struct {
     const br_load_plan *plan;
     json_t *response;
@@ -85,7 +45,7 @@ static int fetch_list(void *arg, json_t **response, char *err, size_t errlen)
     char full[2048];
     snprintf(full, sizeof(full), "%s%s", plan->tg->base_urls[0], r.path);
     long status;
-    char *body = br_load_http_get(full, r.header_lines, r.header_count, 60, &status, err, errlen);
+    char *body = br_load_http_get(full, r.header_lines, r.header_count, 60000, &status, err, errlen);
     br_rendered_free(&r);
     if (body == NULL)
         return -1;
@@ -120,44 +80,27 @@ static void read_truth(const br_load_options *opt, const br_load_plan *plan, br_
     br_mongo_verify_free(&v);
 }
 
-static json_t *bookings_json(const br_op_record *ops, size_t n)
-{
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++) {
-        char s1[BR_TIME_BUFSIZE], s2[BR_TIME_BUFSIZE];
-        br_time_format(ops[i].start_us, s1);
-        br_time_format(ops[i].end_us, s2);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:I}", "id", ops[i].id,
-                                              "inspector", ops[i].inspector, "start", s1, "end", s2, "status",
-                                              (int)ops[i].status, "outcome", br_outcome_name(ops[i].outcome),
-                                              "sendUs", (json_int_t)ops[i].invoke_us, "completeUs",
-                                              (json_int_t)ops[i].complete_us));
-    }
-    return list;
-}
-
-void br_load_verdict_make(const br_load_options *opt, const br_load_plan *plan, const br_load_result *res,
-                          br_load_verdict *out)
+void br_load_verdict_make(const br_load_options *opt, const br_load_plan *plan, br_load_live *live,
+                          const char *history_file, br_load_verdict *out)
 {
     memset(out, 0, sizeof(*out));
-    if (plan->tg == NULL) {
-        out->bookings = json_array();
-        return;
+    out->history_file = history_file;
+    out->checked = live->oracle != NULL;
+    if (out->checked) {
+        read_truth(opt, plan, &out->truth);
+        out->acknowledged = br_interval_acknowledged(live->oracle);
+        out->stored = br_interval_stored(live->oracle);
     }
-    out->checked = 1;
-    br_op_record *ops = ack_records(plan, res, &out->acknowledged);
-    read_truth(opt, plan, &out->truth);
-    br_oracle_check(ops, res->ack_count, out->truth.items, out->truth.count, out->truth.checked,
-                    &out->violations);
-    out->bookings = bookings_json(ops, res->ack_count);
-    free(ops);
+    const br_truth *t = &out->truth;
+    if (br_load_live_finish(live, t->items, t->count, t->checked, t->note, &out->violations, &out->history,
+                            out->history_error, sizeof(out->history_error)) != 0)
+        out->history_failed = 1;
 }
 
 void br_load_verdict_free(br_load_verdict *v)
 {
     br_truth_free(&v->truth);
     br_violations_free(&v->violations);
-    json_decref(v->bookings);
 }
 
 /* ---- load.json ------------------------------------------------------------------------------------ */
@@ -210,13 +153,74 @@ static json_t *overall_json(const br_load_config *cfg, const br_load_result *res
     return overallj;
 }
 
-static json_t *series_json(const br_load_result *res)
+/*
+ * Whole seconds only: the last, partial second would plot as a fall in
+ * throughput that never happened (and feed compare a false low sample).
+ */
+static json_t *series_json(const br_load_config *cfg, const br_load_result *res)
 {
     json_t *series = json_array();
-    for (size_t s = 0; s < res->seconds && (double)s < res->measured_s; s++)
-        json_array_append_new(
-            series, json_pack("{s:i, s:I}", "second", (int)s, "requests", (json_int_t)res->per_second[s]));
+    for (size_t s = 0; s < res->seconds && (double)(s + 1) <= res->measured_s + 1e-6; s++) {
+        json_t *ops = json_object();
+        for (int o = 0; o < cfg->op_count; o++) {
+            size_t cell = s * (size_t)cfg->op_count + (size_t)o;
+            json_object_set_new(
+                ops, cfg->op_names[o],
+                json_pack("{s:I, s:I, s:I, s:I}", "requests", (json_int_t)res->op_second_count[cell], "p50",
+                          (json_int_t)res->op_second_p50[cell], "p90", (json_int_t)res->op_second_p90[cell],
+                          "p99", (json_int_t)res->op_second_p99[cell]));
+        }
+        json_array_append_new(series, json_pack("{s:i, s:I, s:o}", "second", (int)s, "requests",
+                                                (json_int_t)res->per_second[s], "operations", ops));
+    }
     return series;
+}
+
+uint64_t br_load_op_errors(const br_load_result *res, int op)
+{
+    uint64_t n = res->errors_op[op];
+    for (int s = 0; s < BR_LOAD_MAX_STATUSES; s++)
+        if (res->statuses[op][s].status >= 500)
+            n += res->statuses[op][s].count;
+    return n;
+}
+
+void br_load_thresholds_eval(const br_load_config *cfg, const br_load_result *res, br_load_thresholds *t)
+{
+    br_threshold_op ops[BR_LOAD_MAX_OPS];
+    uint64_t total, errors = res->errors_connect;
+    br_hist *all = overall_hist(cfg, res, &total);
+    for (int o = 0; o < cfg->op_count; o++) {
+        ops[o] =
+            (br_threshold_op){cfg->op_names[o], res->hist[o], res->requests[o], br_load_op_errors(res, o)};
+        errors += ops[o].errors;
+    }
+    br_threshold_input in = {ops, (size_t)cfg->op_count, {"all", all, total, errors}, res->measured_s};
+    t->failed = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        t->ok[i] = br_threshold_eval(&t->items[i], &in, &t->observed[i]);
+        t->failed += !t->ok[i];
+    }
+    free(all);
+}
+
+static json_t *thresholds_json(const br_load_thresholds *th)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; th && i < th->count; i++)
+        json_array_append_new(list,
+                              json_pack("{s:s, s:f, s:b, s:b}", "threshold", th->items[i].text, "observed",
+                                        th->observed[i], "ok", th->ok[i], "abort", th->items[i].abort));
+    return list;
+}
+
+static json_t *history_json(const br_load_verdict *v)
+{
+    if (v->history_file == NULL)
+        return json_null();
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "file", v->history_file, "schema", BR_HISTORY_SCHEMA,
+                     "records", (json_int_t)v->history.records, "bytes", (json_int_t)v->history.bytes_written,
+                     "bytesUncompressed", (json_int_t)v->history.bytes_raw, "complete", !v->history_failed);
 }
 
 static json_t *oracle_json(const br_load_verdict *v)
@@ -226,27 +230,29 @@ static json_t *oracle_json(const br_load_verdict *v)
         json_array_append_new(vj, json_pack("{s:s, s:s}", "kind",
                                             br_violation_kind_name(v->violations.items[i].kind), "text",
                                             v->violations.items[i].text));
-    return json_pack("{s:b, s:b, s:s, s:I, s:o, s:O}", "checked", v->checked, "groundTruth", v->truth.checked,
-                     "note", v->truth.note, "bookingsAcknowledged", (json_int_t)v->acknowledged, "violations",
-                     vj, "bookings", v->bookings);
+    return json_pack("{s:b, s:b, s:s, s:I, s:I, s:o}", "checked", v->checked, "groundTruth", v->truth.checked,
+                     "note", v->truth.note, "bookingsAcknowledged", (json_int_t)v->acknowledged,
+                     "bookingsHeld", (json_int_t)v->stored, "violations", vj);
 }
 
 json_t *br_load_results_json(const br_load_options *opt, const br_load_config *cfg, const br_load_plan *plan,
-                             const br_load_result *res, const br_load_verdict *v, int64_t started_wall_us)
+                             const br_load_result *res, const br_load_verdict *v,
+                             const br_load_thresholds *th, int64_t started_wall_us)
 {
     char started[BR_TIME_BUFSIZE];
     br_time_format(started_wall_us, started);
     json_t *doc = json_pack(
         "{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:f, s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o, s:I, s:{s:I, s:I, "
-        "s:I, s:I, s:I}}",
+        "s:I, s:I, s:I, s:I}}",
         "schema", "bookrace.load/1", "tool", "name", "bookrace", "version", BOOKRACE_VERSION, "startedAt",
         started, "runId", plan->run_id, "model", opt->rate > 0 ? "open" : "closed", "rate", opt->rate,
         "threads", cfg->threads, "connections", cfg->connections, "durationSeconds", opt->duration_s,
         "warmupSeconds", opt->warmup_s, "measuredSeconds", res->measured_s, "operations",
-        operations_json(cfg, res), "overall", overall_json(cfg, res), "timeseries", series_json(res),
+        operations_json(cfg, res), "overall", overall_json(cfg, res), "timeseries", series_json(cfg, res),
         "lateSends", (json_int_t)res->late_sends, "errors", "connect", (json_int_t)res->errors_connect,
         "read", (json_int_t)res->errors_read, "write", (json_int_t)res->errors_write, "timeout",
-        (json_int_t)res->errors_timeout, "parse", (json_int_t)res->errors_parse);
+        (json_int_t)res->errors_timeout, "parse", (json_int_t)res->errors_parse, "unfinished",
+        (json_int_t)res->unfinished);
     if (opt->url)
         json_object_set_new(doc, "url", json_string(opt->url));
     else
@@ -257,6 +263,10 @@ json_t *br_load_results_json(const br_load_options *opt, const br_load_config *c
                       opt->fetch_weight == 10 && opt->book_weight == 1 ? "fetch_slots=10,book=1" : "custom",
                       "days", (int)opt->days));
     json_object_set_new(doc, "oracle", oracle_json(v));
+    json_object_set_new(doc, "history", history_json(v));
+    json_object_set_new(doc, "thresholds", thresholds_json(th));
+    if (th && th->abort_reason)
+        json_object_set_new(doc, "abortedBy", json_string(th->abort_reason));
     return doc;
 }
 
@@ -269,6 +279,41 @@ int br_load_results_write(const br_load_options *opt, const char *out_dir, json_
         failed |= br_write_path_atomic(opt->json_path, text, strlen(text)) != 0;
     free(text);
     return failed ? -1 : 0;
+}
+
+char *br_load_junit(const br_load_plan *plan, const br_load_verdict *v, const br_load_thresholds *th)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    size_t cases = v->checked + th->count, failures = (v->checked && v->violations.count > 0) + th->failed;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"load ");
+    br_xml_escape(f, plan->sc ? plan->sc->name : "url");
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\">\n", cases, failures);
+    if (v->checked) {
+        fprintf(f, "<testcase classname=\"load\" name=\"oracle\">\n");
+        for (size_t i = 0; i < v->violations.count && i < 100; i++) {
+            fprintf(f, "<failure message=\"");
+            br_xml_escape(f, v->violations.items[i].text);
+            fprintf(f, "\"/>\n");
+        }
+        fprintf(f, "</testcase>\n");
+    }
+    for (size_t i = 0; i < th->count; i++) {
+        fprintf(f, "<testcase classname=\"threshold\" name=\"");
+        br_xml_escape(f, th->items[i].text);
+        fprintf(f, "\">");
+        if (!th->ok[i]) {
+            char d[256];
+            fprintf(f, "<failure message=\"");
+            br_xml_escape(f, br_threshold_describe(&th->items[i], th->observed[i], d, sizeof(d)));
+            fprintf(f, "\"/>");
+        }
+        fprintf(f, "</testcase>\n");
+    }
+    fprintf(f, "</testsuite>\n</testsuites>\n");
+    fclose(f);
+    return text;
 }
 
 /* ---- the table ------------------------------------------------------------------------------------ */
@@ -291,8 +336,19 @@ static void print_oracle(const br_load_verdict *v)
         printf(")\n");
 }
 
+static void print_thresholds(const br_load_thresholds *th)
+{
+    for (size_t i = 0; i < th->count; i++) {
+        char d[256];
+        printf("threshold %s %s\n", th->ok[i] ? "ok    " : "FAILED",
+               br_threshold_describe(&th->items[i], th->observed[i], d, sizeof(d)));
+    }
+    if (th->abort_reason)
+        printf("the run was ended early: threshold %s failed for good\n", th->abort_reason);
+}
+
 void br_load_results_print(const br_load_options *opt, const br_load_config *cfg, const br_load_result *res,
-                           const br_load_verdict *v, const char *out_dir)
+                           const br_load_verdict *v, const br_load_thresholds *th, const char *out_dir)
 {
     printf("%-12s %10s %12s %9s %9s %9s %9s %9s\n", "operation", "requests", "req/s", "p50 us", "p90 us",
            "p99 us", "p99.9 us", "max us");
@@ -304,15 +360,22 @@ void br_load_results_print(const br_load_options *opt, const br_load_config *cfg
         print_row("all", total, overall, res);
         free(overall);
     }
-    if (res->errors_connect + res->errors_read + res->errors_write + res->errors_timeout + res->errors_parse)
-        printf("errors: connect %llu, read %llu, write %llu, timeout %llu, parse %llu\n",
+    if (res->errors_connect + res->errors_read + res->errors_write + res->errors_timeout + res->errors_parse +
+        res->unfinished)
+        printf("errors: connect %llu, read %llu, write %llu, timeout %llu, parse %llu, unfinished %llu\n",
                (unsigned long long)res->errors_connect, (unsigned long long)res->errors_read,
                (unsigned long long)res->errors_write, (unsigned long long)res->errors_timeout,
-               (unsigned long long)res->errors_parse);
+               (unsigned long long)res->errors_parse, (unsigned long long)res->unfinished);
     if (opt->rate > 0)
         printf("open model at %.0f req/s: %llu sends were more than 1 ms late\n", opt->rate,
                (unsigned long long)res->late_sends);
     if (v->checked)
         print_oracle(v);
+    print_thresholds(th);
+    if (v->history_file && !v->history_failed)
+        printf("history: %s/%s (%llu records, %.1f MB)\n", out_dir, v->history_file,
+               (unsigned long long)v->history.records, (double)v->history.bytes_written / 1e6);
+    else if (v->history_failed)
+        printf("history: NOT written: %s\n", v->history_error);
     printf("results: %s/load.json\n", out_dir);
 }

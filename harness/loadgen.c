@@ -36,6 +36,16 @@ _Static_assert(READ_BUF >= BR_HTTP1_MAX_HEAD && READ_BUF >= BR_HTTP1_MAX_CHUNK_L
 
 enum { C_IDLE, C_CONNECTING, C_WRITING, C_READING, C_WAITING };
 
+/*
+ * One non-empty histogram bucket of one second and operation. Only non-empty
+ * buckets are kept (a second's latencies fill a few hundred of the 32768), so
+ * per-second percentiles cost kilobytes per second, not a histogram each.
+ */
+typedef struct {
+    uint32_t second, bucket, count;
+    uint16_t op;
+} sec_entry;
+
 typedef struct {
     int fd, index, state;
     unsigned opened; /* connections opened so far: a reopened one may get the same fd number */
@@ -60,6 +70,11 @@ typedef struct {
     int64_t start_us, warmup_end_us, end_us, interval_us;
     int64_t next_timeout_scan_us;
     _Atomic uint64_t progress_done;
+    /* This second's latencies per operation, moved into |sec| as (second, op, bucket, count) when it ends. */
+    br_hist *sec_hist[BR_LOAD_MAX_OPS];
+    int64_t cur_sec;
+    sec_entry *sec;
+    size_t sec_count, sec_cap;
 } worker;
 
 /* Connections waiting for their send time: the timer scans are skipped while there are none. */
@@ -173,6 +188,33 @@ static void add_ack(br_load_result *r, conn *c, int status, int64_t complete)
         a->body = xmemdup0(c->http.body, c->http.body_kept);
 }
 
+/*
+ * A sent request ended (answered, failed, or cut by the end of the run): the
+ * observer sees it, or, without one, a booking's outcome is kept as an ack.
+ */
+static void request_ended(worker *w, conn *c, int status, int unfinished, int64_t now)
+{
+    const br_load_request *req = c->req;
+    if (status == 0)
+        w->r.errors_op[req->op]++;
+    if (w->cfg->observe == NULL) {
+        if (req->keep_body)
+            add_ack(&w->r, c, status, now);
+        return;
+    }
+    int kept = status >= 200 && status < 300 && c->http.body_kept > 0 && !c->http.body_truncated;
+    br_load_event ev = {.thread = w->index,
+                        .connection = c->index,
+                        .request = c->req_index,
+                        .status = status,
+                        .unfinished = unfinished,
+                        .send_us = c->send_us - w->start_us,
+                        .complete_us = now - w->start_us,
+                        .body = kept ? c->http.body : NULL,
+                        .body_len = kept ? c->http.body_kept : 0};
+    w->cfg->observe(w->cfg->observe_arg, &ev);
+}
+
 /* ---- connections ------------------------------------------------------------------------------------- */
 
 static void conn_close(worker *w, conn *c)
@@ -212,8 +254,8 @@ static int conn_open(worker *w, conn *c)
 static void conn_fail(worker *w, conn *c, uint64_t *counter, int64_t now)
 {
     (*counter)++;
-    if (c->req && c->req->keep_body && c->state >= C_WRITING && c->state <= C_READING)
-        add_ack(&w->r, c, 0, now);
+    if (c->req && c->state >= C_WRITING && c->state <= C_READING)
+        request_ended(w, c, 0, 0, now);
     conn_close(w, c);
     c->state = C_WAITING;
     c->wait_until_us = now + 10000;
@@ -281,6 +323,36 @@ static void schedule_next(worker *w, conn *c, int64_t now)
     begin_request(w, c, now);
 }
 
+/* Moves the finished second's latency buckets into the sparse per-second list and clears them. */
+static void flush_second(worker *w)
+{
+    for (int op = 0; op < w->cfg->op_count; op++) {
+        br_hist *h = w->sec_hist[op];
+        if (h->total == 0)
+            continue;
+        for (size_t b = 0; b < BR_HIST_BUCKETS; b++) {
+            if (h->counts[b] == 0)
+                continue;
+            if (w->sec_count == w->sec_cap) {
+                w->sec_cap = w->sec_cap ? w->sec_cap * 2 : 1024;
+                w->sec = xreallocarray(w->sec, w->sec_cap, sizeof(sec_entry));
+            }
+            w->sec[w->sec_count++] =
+                (sec_entry){(uint32_t)w->cur_sec, (uint32_t)b, (uint32_t)h->counts[b], (uint16_t)op};
+        }
+        br_hist_init(h);
+    }
+}
+
+static void record_second(worker *w, int op, int64_t second, int64_t latency_us)
+{
+    if (second != w->cur_sec) {
+        flush_second(w);
+        w->cur_sec = second;
+    }
+    br_hist_record(w->sec_hist[op], latency_us);
+}
+
 static void complete(worker *w, conn *c, int64_t now)
 {
     const br_load_request *req = c->req;
@@ -290,12 +362,13 @@ static void complete(worker *w, conn *c, int64_t now)
         w->r.requests[req->op]++;
         count_status(&w->r, req->op, c->http.status);
         size_t second = (size_t)((now - w->warmup_end_us) / 1000000);
-        if (second < w->r.seconds)
+        if (second < w->r.seconds) {
             w->r.per_second[second]++;
+            record_second(w, req->op, (int64_t)second, now - from);
+        }
     }
     /* Bookings are the oracle's input whenever they were sent, warm-up or not. */
-    if (req->keep_body)
-        add_ack(&w->r, c, c->http.status, now);
+    request_ended(w, c, c->http.status, 0, now);
     atomic_fetch_add_explicit(&w->progress_done, 1, memory_order_relaxed);
     if (c->http.close)
         conn_close(w, c);
@@ -421,6 +494,23 @@ static int64_t next_wakeup(worker *w, int64_t now)
     return next;
 }
 
+/*
+ * The run is over: a request still in flight is counted (a server that never
+ * answers must not look like a clean run) and, once sent, reported as
+ * indeterminate; then the connection closes.
+ */
+static void end_connection(worker *w, conn *c, int64_t now)
+{
+    if (c->req != NULL && c->state >= C_CONNECTING && c->state <= C_READING) {
+        w->r.unfinished++;
+        if (c->state >= C_WRITING)
+            request_ended(w, c, 0, 1, now);
+        else
+            w->r.errors_op[c->req->op]++;
+    }
+    conn_close(w, c);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -435,7 +525,7 @@ static void *worker_main(void *arg)
     }
     struct epoll_event evs[256];
     int64_t last_progress = now;
-    while (!atomic_load(cfg->stop)) {
+    while (!atomic_load(cfg->stop) && !(cfg->end_early && atomic_load(cfg->end_early))) {
         now = now_us();
         if (now >= w->end_us)
             break;
@@ -455,9 +545,11 @@ static void *worker_main(void *arg)
                     (long long)br_hist_percentile(w->r.hist[0], 99));
         }
     }
-    w->r.measured_s = (double)(now_us() - w->warmup_end_us) / 1e6;
+    now = now_us();
+    w->r.measured_s = (double)(now - w->warmup_end_us) / 1e6;
+    flush_second(w);
     for (int i = 0; i < w->conn_count; i++)
-        conn_close(w, &w->conns[i]);
+        end_connection(w, &w->conns[i], now);
     return NULL;
 }
 
@@ -470,6 +562,11 @@ static void result_init(br_load_result *r, int ops, size_t seconds)
     }
     r->seconds = seconds;
     r->per_second = xcalloc(seconds + 1, sizeof(uint64_t));
+    size_t cells = (seconds + 1) * (size_t)(ops > 0 ? ops : 1);
+    r->op_second_count = xcalloc(cells, sizeof(uint64_t));
+    r->op_second_p50 = xcalloc(cells, sizeof(int64_t));
+    r->op_second_p90 = xcalloc(cells, sizeof(int64_t));
+    r->op_second_p99 = xcalloc(cells, sizeof(int64_t));
 }
 
 void br_load_result_free(br_load_result *r)
@@ -477,6 +574,10 @@ void br_load_result_free(br_load_result *r)
     for (int i = 0; i < BR_LOAD_MAX_OPS; i++)
         free(r->hist[i]);
     free(r->per_second);
+    free(r->op_second_count);
+    free(r->op_second_p50);
+    free(r->op_second_p90);
+    free(r->op_second_p99);
     for (size_t i = 0; i < r->ack_count; i++)
         free(r->acks[i].body);
     free(r->acks);
@@ -497,6 +598,9 @@ static void merge(br_load_result *into, br_load_result *from, int ops)
     into->errors_write += from->errors_write;
     into->errors_timeout += from->errors_timeout;
     into->errors_parse += from->errors_parse;
+    into->unfinished += from->unfinished;
+    for (int o = 0; o < ops; o++)
+        into->errors_op[o] += from->errors_op[o];
     into->late_sends += from->late_sends;
     for (size_t s = 0; s < into->seconds && s < from->seconds; s++)
         into->per_second[s] += from->per_second[s];
@@ -514,6 +618,43 @@ static void rebase_acks(br_load_result *r, int64_t start)
         r->acks[i].send_us -= start;
         r->acks[i].complete_us -= start;
     }
+}
+
+/* Per second and operation: merges the threads' sparse buckets of that second into percentiles. */
+static void per_second_percentiles(br_load_result *out, worker *workers, int threads, int ops)
+{
+    br_hist *h[BR_LOAD_MAX_OPS];
+    for (int o = 0; o < ops; o++)
+        h[o] = xmalloc(sizeof(br_hist));
+    size_t *cursor = xcalloc((size_t)threads, sizeof(size_t));
+    for (size_t s = 0; s < out->seconds; s++) {
+        for (int o = 0; o < ops; o++) {
+            br_hist_init(h[o]);
+            h[o]->max = 0;
+        }
+        for (int t = 0; t < threads; t++) {
+            worker *w = &workers[t];
+            for (; cursor[t] < w->sec_count && w->sec[cursor[t]].second <= s; cursor[t]++) {
+                const sec_entry *e = &w->sec[cursor[t]];
+                if (e->second < s)
+                    continue;
+                h[e->op]->counts[e->bucket] += e->count;
+                h[e->op]->total += e->count;
+                if (br_hist_highest(e->bucket) > h[e->op]->max)
+                    h[e->op]->max = br_hist_highest(e->bucket);
+            }
+        }
+        for (int o = 0; o < ops; o++) {
+            size_t cell = s * (size_t)ops + (size_t)o;
+            out->op_second_count[cell] = h[o]->total;
+            out->op_second_p50[cell] = br_hist_percentile(h[o], 50);
+            out->op_second_p90[cell] = br_hist_percentile(h[o], 90);
+            out->op_second_p99[cell] = br_hist_percentile(h[o], 99);
+        }
+    }
+    free(cursor);
+    for (int o = 0; o < ops; o++)
+        free(h[o]);
 }
 
 int br_load_run(const br_load_config *cfg, br_load_result *out)
@@ -542,6 +683,10 @@ int br_load_run(const br_load_config *cfg, br_load_result *out)
             br_http1_init(&w->conns[i].http, NULL);
         }
         result_init(&w->r, cfg->op_count, seconds);
+        for (int o = 0; o < cfg->op_count; o++) {
+            w->sec_hist[o] = xmalloc(sizeof(br_hist));
+            br_hist_init(w->sec_hist[o]);
+        }
     }
     for (; started < cfg->threads; started++)
         if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]) != 0)
@@ -554,10 +699,14 @@ int br_load_run(const br_load_config *cfg, br_load_result *out)
         fprintf(stderr, "\n");
     result_init(out, cfg->op_count, seconds);
     out->start_us = start;
+    per_second_percentiles(out, workers, cfg->threads, cfg->op_count);
     for (int t = 0; t < cfg->threads; t++) {
         rebase_acks(&workers[t].r, start);
         merge(out, &workers[t].r, cfg->op_count);
         br_load_result_free(&workers[t].r);
+        for (int o = 0; o < cfg->op_count; o++)
+            free(workers[t].sec_hist[o]);
+        free(workers[t].sec);
         for (int i = 0; i < workers[t].conn_count; i++)
             br_http1_free(&workers[t].conns[i].http);
         free(workers[t].conns);

@@ -43,6 +43,24 @@ typedef struct {
 /* Which request a connection sends next: its |seq|-th. Must be cheap and thread-safe (read-only state). */
 typedef size_t (*br_load_picker)(void *arg, int connection, uint64_t seq);
 
+/* One request's end, as the observer sees it (times in microseconds since the load started). */
+typedef struct {
+    int thread, connection;
+    size_t request;
+    int status;     /* 0: no response (transport failure, timeout, or still in flight at the end) */
+    int unfinished; /* 1: still in flight when the run ended */
+    int64_t send_us, complete_us;
+    const char *body; /* a kept success body (bookings), not NUL-terminated; NULL when none */
+    size_t body_len;
+} br_load_event;
+
+/*
+ * Called on the load thread for every request that was sent, as it ends:
+ * with an observer, no per-request result is kept (memory stays flat). Must
+ * not block; |thread| is the caller's index, so per-thread state needs no lock.
+ */
+typedef void (*br_load_observer)(void *arg, const br_load_event *ev);
+
 typedef struct {
     struct sockaddr_storage addrs[16];
     socklen_t addr_lens[16];
@@ -57,8 +75,11 @@ typedef struct {
     double duration_s, warmup_s;
     double rate; /* requests per second in total; 0 = closed model */
     int timeout_ms;
-    int progress; /* print a progress line on stderr */
-    atomic_int *stop;
+    int progress;             /* print a progress line on stderr */
+    atomic_int *stop;         /* interrupted (SIGINT) */
+    atomic_int *end_early;    /* may be NULL: set to end the run as if its time were up (a threshold abort) */
+    br_load_observer observe; /* may be NULL: then bookings' outcomes are kept as acks */
+    void *observe_arg;
 } br_load_config;
 
 typedef struct {
@@ -79,9 +100,14 @@ typedef struct {
     br_status_count statuses[BR_LOAD_MAX_OPS][BR_LOAD_MAX_STATUSES];
     uint64_t requests[BR_LOAD_MAX_OPS];
     uint64_t errors_connect, errors_read, errors_write, errors_timeout, errors_parse;
+    uint64_t unfinished;                 /* requests still in flight when the run ended */
+    uint64_t errors_op[BR_LOAD_MAX_OPS]; /* failed requests per operation (sent, no response) */
     uint64_t late_sends;
     uint64_t *per_second; /* completions per second of the measured period */
     size_t seconds;
+    /* Per second and operation: completions and latency percentiles (p50, p90, p99), seconds * op_count. */
+    uint64_t *op_second_count;
+    int64_t *op_second_p50, *op_second_p90, *op_second_p99;
     br_load_ack *acks;
     size_t ack_count, ack_cap;
     double measured_s; /* the measured period actually run */

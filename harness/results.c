@@ -435,7 +435,7 @@ int br_write_path_atomic(const char *path, const char *data, size_t len)
     return br_write_file_atomic(dir, name, data, len);
 }
 
-static void xml_escape(FILE *f, const char *s)
+void br_xml_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -469,21 +469,21 @@ static char *junit_xml(const br_run_config *cfg, const br_run_result *r, const b
     if (meta->expect_violation && br_run_trials_reproduced(r) == 0)
         failures = r->trial_count;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"");
-    xml_escape(f, cfg->scenario->name);
+    br_xml_escape(f, cfg->scenario->name);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" time=\"%.3f\">\n", r->trial_count, failures,
             r->error[0] ? 1 : 0, (double)(r->finished_wall_us - r->started_wall_us) / 1e6);
     for (size_t t = 0; t < r->trial_count; t++) {
         const br_trial *tr = &r->trials[t];
         fprintf(f, "  <testcase classname=\"bookrace.");
-        xml_escape(f, cfg->scenario->name);
+        br_xml_escape(f, cfg->scenario->name);
         fprintf(f, "\" name=\"trial %zu (%s) against ", t, tr->date);
-        xml_escape(f, cfg->target->name);
+        br_xml_escape(f, cfg->target->name);
         fprintf(f, "\">\n");
         int has = tr->violations.count > 0;
         if (!meta->expect_violation && has) {
             fprintf(f, "    <failure message=\"%zu violation(s)\">", tr->violations.count);
             for (size_t i = 0; i < tr->violations.count; i++) {
-                xml_escape(f, tr->violations.items[i].text);
+                br_xml_escape(f, tr->violations.items[i].text);
                 fputc('\n', f);
             }
             fprintf(f, "</failure>\n");
@@ -492,7 +492,7 @@ static char *junit_xml(const br_run_config *cfg, const br_run_result *r, const b
         } else if (meta->expect_violation && has) {
             fprintf(f, "    <system-out>");
             for (size_t i = 0; i < tr->violations.count; i++) {
-                xml_escape(f, tr->violations.items[i].text);
+                br_xml_escape(f, tr->violations.items[i].text);
                 fputc('\n', f);
             }
             fprintf(f, "</system-out>\n");
@@ -501,7 +501,7 @@ static char *junit_xml(const br_run_config *cfg, const br_run_result *r, const b
     }
     if (r->error[0]) {
         fprintf(f, "  <testcase classname=\"bookrace\" name=\"run\"><error message=\"");
-        xml_escape(f, r->error);
+        br_xml_escape(f, r->error);
         fprintf(f, "\"/></testcase>\n");
     }
     fprintf(f, "</testsuite>\n</testsuites>\n");

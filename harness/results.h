@@ -34,6 +34,9 @@ char *br_headers_line(json_t *headers, char *buf, size_t cap);
 /* Writes the human summary: one line per violation, barrier skews, totals. */
 void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);
 
+/* Writes |s| to |f| escaped for XML text and attributes (control characters dropped). */
+void br_xml_escape(FILE *f, const char *s);
+
 /* Writes |data| to |dir|/|name| atomically (temp file, fsync, rename). Returns 0 or -1 with errno set. */
 int br_write_file_atomic(const char *dir, const char *name, const char *data, size_t len);
 

@@ -271,6 +271,8 @@ typedef struct {
     size_t request_count;
     br_load_config cfg;
     br_load_result res;
+    br_load_observer observe; /* copied into the config */
+    void *observe_arg;
 } load_case;
 
 /* Connection c's |seq|-th request: the requests alternate (GET, POST, GET, ...) on each connection. */
@@ -323,6 +325,8 @@ static void run_load(load_case *lc, int threads, int connections, double rate, i
     cfg->rate = rate;
     cfg->timeout_ms = timeout_ms;
     cfg->stop = &lc->stop;
+    cfg->observe = lc->observe;
+    cfg->observe_arg = lc->observe_arg;
     assert_int_equal(br_load_run(cfg, &lc->res), 0);
     server_stop(s);
 }
@@ -361,6 +365,15 @@ static void assert_consistent(const br_load_result *r, int ops)
             statuses += r->statuses[op][i].count;
         assert_int_equal(statuses, r->requests[op]);
         total += r->requests[op];
+        uint64_t per_second = 0;
+        for (size_t sec = 0; sec < r->seconds; sec++) {
+            size_t cell = sec * (size_t)ops + (size_t)op;
+            per_second += r->op_second_count[cell];
+            assert_true(r->op_second_p50[cell] <= r->op_second_p90[cell]);
+            assert_true(r->op_second_p90[cell] <= r->op_second_p99[cell]);
+            assert_true(r->op_second_count[cell] > 0 || r->op_second_p99[cell] == 0);
+        }
+        assert_int_equal(per_second, r->requests[op]);
     }
     assert_int_equal(per_second_total(r), total);
 }
@@ -405,12 +418,22 @@ static void test_chunked_in_pieces_keeps_booking_bodies(void **state)
     assert_int_equal(status_count(&lc.res, 1, 201), lc.srv.answered_post);
     assert_consistent(&lc.res, 2);
     assert_no_errors(&lc.res);
-    /* One ack per booking answered, with the body the server sent for that request. */
-    assert_int_equal(lc.res.ack_count, lc.srv.answered_post);
+    /*
+     * One ack per booking answered, with the body the server sent for that request, and one without a
+     * status for each booking the server held when the run ended (in flight: indeterminate).
+     */
+    assert_int_equal(lc.res.unfinished, 3); /* each connection holds one request */
     unsigned char seen[MAX_ANSWERS] = {0};
+    size_t answered = 0, held = 0;
     for (size_t i = 0; i < lc.res.ack_count; i++) {
         const br_load_ack *a = &lc.res.acks[i];
         assert_int_equal(a->request, 1);
+        if (a->status == 0) {
+            assert_null(a->body);
+            held++;
+            continue;
+        }
+        answered++;
         assert_int_equal(a->status, 201);
         assert_true(0 <= a->send_us && a->send_us <= a->complete_us);
         unsigned id;
@@ -421,6 +444,10 @@ static void test_chunked_in_pieces_keeps_booking_bodies(void **state)
         assert_true(id < MAX_ANSWERS && lc.srv.post_ids[id] && !seen[id]);
         seen[id] = 1;
     }
+    assert_int_equal(answered, lc.srv.answered_post);
+    assert_true(held <= 3);
+    assert_int_equal(lc.res.errors_op[1], held);
+    assert_int_equal(lc.res.errors_op[0] + lc.res.errors_op[1], 3);
     load_case_free(&lc);
 }
 
@@ -508,6 +535,51 @@ static void test_server_never_answers(void **state)
     assert_int_equal(per_second_total(&lc.res), 0);
     assert_int_equal(lc.res.errors_connect + lc.res.errors_read + lc.res.errors_write + lc.res.errors_parse,
                      0);
+    /* The requests the server held when the run ended are counted, not dropped: the run has errors. */
+    assert_true(lc.res.unfinished >= 1 && lc.res.unfinished <= 2);
+    assert_int_equal(lc.res.errors_op[0], lc.res.errors_timeout + lc.res.unfinished);
+    load_case_free(&lc);
+}
+
+/* With an observer, every sent request is reported once, on its own thread, and nothing is kept. */
+typedef struct {
+    atomic_uint answered[2], held, bodies, bad;
+} observed;
+
+static void observe(void *arg, const br_load_event *ev)
+{
+    observed *o = arg;
+    if (ev->status == 0) {
+        atomic_fetch_add(&o->held, 1);
+        if (!ev->unfinished || ev->body != NULL)
+            atomic_fetch_add(&o->bad, 1);
+        return;
+    }
+    atomic_fetch_add(&o->answered[ev->request], 1);
+    if (ev->request == 1 && ev->status == 201 && ev->body && ev->body_len > 0 &&
+        memcmp(ev->body, "{\"id\":\"", 7) == 0)
+        atomic_fetch_add(&o->bodies, 1);
+    if (ev->send_us < 0 || ev->complete_us < ev->send_us || ev->thread < 0 || ev->thread > 1)
+        atomic_fetch_add(&o->bad, 1);
+}
+
+static void test_observer_sees_every_request(void **state)
+{
+    (void)state;
+    observed o;
+    memset(&o, 0, sizeof(o));
+    load_case lc = {.srv = {.mode = ANSWER_CHUNKED, .answer = 200}, .observe = observe, .observe_arg = &o};
+    add_request(&lc, "GET", 0);
+    add_request(&lc, "POST", 1);
+    run_load(&lc, 2, 4, 0, 10000);
+    assert_int_equal(atomic_load(&o.answered[0]), lc.res.requests[0]);
+    assert_int_equal(atomic_load(&o.answered[1]), lc.res.requests[1]);
+    assert_int_equal(atomic_load(&o.bodies), lc.srv.answered_post);
+    assert_int_equal(atomic_load(&o.held), lc.res.unfinished);
+    assert_int_equal(lc.res.unfinished, 4);
+    assert_int_equal(atomic_load(&o.bad), 0);
+    assert_int_equal(lc.res.ack_count, 0);
+    assert_consistent(&lc.res, 2);
     load_case_free(&lc);
 }
 
@@ -567,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_failures_counted_exactly),
         cmocka_unit_test(test_open_model_counts_exact),
         cmocka_unit_test(test_server_never_answers),
+        cmocka_unit_test(test_observer_sees_every_request),
         cmocka_unit_test(test_format_request),
         cmocka_unit_test(test_resolve),
     };
