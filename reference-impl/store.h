@@ -88,7 +88,9 @@ void bookd_catalog_free(bookd_catalog *catalog);
 typedef struct bookd_store bookd_store;
 
 typedef void (*bookd_inspection_cb)(void *arg, const bookd_inspection *inspection);
-typedef void (*bookd_busy_cb)(void *arg, const char *inspector_id, int64_t start_us, int64_t end_us);
+/* |expires_us|: when a hold stops counting (INT64_MAX for a booking), so caches know their lifetime. */
+typedef void (*bookd_busy_cb)(void *arg, const char *inspector_id, int64_t start_us, int64_t end_us,
+                              int64_t expires_us);
 
 typedef struct {
     const char *name; /* "sqlite", "mongo" */
@@ -138,6 +140,7 @@ typedef struct {
 
     int (*insert_hold)(bookd_store *store, const char *company, const bookd_hold *hold);
     int (*get_hold)(bookd_store *store, const char *company, const char *id, bookd_hold *out);
+    /* Converts an active hold; ESTATE when it is already converted (a hold converts once). */
     int (*convert_hold)(bookd_store *store, const char *company, const char *id);
 
     /* Inspections overlapping [from, to), optionally of one inspector / one status (NULL = any). */
@@ -164,6 +167,20 @@ struct bookd_store {
  */
 int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store **out, char *errbuf,
                             size_t errlen);
+
+/* PRAGMA synchronous for this connection: "OFF", "NORMAL" or "FULL". Returns 0 or BOOKD_STORE_EIO. */
+int bookd_store_sqlite_set_synchronous(bookd_store *store, const char *mode);
+
+/*
+ * Claims the database at |db_path| for a process that does (|want_index|) or
+ * does not rely on the unique index of fix C, for as long as |*fd_out| stays
+ * open. Returns BOOKD_STORE_ESTATE with a sentence in |err| when another
+ * live process holds the opposite claim, so a second bookd with another
+ * --fix cannot drop the index under a running A+C one (issue 13). A no-op
+ * for ":memory:".
+ */
+int bookd_store_sqlite_claim_index_mode(const char *db_path, int want_index, int *fd_out, char *err,
+                                        size_t errlen);
 
 static inline void bookd_store_del(bookd_store *store)
 {

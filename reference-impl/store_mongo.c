@@ -736,9 +736,16 @@ static int mongo_get_hold(bookd_store *base, const char *company, const char *id
 
 static int mongo_convert_hold(bookd_store *base, const char *company, const char *id)
 {
-    int rc = update_one((mongo_store *)base, "events", id_filter(company, id),
+    bson_t *filter = id_filter(company, id);
+    BSON_APPEND_UTF8(filter, "status", "active");
+    int rc = update_one((mongo_store *)base, "events", filter,
                         BCON_NEW("$set", "{", "status", BCON_UTF8("converted"), "}"), 0);
-    return rc < 0 ? rc : rc == 1 ? 0 : BOOKD_STORE_ENOTFOUND;
+    if (rc == 1)
+        return 0;
+    bookd_hold h;
+    return rc < 0                                       ? rc
+           : mongo_get_hold(base, company, id, &h) == 0 ? BOOKD_STORE_ESTATE
+                                                        : BOOKD_STORE_ENOTFOUND;
 }
 
 typedef struct {
@@ -776,7 +783,8 @@ typedef struct {
 static void busy_one(void *arg, const bson_t *doc)
 {
     busy_ctx *b = arg;
-    b->cb(b->arg, doc_utf8(doc, "_inspectorId"), doc_us(doc, "datetime"), doc_us(doc, "endtime"));
+    b->cb(b->arg, doc_utf8(doc, "_inspectorId"), doc_us(doc, "datetime"), doc_us(doc, "endtime"),
+          bson_has_field(doc, "expiresAt") ? doc_us(doc, "expiresAt") : INT64_MAX);
 }
 
 static int mongo_list_busy(bookd_store *base, const char *company, int64_t from_us, int64_t to_us,
