@@ -530,14 +530,23 @@ static void handle_metrics(bookd_api *api, bookd_response *res)
 {
     size_t len;
     char *text = bookd_metrics_render(api->shared.metrics, &len);
-    if (text == NULL) {
-        set_error(res, 500, "internal", NULL, "out of memory");
-        return;
-    }
-    res->status = 200;
-    res->body = text;
-    res->body_len = len;
-    res->content_type = "text/plain; version=0.0.4";
+    bookd_strbuf b;
+    bookd_strbuf_init(&b, len + 512, 0);
+    if (text != NULL)
+        bookd_strbuf_append(&b, text, len);
+    free(text);
+    /* The slot cache's footprint, next to its budget (--slot-cache-bytes). */
+    bookd_strbuf_printf(&b,
+                        "# HELP bookd_slot_cache_bytes Bytes held by the optimal-slots cache.\n"
+                        "# TYPE bookd_slot_cache_bytes gauge\nbookd_slot_cache_bytes %zu\n"
+                        "# HELP bookd_slot_cache_entries Entries in the optimal-slots cache.\n"
+                        "# TYPE bookd_slot_cache_entries gauge\nbookd_slot_cache_entries %zu\n",
+                        bookd_slot_cache_bytes(api->shared.cache), bookd_slot_cache_size(api->shared.cache));
+    if (text == NULL)
+        b.failed = 1;
+    set_body(res, 200, &b);
+    if (res->status == 200)
+        res->content_type = "text/plain; version=0.0.4";
 }
 
 /* Busy ranges per inspector of one company, index-aligned with company->inspectors. */
@@ -686,7 +695,9 @@ static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const
     bookd_strbuf_init(&key, 256, 0);
     if (mode != BOOKD_CACHE_OFF) {
         bookd_strbuf_puts(&key, company->id);
-        bookd_strbuf_printf(&key, "\nslots\n%s\n%lld\n%a\n%a\n", service->id, (long long)day_us, lat, lng);
+        /* "+ 0.0" folds -0 into 0: one coordinate, one key. */
+        bookd_strbuf_printf(&key, "\nslots\n%s\n%lld\n%a\n%a\n", service->id, (long long)day_us, lat + 0.0,
+                            lng + 0.0);
         bookd_strbuf_puts(&key, only ? only : "*");
         if (mode == BOOKD_CACHE_VERSIONED) {
             int64_t version;
