@@ -1,3 +1,10 @@
+/*
+ * bookd's HTTP API (api.h), independent of the HTTP library: routing,
+ * authentication, query and JSON body validation, the handlers of every
+ * route, the optimal-slots cache lookups, and JSON error bodies that name
+ * the field and the rule. It never touches a socket, so unit tests and
+ * fuzz_bookd_request drive exactly what the server runs.
+ */
 #include "api.h"
 
 #include "http_head.h"

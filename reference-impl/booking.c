@@ -1,3 +1,9 @@
+/*
+ * The booking rules per fix mode (booking.h): what to check and in which
+ * order before a booking or a hold is written, inside one serialised
+ * transaction (A, A+C), without one (A-notx, the race window), or not at
+ * all (none, C: the incident, C relying on the unique index alone).
+ */
 #include "booking.h"
 
 #include <stdatomic.h>

@@ -38,8 +38,8 @@ const char bookd_usage[] =
     "                        Capped to what the descriptor limit allows (raised to its hard limit at start)\n"
     "  --request-timeout-ms N  time a request may take to arrive (default 10000): slow clients are cut off\n"
     "                        (HTTP/1.1 and HTTP/2 alike)\n"
-    "  --write-timeout-ms N  time a response may wait for the client to read it (default 10000); then\n"
-    "                        the connection is closed\n"
+    "  --write-timeout-ms N  time a response may wait for the client to read it (default: the request\n"
+    "                        timeout); then the connection is closed\n"
     "  --slot-cache-bytes N  memory bound of the optimal-slots cache (default 32m)\n"
     "  --synchronous MODE    SQLite durability: full (default for C, A, A+C: an acknowledged booking\n"
     "                        survives a power loss), normal (default for none, A-notx: survives a crash)\n"
@@ -199,7 +199,6 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
     o->mongo_db = "bookd";
     o->max_connections = 1024;
     o->request_timeout_ms = 10000;
-    o->write_timeout_ms = 10000;
     o->slot_cache_bytes = BOOKD_DEFAULT_SLOT_CACHE_BYTES;
     int threads_given = 0, sync_given = 0;
 
@@ -236,6 +235,8 @@ int bookd_options_parse(int argc, char **argv, bookd_options *o, char *err, size
             return BOOKD_OPTIONS_ERROR;
         }
     }
+    if (o->write_timeout_ms == 0)
+        o->write_timeout_ms = o->request_timeout_ms;
     if (!sync_given)
         o->synchronous =
             o->fix == BOOKD_FIX_NONE || o->fix == BOOKD_FIX_A_NOTX ? BOOKD_SYNC_NORMAL : BOOKD_SYNC_FULL;

@@ -1,8 +1,9 @@
 /*
  * The storage interface. bookd's booking logic (booking.c) decides *what* to
  * check and in which order for each fix mode; a store only says *how* to read
- * and write it. SQLite implements it now (store_sqlite.c); a MongoDB store
- * implements the same table of operations later.
+ * and write it. Two stores implement the table of operations: SQLite
+ * (store_sqlite.c, the default) and MongoDB (store_mongo.c, --store mongo).
+ * store.c holds what belongs to neither.
  *
  * One bookd_store is one connection: it belongs to one server thread and is
  * never shared. Every operation is scoped by the caller's company id and uses
@@ -36,7 +37,7 @@ enum {
     BOOKD_STORE_ENOTFOUND = -1, /* no such row for this company */
     BOOKD_STORE_EUNIQUE = -2,   /* the unique partial index refused the insert (fix C) */
     BOOKD_STORE_EBUSY = -3,     /* the database stayed locked past the busy timeout: retry */
-    BOOKD_STORE_EIO = -4,       /* anything else; the message is in bookd_store_errmsg() */
+    BOOKD_STORE_EIO = -4,       /* anything else; the message is in store->ops->errmsg(store) */
     BOOKD_STORE_ESTATE = -5,    /* the row exists but is not in a state that allows this */
 };
 

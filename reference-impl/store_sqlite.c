@@ -269,17 +269,6 @@ static int sqlite_put_service(bookd_store *base, const char *company, const char
     return exec_stmt(st);
 }
 
-void bookd_catalog_free(bookd_catalog *catalog)
-{
-    for (size_t i = 0; i < catalog->company_count; i++) {
-        free(catalog->companies[i].inspectors);
-        free(catalog->companies[i].services);
-    }
-    free(catalog->companies);
-    catalog->companies = NULL;
-    catalog->company_count = 0;
-}
-
 /* Counts the rows of a one-parameter count query. */
 static int64_t count_rows(sqlite3 *db, const char *sql, const char *param)
 {
@@ -623,11 +612,6 @@ static const bookd_store_ops sqlite_ops = {
     .version_get = sqlite_version_get,
     .version_bump = sqlite_version_bump,
 };
-
-const char *bookd_inspection_status_name(bookd_inspection_status status)
-{
-    return status == BOOKD_STATUS_CANCELLED ? "cancelled" : "scheduled";
-}
 
 int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store **out, char *errbuf,
                             size_t errlen)

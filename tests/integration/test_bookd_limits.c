@@ -78,9 +78,9 @@ static long health_status(int port)
 static void test_clients_that_never_read_are_cut_by_the_write_timeout(void **state)
 {
     (void)state;
+    /* The reproduction as it was: the write timeout defaults to the request timeout. */
     const char *args[] = {
-        "--db", ":memory:",           "--threads", "1", "--max-connections", "4", "--request-timeout-ms",
-        "1000", "--write-timeout-ms", "1000",      NULL};
+        "--db", ":memory:", "--threads", "1", "--max-connections", "4", "--request-timeout-ms", "1000", NULL};
     test_process p;
     test_bookd_start(&p, args);
     static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -308,9 +308,7 @@ static long cpu_ticks(pid_t pid)
 static int max_connections_of(const char *line)
 {
     const char *m = strstr(line, "max-connections=");
-    if (m == NULL)
-        fail_msg("no max-connections= in '%s'", line);
-    return atoi(m + 16);
+    return m ? atoi(m + 16) : -1;
 }
 
 static void test_descriptor_limit_caps_connections_and_never_spins(void **state)
@@ -324,7 +322,6 @@ static void test_descriptor_limit_caps_connections_and_never_spins(void **state)
         fail_msg("%s", err);
     int cap = max_connections_of(s.line);
     print_message("ulimit -n 64: %s\n", s.line);
-    assert_true(cap > 0 && cap < 64);
     /* 100 clients: each gets an answer, 200 while under the cap, 503 above it; nobody hangs. */
     enum { CLIENTS = 100 };
     int fds[CLIENTS], ok = 0, busy = 0;
@@ -349,6 +346,8 @@ static void test_descriptor_limit_caps_connections_and_never_spins(void **state)
             fail_msg("client %d: unexpected answer %.100s", i, buf);
     }
     print_message("cap %d: %d served, %d refused\n", cap, ok, busy);
+    if (cap <= 0 || cap >= 64)
+        fail_msg("the listening line must state a cap below the limit of 64: '%s'", s.line);
     assert_int_equal(ok + busy, CLIENTS);
     assert_true(ok <= cap);
     assert_true(busy >= CLIENTS - cap);
