@@ -1,5 +1,13 @@
+/*
+ * bookd's HTTP API (api.h), independent of the HTTP library: routing,
+ * authentication, query and JSON body validation, the handlers of every
+ * route, the optimal-slots cache lookups, and JSON error bodies that name
+ * the field and the rule. It never touches a socket, so unit tests and
+ * fuzz_bookd_request drive exactly what the server runs.
+ */
 #include "api.h"
 
+#include "http_head.h"
 #include "iso8601.h"
 #include "slots.h"
 #include "strbuf.h"
@@ -11,12 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define JSON_TYPE "application/json"
 #define USEC_PER_MIN INT64_C(60000000)
 #define USEC_PER_DAY (INT64_C(86400) * 1000000)
 /* A hold may cover at most this much of one day. */
 #define MAX_HOLD_US (INT64_C(12) * 3600 * 1000000)
+/* 10000-01-01T00:00:00Z: a booking must end before it, or its endtime leaves RFC 3339's four-digit years. */
+#define MAX_RFC3339_END_US (INT64_C(253402300800) * 1000000)
 /* Query parameter values longer than this are refused. */
 #define MAX_PARAM_LEN 256
 
@@ -84,8 +95,11 @@ set_error(bookd_response *res, int status, const char *code, const char *field, 
     char detail[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
+    int n = vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
+    /* A detail cut at 511 bytes is cut between characters, never inside one. */
+    if (n >= (int)sizeof(detail))
+        detail[bookd_utf8_trim_len(detail, sizeof(detail) - 1)] = '\0';
     bookd_strbuf b;
     bookd_strbuf_init(&b, 256, 0);
     bookd_strbuf_puts(&b, "{\"error\":");
@@ -213,7 +227,9 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Percent-decodes into |out| (|cap| bytes incl. NUL). Returns 0, or -1 if malformed, too long, or has a NUL.
+/*
+ * Percent-decodes into |out| (|cap| bytes incl. NUL). Returns 0, or -1 if
+ * malformed, too long, has a NUL or is not UTF-8.
  */
 static int url_decode(const char *in, size_t len, char *out, size_t cap)
 {
@@ -234,7 +250,8 @@ static int url_decode(const char *in, size_t len, char *out, size_t cap)
         out[o++] = c;
     }
     out[o] = '\0';
-    return 0;
+    /* Every identifier and value bookd knows is UTF-8: %ff and friends are malformed, not unknown. */
+    return bookd_utf8_valid(out, o) ? 0 : -1;
 }
 
 typedef struct {
@@ -520,14 +537,23 @@ static void handle_metrics(bookd_api *api, bookd_response *res)
 {
     size_t len;
     char *text = bookd_metrics_render(api->shared.metrics, &len);
-    if (text == NULL) {
-        set_error(res, 500, "internal", NULL, "out of memory");
-        return;
-    }
-    res->status = 200;
-    res->body = text;
-    res->body_len = len;
-    res->content_type = "text/plain; version=0.0.4";
+    bookd_strbuf b;
+    bookd_strbuf_init(&b, len + 512, 0);
+    if (text != NULL)
+        bookd_strbuf_append(&b, text, len);
+    free(text);
+    /* The slot cache's footprint, next to its budget (--slot-cache-bytes). */
+    bookd_strbuf_printf(&b,
+                        "# HELP bookd_slot_cache_bytes Bytes held by the optimal-slots cache.\n"
+                        "# TYPE bookd_slot_cache_bytes gauge\nbookd_slot_cache_bytes %zu\n"
+                        "# HELP bookd_slot_cache_entries Entries in the optimal-slots cache.\n"
+                        "# TYPE bookd_slot_cache_entries gauge\nbookd_slot_cache_entries %zu\n",
+                        bookd_slot_cache_bytes(api->shared.cache), bookd_slot_cache_size(api->shared.cache));
+    if (text == NULL)
+        b.failed = 1;
+    set_body(res, 200, &b);
+    if (res->status == 200)
+        res->content_type = "text/plain; version=0.0.4";
 }
 
 /* Busy ranges per inspector of one company, index-aligned with company->inspectors. */
@@ -535,12 +561,16 @@ typedef struct {
     const bookd_company *company;
     bookd_interval **busy;
     size_t *busy_count, *busy_cap;
+    int64_t valid_until_us; /* the earliest expiry of any hold collected: the list changes then */
     int failed;
 } busy_collector;
 
-static void collect_busy(void *arg, const char *inspector, int64_t start_us, int64_t end_us)
+static void collect_busy(void *arg, const char *inspector, int64_t start_us, int64_t end_us,
+                         int64_t expires_us)
 {
     busy_collector *bc = arg;
+    if (expires_us < bc->valid_until_us)
+        bc->valid_until_us = expires_us;
     for (size_t i = 0; i < bc->company->inspector_count; i++) {
         if (strcmp(bc->company->inspectors[i], inspector) != 0)
             continue;
@@ -572,14 +602,15 @@ static int compare_slots(const void *a, const void *b)
     return strcmp(x->inspector, y->inspector);
 }
 
-/* Computes the slot list body (no caching here). */
+/* Computes the slot list body (no caching here), and until when it holds if nothing is written. */
 static int compute_slots(bookd_api *api, const bookd_company *company, const bookd_service *service,
                          const char *only_inspector, int64_t day_us, double lat, double lng,
-                         bookd_strbuf *out)
+                         bookd_strbuf *out, int64_t *valid_until_us)
 {
     size_t n = company->inspector_count;
     busy_collector bc = {
         .company = company,
+        .valid_until_us = INT64_MAX,
         .busy = calloc(n + 1, sizeof(*bc.busy)),
         .busy_count = calloc(n + 1, sizeof(size_t)),
         .busy_cap = calloc(n + 1, sizeof(size_t)),
@@ -620,6 +651,7 @@ static int compute_slots(bookd_api *api, const bookd_company *company, const boo
         bookd_strbuf_puts(out, "]}");
     }
     int failed = rc != 0 || bc.failed;
+    *valid_until_us = bc.valid_until_us;
     free(slots);
     for (size_t i = 0; bc.busy && i < n; i++)
         free(bc.busy[i]);
@@ -659,18 +691,21 @@ static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const
         return;
     }
 
-    /* The cache key: company, then the request URL as sent, then (versioned) the company's version stamp. */
+    /*
+     * The cache key: company, then the parsed query in one canonical form
+     * (parameter order, empty '&' segments and spellings of one number give
+     * one key), then (versioned) the company's version stamp.
+     */
     bookd_cache_mode mode = bookd_slot_cache_mode(api->shared.cache);
     int64_t now = bookd_clock_now_us(api->shared.clock);
     bookd_strbuf key;
     bookd_strbuf_init(&key, 256, 0);
     if (mode != BOOKD_CACHE_OFF) {
         bookd_strbuf_puts(&key, company->id);
-        bookd_strbuf_append(&key, "\n", 1);
-        bookd_strbuf_append(&key, req->path, req->path_len);
-        bookd_strbuf_append(&key, "?", 1);
-        if (req->query)
-            bookd_strbuf_append(&key, req->query, req->query_len);
+        /* "+ 0.0" folds -0 into 0: one coordinate, one key. */
+        bookd_strbuf_printf(&key, "\nslots\n%s\n%lld\n%a\n%a\n", service->id, (long long)day_us, lat + 0.0,
+                            lng + 0.0);
+        bookd_strbuf_puts(&key, only ? only : "*");
         if (mode == BOOKD_CACHE_VERSIONED) {
             int64_t version;
             if (api->store->ops->version_get(api->store, company->id, &version) != 0) {
@@ -697,14 +732,16 @@ static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const
     bookd_metrics_cache(api->shared.metrics, 0);
     bookd_strbuf body;
     bookd_strbuf_init(&body, 2048, 0);
-    if (compute_slots(api, company, service, only, day_us, lat, lng, &body) != 0) {
+    int64_t valid_until = INT64_MAX;
+    if (compute_slots(api, company, service, only, day_us, lat, lng, &body, &valid_until) != 0) {
         bookd_strbuf_free(&body);
         bookd_strbuf_free(&key);
         store_error(api, res, BOOKD_WRITE_ERROR);
         return;
     }
     if (mode != BOOKD_CACHE_OFF && !key.failed && !body.failed)
-        bookd_slot_cache_store(api->shared.cache, key.data, key.len, now, body.data, body.len);
+        bookd_slot_cache_store(api->shared.cache, key.data, key.len, now,
+                               mode == BOOKD_CACHE_VERSIONED ? valid_until : INT64_MAX, body.data, body.len);
     bookd_strbuf_free(&key);
     set_body(res, 200, &body);
     res->x_cache = "MISS";
@@ -737,6 +774,11 @@ static void respond_write(bookd_api *api, bookd_pending_write *p, bookd_write_re
         return;
     case BOOKD_WRITE_HOLD_NOT_FOUND:
         set_error(res, 404, "not_found", "holdId", "no hold '%s'", p->inspection.hold_id);
+        return;
+    case BOOKD_WRITE_HOLD_CONVERTED:
+        set_error(res, 409, "hold_converted", "holdId",
+                  "hold '%s' was already converted into a booking; a hold converts once",
+                  p->inspection.hold_id);
         return;
     case BOOKD_WRITE_HOLD_MISMATCH:
         set_error(res, 400, "invalid_field", "holdId",
@@ -835,6 +877,11 @@ static void handle_book_job(bookd_api *api, const bookd_request *req, const book
         goto done;
     }
     in->end_us = in->start_us + service->duration_minutes * USEC_PER_MIN;
+    if (in->end_us >= MAX_RFC3339_END_US) {
+        set_error(res, 400, "invalid_field", "datetime",
+                  "the booking would end after 9999-12-31T23:59:59Z, which RFC 3339 cannot write");
+        goto done;
+    }
     snprintf(p->company, sizeof(p->company), "%s", company->id);
     p->is_hold = 0;
     json_decref(root);
@@ -1031,13 +1078,46 @@ static int match_cancel(const bookd_request *req, char *id, size_t cap)
     return 1;
 }
 
-void bookd_api_handle(bookd_api *api, const bookd_request *req, bookd_response *res)
+/*
+ * The checks on the request line that come before routing: a head the
+ * framing rules refused (http_head.h), an oversized target (414), and the
+ * absolute form "http://host/path" (RFC 9112 section 3.2.2: a server must
+ * accept it), reduced to its path in |*out|. Returns -1 with |res| filled.
+ */
+static int normalise_target(const bookd_request *req, bookd_request *out, bookd_response *res)
+{
+    *out = *req;
+    bookd_head_verdict v = bookd_head_marker_verdict(req->path, req->path_len);
+    if (v != BOOKD_HEAD_OK) {
+        set_error(res, 400, bookd_head_verdict_code(v), NULL, "%s", bookd_head_verdict_detail(v));
+        return -1;
+    }
+    if (req->path_len + (req->query ? req->query_len + 1 : 0) > BOOKD_MAX_TARGET_BYTES) {
+        set_error(res, 414, "uri_too_long", NULL, "request targets are limited to %d bytes",
+                  BOOKD_MAX_TARGET_BYTES);
+        return -1;
+    }
+    size_t scheme = req->path_len >= 7 && strncasecmp(req->path, "http://", 7) == 0    ? 7
+                    : req->path_len >= 8 && strncasecmp(req->path, "https://", 8) == 0 ? 8
+                                                                                       : 0;
+    if (scheme > 0) {
+        const char *slash = memchr(req->path + scheme, '/', req->path_len - scheme);
+        out->path = slash ? slash : "/";
+        out->path_len = slash ? req->path_len - (size_t)(slash - req->path) : 1;
+    }
+    return 0;
+}
+
+void bookd_api_handle(bookd_api *api, const bookd_request *raw, bookd_response *res)
 {
     memset(res, 0, sizeof(*res));
     char id[65];
     const char *want_method;
     bookd_route route;
     int virtual_clock = bookd_clock_get_kind(api->shared.clock) == BOOKD_CLOCK_VIRTUAL;
+    bookd_request normalised, *req = &normalised;
+    if (normalise_target(raw, &normalised, res) != 0)
+        return;
 
     if (path_is(req, "/health"))
         route = BOOKD_ROUTE_HEALTH, want_method = "GET";
@@ -1061,10 +1141,11 @@ void bookd_api_handle(bookd_api *api, const bookd_request *req, bookd_response *
 
     if (route == BOOKD_ROUTE_UNKNOWN) {
         set_error(res, 404, "not_found", NULL, "no route %.*s",
-                  (int)(req->path_len > 200 ? 200 : req->path_len), req->path);
+                  (int)bookd_utf8_trim_len(req->path, req->path_len > 200 ? 200 : req->path_len), req->path);
         return;
     }
-    if (!method_is(req, want_method)) {
+    /* HEAD is GET without the body (RFC 9110 section 9.3.2); the server layer leaves the body out. */
+    if (!method_is(req, want_method) && !(method_is(req, "HEAD") && strcmp(want_method, "GET") == 0)) {
         set_error(res, 405, "method_not_allowed", NULL, "use %s for this route", want_method);
         res->allow = want_method;
         return;

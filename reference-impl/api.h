@@ -24,6 +24,8 @@
 #define BOOKD_MAX_BODY (64 * 1024)
 /* Request headers (names and values together) above this are refused with 431. */
 #define BOOKD_MAX_HEADER_BYTES (16 * 1024)
+/* Request targets (path and query) above this are refused with 414 (RFC 9112 section 3 suggests 8000). */
+#define BOOKD_MAX_TARGET_BYTES 8192
 /* Working holds expire after this long on the server's clock. */
 #define BOOKD_HOLD_TTL_US (INT64_C(10) * 60 * 1000000)
 

@@ -1,3 +1,9 @@
+/*
+ * The booking rules per fix mode (booking.h): what to check and in which
+ * order before a booking or a hold is written, inside one serialised
+ * transaction (A, A+C), without one (A-notx, the race window), or not at
+ * all (none, C: the incident, C relying on the unique index alone).
+ */
 #include "booking.h"
 
 #include <stdatomic.h>
@@ -98,6 +104,14 @@ static bookd_write_result apply_write(bookd_booking *b, bookd_pending_write *p, 
     if (p->is_hold) {
         rc = s->ops->insert_hold(s, p->company, &p->hold);
     } else {
+        /* The hold first: a hold converts once, and a second booking naming it must not be stored. */
+        if (p->inspection.hold_id[0] != '\0') {
+            rc = s->ops->convert_hold(s, p->company, p->inspection.hold_id);
+            if (rc == BOOKD_STORE_ESTATE)
+                return BOOKD_WRITE_HOLD_CONVERTED;
+            if (rc != 0)
+                return from_store(rc);
+        }
         p->inspection.scheduled_us = bookd_clock_now_us(b->clock);
         rc = s->ops->insert_inspection(s, p->company, &p->inspection);
         if (rc == BOOKD_STORE_EUNIQUE) {
@@ -107,8 +121,6 @@ static bookd_write_result apply_write(bookd_booking *b, bookd_pending_write *p, 
                 memset(&conflict->inspection, 0, sizeof(conflict->inspection));
             return BOOKD_WRITE_CONFLICT_UNIQUE;
         }
-        if (rc == 0 && p->inspection.hold_id[0] != '\0')
-            rc = s->ops->convert_hold(s, p->company, p->inspection.hold_id);
     }
     if (rc == 0)
         rc = s->ops->version_bump(s, p->company);
@@ -209,6 +221,8 @@ bookd_write_result bookd_book(bookd_booking *b, bookd_pending_write *p, bookd_co
         if (strcmp(hold.inspector_id, in->inspector_id) != 0 || in->start_us < hold.start_us ||
             in->end_us > hold.end_us)
             return BOOKD_WRITE_HOLD_MISMATCH;
+        if (hold.status == BOOKD_HOLD_CONVERTED)
+            return BOOKD_WRITE_HOLD_CONVERTED;
     }
     return write_with_rules(b, p, in->inspector_id, in->start_us, in->end_us, in->hold_id, conflict);
 }

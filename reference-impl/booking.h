@@ -37,7 +37,8 @@ typedef enum {
     BOOKD_WRITE_CONFLICT_UNIQUE,  /* the unique index refused it; conflict->inspection has the same start */
     BOOKD_WRITE_HOLD_NOT_FOUND,   /* holdId names no hold of this company */
     BOOKD_WRITE_HOLD_MISMATCH,    /* the hold is for another inspector or does not cover the booking */
-    BOOKD_WRITE_NOT_FOUND,        /* cancel: no such inspection */
+    BOOKD_WRITE_HOLD_CONVERTED, /* the hold was already converted by another booking (a hold converts once) */
+    BOOKD_WRITE_NOT_FOUND,      /* cancel: no such inspection */
     BOOKD_WRITE_ALREADY_CANCELLED,
     BOOKD_WRITE_BUSY,  /* the database stayed locked through every retry */
     BOOKD_WRITE_ERROR, /* a store failure; see bookd_store's errmsg */

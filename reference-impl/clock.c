@@ -1,3 +1,8 @@
+/*
+ * bookd's clocks (clock.h): the real wall clock, or a virtual one that
+ * stands still until POST /__test/clock moves it, so scenarios can replay
+ * "minutes later" in no time; plus the monotonic clock for durations.
+ */
 #include "clock.h"
 
 #include <stdatomic.h>

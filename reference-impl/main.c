@@ -1,3 +1,8 @@
+/*
+ * bookd's entry point: parse the command line (options.c), then run the
+ * server (server.c) until SIGINT or SIGTERM. Exit codes: 0 after a signal,
+ * 1 when the server could not start, 2 for a bad command line.
+ */
 #include "options.h"
 #include "server.h"
 #include "version.h"

@@ -1,3 +1,9 @@
+/*
+ * bookd's Prometheus metrics (metrics.h): per-route request counts and
+ * latency histograms, conflicts by reason, bookings, holds, cache hits and
+ * deferred writes, kept in atomics so every thread counts without a lock,
+ * rendered as text for GET /metrics.
+ */
 #include "metrics.h"
 
 #include "strbuf.h"

@@ -11,6 +11,14 @@
 
 typedef enum { BOOKD_STORE_SQLITE, BOOKD_STORE_MONGO } bookd_store_kind;
 
+/* SQLite's PRAGMA synchronous under WAL: off, normal (survives a crash), full (survives a power loss). */
+typedef enum { BOOKD_SYNC_OFF, BOOKD_SYNC_NORMAL, BOOKD_SYNC_FULL } bookd_sync;
+
+const char *bookd_sync_name(bookd_sync s);
+
+/* 32 MiB: the demo's slot lists are 2-6 KiB each, so thousands of distinct queries stay cached. */
+#define BOOKD_DEFAULT_SLOT_CACHE_BYTES (32u * 1024 * 1024)
+
 typedef struct {
     char listen_host[256];
     int listen_port; /* 0 picks a free port */
@@ -26,6 +34,11 @@ typedef struct {
     const char *seed;       /* "demo", "none" or a JSON file */
     int max_connections;    /* per process; more are answered 503 and closed */
     int request_timeout_ms; /* a request must arrive whole within this (slow clients are cut off) */
+    int write_timeout_ms;   /* a response the client does not read within this closes the connection */
+    size_t slot_cache_bytes;
+    bookd_sync synchronous; /* FULL for the fix modes (C, A, A+C) unless --synchronous says otherwise */
+    const char *tls_cert, *tls_key; /* PEM files: serve TLS (h2 and http/1.1 by ALPN) */
+    const char *arrival_trace;      /* NULL, or a file for each request's handler-entry time */
     bookd_store_kind store;
     const char *mongo_uri; /* --store mongo */
     const char *mongo_db;

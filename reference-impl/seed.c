@@ -1,3 +1,8 @@
+/*
+ * Seeding the catalogue (seed.h): the built-in demo companies, none, or a
+ * JSON file validated field by field (errors name the file and the JSON
+ * path), written into the store with idempotent upserts.
+ */
 #include "seed.h"
 
 #include <jansson.h>

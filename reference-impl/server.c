@@ -1,3 +1,18 @@
+/*
+ * bookd's network layer: h2o's event loop, one per thread, each with its
+ * own SO_REUSEPORT listener and its own store connection, handing every
+ * request to api.c and every response back to h2o.
+ *
+ * Besides moving bytes it enforces the limits that keep a hostile or merely
+ * slow client from holding the server: a connection cap (503 above it; the
+ * cap itself fitted to the descriptor limit), h2o's request timeout for
+ * HTTP/1.1, and a per-connection watchdog ticking every few milliseconds
+ * that closes a connection whose response the client does not read within
+ * --write-timeout-ms, or whose input (HTTP/2 frames included) does not
+ * complete a request within --request-timeout-ms. HTTP/2 is served on
+ * purpose, by prior knowledge in cleartext and by ALPN over TLS, under the
+ * same limits.
+ */
 #define H2O_USE_LIBUV 0
 #include "server.h"
 
@@ -13,6 +28,9 @@
 
 #include <errno.h>
 #include <h2o.h>
+#include <h2o/http2.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -20,9 +38,11 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -30,13 +50,39 @@
 /* h2o refuses bodies above this itself (plain-text 413); bookd's own JSON 413 covers 64 KiB up to it. */
 #define H2O_BODY_LIMIT (1024 * 1024)
 #define BUSY_TIMEOUT_MS 5000
-#define SLOT_CACHE_CAPACITY 10000
 /* After the last in-flight request, how long the loop keeps running to flush responses. */
 #define DRAIN_US 100000
+/*
+ * Descriptors kept back from --max-connections: stdio, the lock file, the
+ * trace file and h2o's own, plus per thread its listener, epoll, three
+ * timer/event fds and SQLite's database, -wal and -shm files.
+ */
+#define FD_RESERVE_BASE 16
+#define FD_RESERVE_PER_THREAD 8
+/* The most HTTP/2 streams one connection may have open (h2o's default, said here on purpose). */
+#define H2_MAX_STREAMS 100
+/* Arrival-trace entries kept per thread (8 bytes each); later requests are counted, not traced. */
+#define TRACE_MAX_PER_THREAD (4 * 1024 * 1024)
 
 typedef struct server server;
 typedef struct worker worker;
 typedef struct deferred_write deferred_write;
+typedef struct conn_watch conn_watch;
+
+/*
+ * One accepted connection, as the watchdog sees it: how far its reading and
+ * writing had got at the last look, and since when it has been stuck.
+ */
+struct conn_watch {
+    conn_watch *prev, *next;
+    worker *w;
+    h2o_socket_t *sock;
+    size_t read_mark;       /* bytes_read when the last request was dispatched */
+    size_t written_mark;    /* bytes_written at the last tick */
+    int64_t input_since_us; /* first tick that saw input not yet a request; 0 = none */
+    int64_t write_stall_us; /* first tick that saw a write pending without progress; 0 = none */
+    int killed;
+};
 
 /*
  * A request whose A-notx write sleeps in its race window. It lives outside
@@ -66,6 +112,14 @@ struct worker {
     size_t deferred_count;
     int stopping;
     int connections, max_connections; /* open connections of this thread, and its share of the cap */
+    conn_watch *watched;              /* every open connection, for the watchdog */
+    h2o_socket_t *tick_sock;
+    int tick_fd;
+    int accept_paused; /* out of descriptors: the listener rests until a connection closes */
+    char busy[256];    /* the 503 for connections over the cap */
+    size_t busy_len;
+    int64_t *trace; /* --arrival-trace: handler-entry times, monotonic us */
+    size_t trace_len, trace_dropped;
 };
 
 struct server {
@@ -78,19 +132,30 @@ struct server {
     bookd_api_shared shared;
     worker *workers;
     int worker_count;
+    int max_connections; /* --max-connections, fitted to the descriptor limit */
+    int index_lock_fd;   /* the index-mode claim (store_sqlite.c), held for the process's life */
+    SSL_CTX *ssl_ctx;    /* --tls-cert: every connection is TLS */
 #ifdef BOOKRACE_HAVE_MONGO
     bookd_mongo *mongo; /* --store mongo: the client pool every thread's store shares */
 #endif
 };
 
-/* One connection's store, of the kind the command line asked for. */
+/* One connection's store, of the kind the command line asked for, at the durability it asked for. */
 static int open_store(server *srv, bookd_store **out, char *err, size_t errlen)
 {
 #ifdef BOOKRACE_HAVE_MONGO
     if (srv->opts->store == BOOKD_STORE_MONGO)
         return bookd_store_mongo_open(srv->mongo, out, err, errlen);
 #endif
-    return bookd_store_sqlite_open(srv->opts->db_path, BUSY_TIMEOUT_MS, out, err, errlen);
+    static const char *const pragma[] = {"OFF", "NORMAL", "FULL"};
+    int rc = bookd_store_sqlite_open(srv->opts->db_path, BUSY_TIMEOUT_MS, out, err, errlen);
+    if (rc == 0 && bookd_store_sqlite_set_synchronous(*out, pragma[srv->opts->synchronous]) != 0) {
+        snprintf(err, errlen, "cannot set synchronous=%s: %s", pragma[srv->opts->synchronous],
+                 (*out)->ops->errmsg(*out));
+        bookd_store_del(*out);
+        return BOOKD_STORE_EIO;
+    }
+    return rc;
 }
 
 static const char *reason_phrase(int status)
@@ -112,6 +177,8 @@ static const char *reason_phrase(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 414:
+        return "URI Too Long";
     case 431:
         return "Request Header Fields Too Large";
     case 503:
@@ -237,11 +304,43 @@ static int defer_request(worker *w, h2o_req_t *req, bookd_response *res, int64_t
     return 0;
 }
 
+static void on_connection_closed(void *data);
+
+/* The watchdog's record of the connection |req| came on (NULL if it has none, which cannot happen). */
+static conn_watch *watch_of(h2o_req_t *req)
+{
+    h2o_socket_t *sock =
+        req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    return sock != NULL && sock->on_close.cb == on_connection_closed ? sock->on_close.data : NULL;
+}
+
+static void trace_arrival(worker *w, int64_t now_us)
+{
+    if (w->srv->opts->arrival_trace == NULL)
+        return;
+    if (w->trace_len == TRACE_MAX_PER_THREAD) {
+        w->trace_dropped++;
+        return;
+    }
+    if (w->trace == NULL && (w->trace = malloc(TRACE_MAX_PER_THREAD * sizeof(*w->trace))) == NULL) {
+        w->trace_dropped++;
+        return;
+    }
+    w->trace[w->trace_len++] = now_us;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
     worker *w = worker_of(req);
     int64_t started = bookd_monotonic_now_us();
+    trace_arrival(w, started);
+    conn_watch *cw = watch_of(req);
+    if (cw != NULL) {
+        /* A request completed: whatever the connection sent so far is accounted for. */
+        cw->read_mark = cw->sock->bytes_read;
+        cw->input_since_us = 0;
+    }
     bookd_request in;
     memset(&in, 0, sizeof(in));
     in.method = req->method.base;
@@ -274,7 +373,71 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 
 static void on_connection_closed(void *data)
 {
-    ((worker *)data)->connections--;
+    conn_watch *cw = data;
+    worker *w = cw->w;
+    if (cw->prev)
+        cw->prev->next = cw->next;
+    else
+        w->watched = cw->next;
+    if (cw->next)
+        cw->next->prev = cw->prev;
+    free(cw);
+    w->connections--;
+    if (w->accept_paused && w->listener != NULL) {
+        w->accept_paused = 0;
+        h2o_socket_read_start(w->listener, w->listener->_cb.read);
+    }
+}
+
+/* Closes a connection h2o owns without pulling it from under h2o: h2o sees the error and cleans up. */
+static void kill_connection(conn_watch *cw, const char *why)
+{
+    (void)why;
+    cw->killed = 1;
+    shutdown(h2o_socket_get_fd(cw->sock), SHUT_RDWR);
+}
+
+/*
+ * One look at one connection. Writing: a pending write that made no
+ * progress for --write-timeout-ms is a client that does not read. Reading:
+ * input that has not completed a request within --request-timeout-ms is a
+ * slow or stalled client (h2o times HTTP/1.1 itself; this covers HTTP/2,
+ * whose frames h2o never times).
+ */
+static void watch_connection(conn_watch *cw, int64_t now_us)
+{
+    const bookd_options *o = cw->w->srv->opts;
+    h2o_socket_t *sock = cw->sock;
+    if (cw->killed)
+        return;
+    if (!h2o_socket_is_writing(sock) || sock->bytes_written != cw->written_mark)
+        cw->write_stall_us = 0;
+    else if (cw->write_stall_us == 0)
+        cw->write_stall_us = now_us;
+    cw->written_mark = sock->bytes_written;
+    if (sock->bytes_read == cw->read_mark)
+        cw->input_since_us = 0;
+    else if (cw->input_since_us == 0)
+        cw->input_since_us = now_us;
+    if (cw->write_stall_us != 0 && now_us - cw->write_stall_us >= (int64_t)o->write_timeout_ms * 1000)
+        kill_connection(cw, "write timeout");
+    else if (cw->input_since_us != 0 && now_us - cw->input_since_us >= (int64_t)o->request_timeout_ms * 1000)
+        kill_connection(cw, "request timeout");
+}
+
+static void on_tick(h2o_socket_t *sock, const char *err)
+{
+    worker *w = sock->data;
+    (void)err;
+    drain_fd(sock, w->tick_fd);
+    int64_t now = bookd_monotonic_now_us();
+    for (conn_watch *cw = w->watched; cw != NULL; cw = cw->next)
+        watch_connection(cw, now);
+    /* Out of descriptors a while ago: try the listener again (a closing connection also resumes it). */
+    if (w->accept_paused && w->listener != NULL) {
+        w->accept_paused = 0;
+        h2o_socket_read_start(w->listener, w->listener->_cb.read);
+    }
 }
 
 static void on_rejection_written(h2o_socket_t *sock, const char *err)
@@ -283,31 +446,70 @@ static void on_rejection_written(h2o_socket_t *sock, const char *err)
     h2o_socket_close(sock);
 }
 
+/* The 503 for a connection over the cap, its Content-Length computed from the body, never typed. */
+static size_t format_busy_response(char *out, size_t cap)
+{
+    static const char body[] = "{\"error\":\"busy\",\"detail\":\"too many open connections; retry later\"}";
+    int n = snprintf(out, cap,
+                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                     "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
+                     sizeof(body) - 1, body);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static void watch_new_connection(worker *w, h2o_socket_t *sock)
+{
+    conn_watch *cw = calloc(1, sizeof(*cw));
+    if (cw ==
+        NULL) { /* no memory for the watchdog's record: refuse the connection rather than not guard it */
+        h2o_socket_close(sock);
+        return;
+    }
+    cw->w = w;
+    cw->sock = sock;
+    cw->next = w->watched;
+    if (w->watched)
+        w->watched->prev = cw;
+    w->watched = cw;
+    w->connections++;
+    sock->on_close.cb = on_connection_closed;
+    sock->on_close.data = cw;
+    h2o_accept(&w->accept_ctx, sock);
+}
+
 /*
  * Accepts, unless this thread already holds its share of --max-connections:
- * then the newcomer gets a 503 and is closed, so a flood of clients (or of
- * slow ones) cannot exhaust the process's descriptors.
+ * then the newcomer gets a 503 (plain HTTP; over TLS it is just closed) and
+ * is closed, so a flood of clients (or of slow ones) cannot exhaust the
+ * process's descriptors. Out of descriptors all the same (EMFILE, ENFILE:
+ * something else used them), the listener stops reading until a connection
+ * closes or the next watchdog tick, instead of spinning on a readable
+ * listener it cannot accept from.
  */
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
-    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                               "Connection: close\r\nContent-Length: 77\r\n\r\n"
-                               "{\"error\":\"busy\",\"detail\":\"too many open connections; retry later\"}";
     worker *w = listener->data;
     if (err != NULL)
         return;
+    errno = 0;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock == NULL)
+    if (sock == NULL) {
+        if (errno == EMFILE || errno == ENFILE) {
+            w->accept_paused = 1;
+            h2o_socket_read_stop(listener);
+        }
         return;
+    }
     if (w->connections >= w->max_connections) {
-        h2o_iovec_t buf = h2o_iovec_init(busy, sizeof(busy) - 1);
+        if (w->srv->ssl_ctx != NULL || w->busy_len == 0) {
+            h2o_socket_close(sock);
+            return;
+        }
+        h2o_iovec_t buf = h2o_iovec_init(w->busy, w->busy_len);
         h2o_socket_write(sock, &buf, 1, on_rejection_written);
         return;
     }
-    w->connections++;
-    sock->on_close.cb = on_connection_closed;
-    sock->on_close.data = w;
-    h2o_accept(&w->accept_ctx, sock);
+    watch_new_connection(w, sock);
 }
 
 static void on_wake(h2o_socket_t *sock, const char *err)
@@ -365,6 +567,12 @@ static int open_listener(const char *host, int port, char *err, size_t errlen)
     return fd;
 }
 
+static int compare_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int bound_port(int fd)
 {
     struct sockaddr_storage ss;
@@ -419,7 +627,14 @@ static int prepare_database(server *srv)
         fprintf(stderr, "bookd: %s\n", err);
         return -1;
     }
-    int rc = bookd_seed(store, o->seed, err, sizeof(err));
+    int rc = 0;
+    if (o->store == BOOKD_STORE_SQLITE &&
+        (rc = bookd_store_sqlite_claim_index_mode(o->db_path, bookd_fix_has_index(o->fix),
+                                                  &srv->index_lock_fd, err, sizeof(err))) != 0) {
+        fprintf(stderr, "bookd: --fix %s: %s\n", bookd_fix_name(o->fix), err);
+        goto done;
+    }
+    rc = bookd_seed(store, o->seed, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "bookd: seed: %s\n", err);
         goto done;
@@ -444,14 +659,30 @@ done:
     return rc == 0 ? 0 : -1;
 }
 
+/*
+ * The watchdog's period: a twentieth of the shorter timeout, between 5 and
+ * 250 ms, so a timeout fires within 5% of its value (plus up to 250 ms).
+ */
+static int arm_tick(const bookd_options *o, int fd)
+{
+    int shorter = o->request_timeout_ms < o->write_timeout_ms ? o->request_timeout_ms : o->write_timeout_ms;
+    int64_t period_us = (int64_t)shorter * 1000 / 20;
+    period_us = period_us < 5000 ? 5000 : period_us > 250000 ? 250000 : period_us;
+    struct itimerspec its = {
+        .it_interval = {.tv_sec = period_us / 1000000, .tv_nsec = (period_us % 1000000) * 1000}};
+    its.it_value = its.it_interval;
+    return timerfd_settime(fd, 0, &its, NULL);
+}
+
 static int worker_init(server *srv, worker *w, int listen_fd)
 {
     char err[512];
     bookd_store *store;
     w->srv = srv;
     w->listen_fd = listen_fd;
-    w->max_connections = (srv->opts->max_connections + srv->opts->threads - 1) / srv->opts->threads;
-    w->timer_fd = w->wake_fd = -1;
+    w->max_connections = (srv->max_connections + srv->opts->threads - 1) / srv->opts->threads;
+    w->busy_len = format_busy_response(w->busy, sizeof(w->busy));
+    w->timer_fd = w->wake_fd = w->tick_fd = -1;
     if (open_store(srv, &store, err, sizeof(err)) != 0) {
         fprintf(stderr, "bookd: %s\n", err);
         goto fail_store;
@@ -462,7 +693,8 @@ static int worker_init(server *srv, worker *w, int listen_fd)
     }
     w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (w->timer_fd < 0 || w->wake_fd < 0) {
+    w->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->timer_fd < 0 || w->wake_fd < 0 || w->tick_fd < 0 || arm_tick(srv->opts, w->tick_fd) != 0) {
         fprintf(stderr, "bookd: timerfd/eventfd: %s\n", strerror(errno));
         goto fail_fds;
     }
@@ -478,9 +710,14 @@ static int worker_init(server *srv, worker *w, int listen_fd)
     w->wake_sock = h2o_evloop_socket_create(w->ctx.loop, w->wake_fd, H2O_SOCKET_FLAG_DONT_READ);
     w->wake_sock->data = w;
     h2o_socket_read_start(w->wake_sock, on_wake);
+    w->tick_sock = h2o_evloop_socket_create(w->ctx.loop, w->tick_fd, H2O_SOCKET_FLAG_DONT_READ);
+    w->tick_sock->data = w;
+    h2o_socket_read_start(w->tick_sock, on_tick);
     return 0;
 
 fail_fds:
+    if (w->tick_fd >= 0)
+        close(w->tick_fd);
     if (w->timer_fd >= 0)
         close(w->timer_fd);
     if (w->wake_fd >= 0)
@@ -498,11 +735,186 @@ static void worker_dispose(worker *w)
         h2o_socket_close(w->listener);
     h2o_socket_close(w->timer_sock);
     h2o_socket_close(w->wake_sock);
+    h2o_socket_close(w->tick_sock);
     h2o_context_dispose(&w->ctx);
     /* Closing sockets is deferred to the loop; one more pass completes it. */
     h2o_evloop_run(loop, 0);
     h2o_evloop_destroy(loop);
     bookd_api_del(w->api);
+    free(w->trace);
+}
+
+/*
+ * Raises the soft descriptor limit to the hard one, and fits --max-connections
+ * to what it then allows, saying so: past it accept() fails with EMFILE, which
+ * once made bookd spin at 100% CPU while new clients hung (issue 13).
+ */
+static void fit_descriptor_limit(server *srv)
+{
+    const bookd_options *o = srv->opts;
+    struct rlimit rl;
+    srv->max_connections = o->max_connections;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20 : rl.rlim_max;
+        struct rlimit raised = {.rlim_cur = want, .rlim_max = rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl.rlim_cur = want;
+    }
+    long reserve = FD_RESERVE_BASE + (long)FD_RESERVE_PER_THREAD * o->threads;
+    long allowed = rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur - reserve;
+    if (allowed < 1)
+        allowed = 1;
+    if (o->max_connections > allowed) {
+        srv->max_connections = (int)allowed;
+        fprintf(stderr,
+                "bookd: the descriptor limit is %llu (ulimit -n; hard limit %llu): --max-connections %d "
+                "capped to "
+                "%ld (%ld kept for files and threads)\n",
+                (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max, o->max_connections, allowed,
+                reserve);
+    }
+}
+
+/* --tls-cert/--tls-key: an OpenSSL context offering h2 and http/1.1 by ALPN. */
+static int setup_tls(server *srv)
+{
+    const bookd_options *o = srv->opts;
+    if (o->tls_cert == NULL)
+        return 0;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL)
+        goto fail;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, o->tls_cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, o->tls_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1)
+        goto fail;
+    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    srv->ssl_ctx = ctx;
+    return 0;
+fail:;
+    char reason[256];
+    ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+    fprintf(stderr, "bookd: cannot use --tls-cert %s / --tls-key %s: %s\n", o->tls_cert, o->tls_key, reason);
+    SSL_CTX_free(ctx);
+    return -1;
+}
+
+/* h2o's configuration: the same limits for HTTP/1.1 and HTTP/2, and bookd's one handler. */
+static void configure_h2o(server *srv)
+{
+    const bookd_options *o = srv->opts;
+    h2o_config_init(&srv->config);
+    srv->config.max_request_entity_size = H2O_BODY_LIMIT;
+    /* A request (head and body) must arrive within this, or the connection is closed: no slowloris. */
+    srv->config.http1.req_timeout = (uint64_t)o->request_timeout_ms;
+    /* HTTP/2 on purpose: prior knowledge in cleartext, ALPN over TLS; the watchdog times its requests. */
+    srv->config.http1.upgrade_to_http2 = 1;
+    srv->config.http2.idle_timeout = (uint64_t)o->request_timeout_ms;
+    srv->config.http2.max_concurrent_requests_per_connection = H2_MAX_STREAMS;
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&srv->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
+    handler->on_req = on_req;
+}
+
+/* One listener and one worker per thread; the first listener picks the port. Returns the port or -1. */
+static int start_workers(server *srv)
+{
+    const bookd_options *o = srv->opts;
+    char err[512];
+    int port = o->listen_port;
+    for (int i = 0; i < o->threads; i++) {
+        int fd = open_listener(o->listen_host, port, err, sizeof(err));
+        if (fd < 0) {
+            fprintf(stderr, "bookd: %s\n", err);
+            return -1;
+        }
+        if (i == 0)
+            port = bound_port(fd);
+        srv->workers[i].accept_ctx.ssl_ctx = srv->ssl_ctx;
+        if (worker_init(srv, &srv->workers[i], fd) != 0)
+            return -1;
+        srv->workers[i].accept_ctx.ssl_ctx = srv->ssl_ctx;
+        srv->worker_count++;
+    }
+    return port;
+}
+
+/* --arrival-trace: every thread's handler-entry times, sorted, one per line. */
+static void write_arrival_trace(server *srv)
+{
+    const char *path = srv->opts->arrival_trace;
+    if (path == NULL)
+        return;
+    size_t total = 0, dropped = 0, n = 0;
+    for (int i = 0; i < srv->worker_count; i++)
+        total += srv->workers[i].trace_len, dropped += srv->workers[i].trace_dropped;
+    int64_t *all = malloc((total ? total : 1) * sizeof(*all));
+    FILE *f = fopen(path, "w");
+    if (all == NULL || f == NULL) {
+        fprintf(stderr, "bookd: cannot write the arrival trace %s: %s\n", path, strerror(errno));
+        free(all);
+        if (f)
+            fclose(f);
+        return;
+    }
+    for (int i = 0; i < srv->worker_count; i++)
+        for (size_t j = 0; j < srv->workers[i].trace_len; j++)
+            all[n++] = srv->workers[i].trace[j];
+    qsort(all, n, sizeof(*all), compare_i64);
+    fprintf(f,
+            "# bookd arrival trace: handler entry per request, CLOCK_MONOTONIC microseconds; %zu dropped\n",
+            dropped);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%lld\n", (long long)all[i]);
+    if (fclose(f) != 0)
+        fprintf(stderr, "bookd: cannot write the arrival trace %s: %s\n", path, strerror(errno));
+    free(all);
+}
+
+/* Runs the workers until SIGINT or SIGTERM, then stops and joins them. Returns the exit code. */
+static int serve_until_signal(server *srv, int port)
+{
+    const bookd_options *o = srv->opts;
+    int exit_code = 1, started;
+    /* Only the main thread takes SIGINT/SIGTERM: block them before the workers inherit the mask. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    for (started = 0; started < srv->worker_count; started++) {
+        if (pthread_create(&srv->workers[started].thread, NULL, worker_main, &srv->workers[started]) != 0) {
+            fprintf(stderr, "bookd: cannot start thread %d\n", started);
+            break;
+        }
+    }
+    if (started == srv->worker_count) {
+        printf("bookd listening on %s:%d fix=%s slot-cache=%s clock=%s threads=%d db=%s%s tls=%s "
+               "synchronous=%s max-connections=%d\n",
+               o->listen_host, port, bookd_fix_name(o->fix), o->cache_spec,
+               o->clock_kind == BOOKD_CLOCK_VIRTUAL ? "virtual" : "real", o->threads,
+               o->store == BOOKD_STORE_MONGO ? "mongodb:" : "",
+               o->store == BOOKD_STORE_MONGO ? o->mongo_db : o->db_path, srv->ssl_ctx ? "on" : "off",
+               bookd_sync_name(o->synchronous), srv->max_connections);
+        fflush(stdout);
+        int sig;
+        sigwait(&stop_signals, &sig);
+        exit_code = 0;
+    }
+    for (int i = 0; i < started; i++) {
+        uint64_t one = 1;
+        if (write(srv->workers[i].wake_fd, &one, sizeof(one)) != sizeof(one))
+            fprintf(stderr, "bookd: cannot wake thread %d\n", i);
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(srv->workers[i].thread, NULL);
+    return exit_code;
 }
 
 int bookd_server_run(const bookd_options *o)
@@ -510,21 +922,22 @@ int bookd_server_run(const bookd_options *o)
     server srv;
     memset(&srv, 0, sizeof(srv));
     srv.opts = o;
+    srv.index_lock_fd = -1;
     int64_t clock_start =
         o->clock_start_us >= 0 ? o->clock_start_us : (bookd_wall_now_us() / 1000000) * 1000000;
-    int exit_code = 1, started = 0;
-    char err[512];
+    int exit_code = 1;
 
     signal(SIGPIPE, SIG_IGN);
+    fit_descriptor_limit(&srv);
     srv.clock = bookd_clock_new(o->clock_kind, clock_start);
     srv.metrics = bookd_metrics_new();
-    srv.cache = bookd_slot_cache_new(o->cache_mode, o->cache_ttl_us, SLOT_CACHE_CAPACITY);
+    srv.cache = bookd_slot_cache_new(o->cache_mode, o->cache_ttl_us, o->slot_cache_bytes);
     srv.workers = calloc((size_t)o->threads, sizeof(worker));
     if (!srv.clock || !srv.metrics || !srv.cache || !srv.workers) {
         fprintf(stderr, "bookd: out of memory\n");
         goto fail_alloc;
     }
-    if (prepare_database(&srv) != 0)
+    if (prepare_database(&srv) != 0 || setup_tls(&srv) != 0)
         goto fail_alloc;
     srv.shared = (bookd_api_shared){
         .catalog = &srv.catalog,
@@ -535,64 +948,11 @@ int bookd_server_run(const bookd_options *o)
         .fix = o->fix,
         .race_window_us = o->race_window_us,
     };
-
-    h2o_config_init(&srv.config);
-    srv.config.max_request_entity_size = H2O_BODY_LIMIT;
-    /* A request (head and body) must arrive within this, or the connection is closed: no slowloris. */
-    srv.config.http1.req_timeout = (uint64_t)o->request_timeout_ms;
-    h2o_hostconf_t *host =
-        h2o_config_register_host(&srv.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
-    h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler));
-    handler->on_req = on_req;
-
-    /* The first listener picks the port (possibly 0 = any); the others share it through SO_REUSEPORT. */
-    int port = o->listen_port;
-    for (int i = 0; i < o->threads; i++) {
-        int fd = open_listener(o->listen_host, port, err, sizeof(err));
-        if (fd < 0) {
-            fprintf(stderr, "bookd: %s\n", err);
-            goto fail_workers;
-        }
-        if (i == 0)
-            port = bound_port(fd);
-        if (worker_init(&srv, &srv.workers[i], fd) != 0)
-            goto fail_workers;
-        srv.worker_count++;
-    }
-
-    /* Only the main thread takes SIGINT/SIGTERM: block them before the workers inherit the mask. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    for (started = 0; started < srv.worker_count; started++) {
-        if (pthread_create(&srv.workers[started].thread, NULL, worker_main, &srv.workers[started]) != 0) {
-            fprintf(stderr, "bookd: cannot start thread %d\n", started);
-            break;
-        }
-    }
-    if (started == srv.worker_count) {
-        printf("bookd listening on %s:%d fix=%s slot-cache=%s clock=%s threads=%d db=%s%s\n", o->listen_host,
-               port, bookd_fix_name(o->fix), o->cache_spec,
-               o->clock_kind == BOOKD_CLOCK_VIRTUAL ? "virtual" : "real", o->threads,
-               o->store == BOOKD_STORE_MONGO ? "mongodb:" : "",
-               o->store == BOOKD_STORE_MONGO ? o->mongo_db : o->db_path);
-        fflush(stdout);
-        int sig;
-        sigwait(&stop_signals, &sig);
-        exit_code = 0;
-    }
-    for (int i = 0; i < started; i++) {
-        uint64_t one = 1;
-        if (write(srv.workers[i].wake_fd, &one, sizeof(one)) != sizeof(one))
-            fprintf(stderr, "bookd: cannot wake thread %d\n", i);
-    }
-    for (int i = 0; i < started; i++)
-        pthread_join(srv.workers[i].thread, NULL);
-
-fail_workers:
+    configure_h2o(&srv);
+    int port = start_workers(&srv);
+    if (port >= 0)
+        exit_code = serve_until_signal(&srv, port);
+    write_arrival_trace(&srv);
     for (int i = 0; i < srv.worker_count; i++)
         worker_dispose(&srv.workers[i]);
     h2o_config_dispose(&srv.config);
@@ -601,6 +961,9 @@ fail_alloc:
 #ifdef BOOKRACE_HAVE_MONGO
     bookd_mongo_del(srv.mongo);
 #endif
+    SSL_CTX_free(srv.ssl_ctx);
+    if (srv.index_lock_fd >= 0)
+        close(srv.index_lock_fd);
     free(srv.workers);
     bookd_slot_cache_del(srv.cache);
     bookd_metrics_del(srv.metrics);

@@ -1,3 +1,8 @@
+/*
+ * The optimal-slots response cache of slot_cache.h: a chained hash table of
+ * malloc'd entries plus an insertion-order list for eviction, one mutex for
+ * all threads, bounded in bytes.
+ */
 #include "slot_cache.h"
 
 #include <pthread.h>
@@ -17,7 +22,7 @@ typedef struct cache_entry {
 struct bookd_slot_cache {
     bookd_cache_mode mode;
     int64_t ttl_us;
-    size_t capacity, size, bucket_count;
+    size_t max_bytes, bytes, size, bucket_count;
     cache_entry **buckets;
     cache_entry *oldest, *newest;
     pthread_mutex_t lock;
@@ -61,16 +66,22 @@ static uint64_t hash_key(const char *key, size_t len)
     return h;
 }
 
-bookd_slot_cache *bookd_slot_cache_new(bookd_cache_mode mode, int64_t ttl_us, size_t capacity)
+size_t bookd_slot_cache_entry_cost(size_t key_len, size_t body_len)
+{
+    return sizeof(cache_entry) + key_len + body_len + 32; /* 32: malloc's own headers, roughly */
+}
+
+bookd_slot_cache *bookd_slot_cache_new(bookd_cache_mode mode, int64_t ttl_us, size_t max_bytes)
 {
     bookd_slot_cache *cache = calloc(1, sizeof(*cache));
     if (cache == NULL)
         goto fail_cache;
     cache->mode = mode;
     cache->ttl_us = ttl_us;
-    cache->capacity = capacity ? capacity : 1;
+    cache->max_bytes = max_bytes;
+    /* About one bucket per 4 KiB of budget (a demo slot list is 2-6 KiB), at most 2^20 buckets. */
     cache->bucket_count = 64;
-    while (cache->bucket_count < cache->capacity)
+    while (cache->bucket_count < max_bytes / 4096 && cache->bucket_count < (1u << 20))
         cache->bucket_count <<= 1;
     cache->buckets = calloc(cache->bucket_count, sizeof(*cache->buckets));
     if (cache->buckets == NULL)
@@ -102,6 +113,7 @@ static void unlink_entry(bookd_slot_cache *cache, cache_entry *e)
     else
         cache->newest = e->older;
     cache->size--;
+    cache->bytes -= bookd_slot_cache_entry_cost(e->key_len, e->body_len);
     free(e->body);
     free(e);
 }
@@ -159,9 +171,10 @@ int bookd_slot_cache_lookup(bookd_slot_cache *cache, const char *key, size_t key
 }
 
 int bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,
-                           const char *body, size_t len)
+                           int64_t valid_until_us, const char *body, size_t len)
 {
-    if (cache->mode == BOOKD_CACHE_OFF)
+    size_t cost = bookd_slot_cache_entry_cost(key_len, len);
+    if (cache->mode == BOOKD_CACHE_OFF || cost > cache->max_bytes)
         return 0;
     cache_entry *e = malloc(sizeof(*e) + key_len);
     if (e == NULL)
@@ -177,12 +190,14 @@ int bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_
     e->body_len = len;
     e->hash = hash_key(key, key_len);
     e->expires_us = cache->mode == BOOKD_CACHE_TTL ? now_us + cache->ttl_us : INT64_MAX;
+    if (valid_until_us < e->expires_us)
+        e->expires_us = valid_until_us;
 
     pthread_mutex_lock(&cache->lock);
     cache_entry *old = find_entry(cache, key, key_len, e->hash);
     if (old != NULL)
         unlink_entry(cache, old);
-    while (cache->size >= cache->capacity)
+    while (cache->oldest != NULL && cache->bytes + cost > cache->max_bytes)
         unlink_entry(cache, cache->oldest);
     cache_entry **bucket = &cache->buckets[e->hash & (cache->bucket_count - 1)];
     e->hash_next = *bucket;
@@ -195,6 +210,7 @@ int bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_
         cache->oldest = e;
     cache->newest = e;
     cache->size++;
+    cache->bytes += cost;
     pthread_mutex_unlock(&cache->lock);
     return 0;
 }
@@ -203,6 +219,14 @@ size_t bookd_slot_cache_size(bookd_slot_cache *cache)
 {
     pthread_mutex_lock(&cache->lock);
     size_t n = cache->size;
+    pthread_mutex_unlock(&cache->lock);
+    return n;
+}
+
+size_t bookd_slot_cache_bytes(bookd_slot_cache *cache)
+{
+    pthread_mutex_lock(&cache->lock);
+    size_t n = cache->bytes;
     pthread_mutex_unlock(&cache->lock);
     return n;
 }

@@ -1,3 +1,8 @@
+/*
+ * The slot grid (slots.h): a pure function from a day, a travel offset, a
+ * service duration and an inspector's busy ranges to the start times that
+ * are free. No I/O, so tests and the fuzzer call it directly.
+ */
 #include "slots.h"
 
 #include <math.h>

@@ -1,8 +1,9 @@
 /*
  * The storage interface. bookd's booking logic (booking.c) decides *what* to
  * check and in which order for each fix mode; a store only says *how* to read
- * and write it. SQLite implements it now (store_sqlite.c); a MongoDB store
- * implements the same table of operations later.
+ * and write it. Two stores implement the table of operations: SQLite
+ * (store_sqlite.c, the default) and MongoDB (store_mongo.c, --store mongo).
+ * store.c holds what belongs to neither.
  *
  * One bookd_store is one connection: it belongs to one server thread and is
  * never shared. Every operation is scoped by the caller's company id and uses
@@ -36,7 +37,7 @@ enum {
     BOOKD_STORE_ENOTFOUND = -1, /* no such row for this company */
     BOOKD_STORE_EUNIQUE = -2,   /* the unique partial index refused the insert (fix C) */
     BOOKD_STORE_EBUSY = -3,     /* the database stayed locked past the busy timeout: retry */
-    BOOKD_STORE_EIO = -4,       /* anything else; the message is in bookd_store_errmsg() */
+    BOOKD_STORE_EIO = -4,       /* anything else; the message is in store->ops->errmsg(store) */
     BOOKD_STORE_ESTATE = -5,    /* the row exists but is not in a state that allows this */
 };
 
@@ -88,7 +89,9 @@ void bookd_catalog_free(bookd_catalog *catalog);
 typedef struct bookd_store bookd_store;
 
 typedef void (*bookd_inspection_cb)(void *arg, const bookd_inspection *inspection);
-typedef void (*bookd_busy_cb)(void *arg, const char *inspector_id, int64_t start_us, int64_t end_us);
+/* |expires_us|: when a hold stops counting (INT64_MAX for a booking), so caches know their lifetime. */
+typedef void (*bookd_busy_cb)(void *arg, const char *inspector_id, int64_t start_us, int64_t end_us,
+                              int64_t expires_us);
 
 typedef struct {
     const char *name; /* "sqlite", "mongo" */
@@ -138,6 +141,7 @@ typedef struct {
 
     int (*insert_hold)(bookd_store *store, const char *company, const bookd_hold *hold);
     int (*get_hold)(bookd_store *store, const char *company, const char *id, bookd_hold *out);
+    /* Converts an active hold; ESTATE when it is already converted (a hold converts once). */
     int (*convert_hold)(bookd_store *store, const char *company, const char *id);
 
     /* Inspections overlapping [from, to), optionally of one inspector / one status (NULL = any). */
@@ -164,6 +168,20 @@ struct bookd_store {
  */
 int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store **out, char *errbuf,
                             size_t errlen);
+
+/* PRAGMA synchronous for this connection: "OFF", "NORMAL" or "FULL". Returns 0 or BOOKD_STORE_EIO. */
+int bookd_store_sqlite_set_synchronous(bookd_store *store, const char *mode);
+
+/*
+ * Claims the database at |db_path| for a process that does (|want_index|) or
+ * does not rely on the unique index of fix C, for as long as |*fd_out| stays
+ * open. Returns BOOKD_STORE_ESTATE with a sentence in |err| when another
+ * live process holds the opposite claim, so a second bookd with another
+ * --fix cannot drop the index under a running A+C one (issue 13). A no-op
+ * for ":memory:".
+ */
+int bookd_store_sqlite_claim_index_mode(const char *db_path, int want_index, int *fd_out, char *err,
+                                        size_t errlen);
 
 static inline void bookd_store_del(bookd_store *store)
 {

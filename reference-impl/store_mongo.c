@@ -1,4 +1,12 @@
+/*
+ * The MongoDB store of store_mongo.h: a client pool shared by the server's
+ * threads, the store operations over it, and fix A's transaction (a
+ * per-inspector lock document first, so concurrent transactions conflict
+ * instead of write-skewing). The BSON it sends is built by the pure
+ * functions of store_mongo_bson.c.
+ */
 #include "store_mongo.h"
+#include "store_mongo_bson.h"
 
 #include <mongoc/mongoc.h>
 #include <stdio.h>
@@ -22,157 +30,6 @@ typedef struct {
     bson_t last_reply; /* the server's reply to the last failed operation */
     char errmsg[600];
 } mongo_store;
-
-/* ---- pure BSON builders -------------------------------------------------------------------------- */
-
-bson_t *bookd_mongo_overlap_filter(const char *company, const char *inspector, int64_t start_us,
-                                   int64_t end_us)
-{
-    /* datetime > start - max span bounds the index scan (see BOOKD_MAX_SPAN_US). */
-    return BCON_NEW("_companyId", BCON_UTF8(company), "_inspectorId", BCON_UTF8(inspector), "status",
-                    BCON_UTF8("scheduled"), "datetime", "{", "$lt", BCON_DATE_TIME(MS(end_us)), "$gt",
-                    BCON_DATE_TIME(MS(start_us) - SPAN_MS), "}", "endtime", "{", "$gt",
-                    BCON_DATE_TIME(MS(start_us)), "}");
-}
-
-static void append_oid_or_string(bson_t *doc, const char *key, const char *id)
-{
-    bson_oid_t oid;
-    if (bson_oid_is_valid(id, strlen(id)) && strlen(id) == 24) {
-        bson_oid_init_from_string(&oid, id);
-        BSON_APPEND_OID(doc, key, &oid);
-    } else {
-        BSON_APPEND_UTF8(doc, key, id);
-    }
-}
-
-bson_t *bookd_mongo_hold_overlap_filter(const char *company, const char *inspector, int64_t start_us,
-                                        int64_t end_us, int64_t now_us, const char *except_id)
-{
-    bson_t *f = BCON_NEW("_companyId", BCON_UTF8(company), "_inspectorId", BCON_UTF8(inspector), "type",
-                         BCON_UTF8("Block"), "status", BCON_UTF8("active"), "expiresAt", "{", "$gt",
-                         BCON_DATE_TIME(MS(now_us)), "}", "datetime", "{", "$lt", BCON_DATE_TIME(MS(end_us)),
-                         "$gt", BCON_DATE_TIME(MS(start_us) - SPAN_MS), "}", "endtime", "{", "$gt",
-                         BCON_DATE_TIME(MS(start_us)), "}");
-    if (except_id && *except_id) {
-        bson_t ne;
-        BSON_APPEND_DOCUMENT_BEGIN(f, "_id", &ne);
-        append_oid_or_string(&ne, "$ne", except_id);
-        bson_append_document_end(f, &ne);
-    }
-    return f;
-}
-
-bson_t *bookd_mongo_list_filter(const char *company, int64_t from_us, int64_t to_us, const char *inspector,
-                                const char *status)
-{
-    bson_t *f = BCON_NEW("_companyId", BCON_UTF8(company), "datetime", "{", "$lt", BCON_DATE_TIME(MS(to_us)),
-                         "$gt", BCON_DATE_TIME(MS(from_us) - SPAN_MS), "}", "endtime", "{", "$gt",
-                         BCON_DATE_TIME(MS(from_us)), "}");
-    if (inspector)
-        BSON_APPEND_UTF8(f, "_inspectorId", inspector);
-    if (status)
-        BSON_APPEND_UTF8(f, "status", status);
-    return f;
-}
-
-bson_t *bookd_mongo_inspection_document(const char *company, const bookd_inspection *in)
-{
-    bson_t *d = bson_new();
-    append_oid_or_string(d, "_id", in->id);
-    BSON_APPEND_UTF8(d, "_companyId", company);
-    BSON_APPEND_UTF8(d, "_inspectorId", in->inspector_id);
-    BSON_APPEND_UTF8(d, "serviceId", in->service_id);
-    BSON_APPEND_DATE_TIME(d, "datetime", MS(in->start_us));
-    BSON_APPEND_DATE_TIME(d, "endtime", MS(in->end_us));
-    BSON_APPEND_UTF8(d, "status", bookd_inspection_status_name(in->status));
-    BSON_APPEND_UTF8(d, "jobCreationType", "online");
-    BSON_APPEND_DATE_TIME(d, "scheduledTs", MS(in->scheduled_us));
-    BSON_APPEND_UTF8(d, "address", in->address);
-    bson_t customer;
-    BSON_APPEND_DOCUMENT_BEGIN(d, "customer", &customer);
-    BSON_APPEND_UTF8(&customer, "name", in->customer_name);
-    BSON_APPEND_UTF8(&customer, "email", in->customer_email);
-    bson_append_document_end(d, &customer);
-    if (in->hold_id[0])
-        append_oid_or_string(d, "holdId", in->hold_id);
-    return d;
-}
-
-bson_t *bookd_mongo_hold_document(const char *company, const bookd_hold *h)
-{
-    bson_t *d = bson_new();
-    append_oid_or_string(d, "_id", h->id);
-    BSON_APPEND_UTF8(d, "_companyId", company);
-    BSON_APPEND_UTF8(d, "_inspectorId", h->inspector_id);
-    BSON_APPEND_UTF8(d, "type", "Block");
-    BSON_APPEND_DATE_TIME(d, "datetime", MS(h->start_us));
-    BSON_APPEND_DATE_TIME(d, "endtime", MS(h->end_us));
-    BSON_APPEND_DATE_TIME(d, "createdAt", MS(h->created_us));
-    BSON_APPEND_DATE_TIME(d, "expiresAt", MS(h->expires_us));
-    BSON_APPEND_UTF8(d, "status", h->status == BOOKD_HOLD_ACTIVE ? "active" : "converted");
-    return d;
-}
-
-bson_t *bookd_mongo_lock_selector(const char *company, const char *inspector)
-{
-    return BCON_NEW("_id", "{", "companyId", BCON_UTF8(company), "inspectorId", BCON_UTF8(inspector), "}");
-}
-
-bson_t *bookd_mongo_lock_update(void)
-{
-    /* A real change: a no-op write would not conflict. */
-    return BCON_NEW("$inc", "{", "n", BCON_INT64(1), "}");
-}
-
-bson_t *bookd_mongo_create_indexes_command(const char *collection, int unique)
-{
-    if (strcmp(collection, "inspections") == 0) {
-        if (unique)
-            return BCON_NEW("createIndexes", BCON_UTF8("inspections"), "indexes", "[", "{", "key", "{",
-                            "_companyId", BCON_INT32(1), "_inspectorId", BCON_INT32(1), "datetime",
-                            BCON_INT32(1), "}", "name", BCON_UTF8(BOOKD_MONGO_UNIQUE_INDEX), "unique",
-                            BCON_BOOL(true), "partialFilterExpression", "{", "status", "{", "$eq",
-                            BCON_UTF8("scheduled"), "}", "}", "}", "]");
-        return BCON_NEW("createIndexes", BCON_UTF8("inspections"), "indexes", "[", "{", "key", "{",
-                        "_companyId", BCON_INT32(1), "_inspectorId", BCON_INT32(1), "datetime", BCON_INT32(1),
-                        "}", "name", BCON_UTF8("inspections_by_inspector"), "}", "{", "key", "{",
-                        "_companyId", BCON_INT32(1), "datetime", BCON_INT32(1), "}", "name",
-                        BCON_UTF8("inspections_by_time"), "}", "]");
-    }
-    return BCON_NEW("createIndexes", BCON_UTF8(collection), "indexes", "[", "{", "key", "{", "_companyId",
-                    BCON_INT32(1), "_inspectorId", BCON_INT32(1), "datetime", BCON_INT32(1), "}", "name",
-                    BCON_UTF8("by_inspector"), "}", "]");
-}
-
-bookd_mongo_error_class bookd_mongo_classify(const bson_error_t *error, const bson_t *reply)
-{
-    if (error->code == 0 && error->domain == 0)
-        return BOOKD_MONGO_OK;
-    if (reply != NULL && !bson_empty(reply) &&
-        (mongoc_error_has_label(reply, "TransientTransactionError") ||
-         mongoc_error_has_label(reply, "UnknownTransactionCommitResult")))
-        return BOOKD_MONGO_TRANSIENT;
-    if (error->code == 112 /* WriteConflict */ || error->code == 251 /* NoSuchTransaction */)
-        return BOOKD_MONGO_TRANSIENT;
-    if (error->code == 11000 || error->code == 11001)
-        return BOOKD_MONGO_DUPLICATE;
-    return BOOKD_MONGO_FAILURE;
-}
-
-int bookd_mongo_store_code(bookd_mongo_error_class c)
-{
-    switch (c) {
-    case BOOKD_MONGO_OK:
-        return 0;
-    case BOOKD_MONGO_TRANSIENT:
-        return BOOKD_STORE_EBUSY;
-    case BOOKD_MONGO_DUPLICATE:
-        return BOOKD_STORE_EUNIQUE;
-    default:
-        return BOOKD_STORE_EIO;
-    }
-}
 
 /* ---- the pool ------------------------------------------------------------------------------------- */
 
@@ -482,7 +339,7 @@ static int find_one(mongo_store *s, const char *collection, bson_t *filter, void
 static bson_t *id_filter(const char *company, const char *id)
 {
     bson_t *f = bson_new();
-    append_oid_or_string(f, "_id", id);
+    bookd_mongo_append_id(f, "_id", id);
     BSON_APPEND_UTF8(f, "_companyId", company);
     return f;
 }
@@ -736,9 +593,16 @@ static int mongo_get_hold(bookd_store *base, const char *company, const char *id
 
 static int mongo_convert_hold(bookd_store *base, const char *company, const char *id)
 {
-    int rc = update_one((mongo_store *)base, "events", id_filter(company, id),
+    bson_t *filter = id_filter(company, id);
+    BSON_APPEND_UTF8(filter, "status", "active");
+    int rc = update_one((mongo_store *)base, "events", filter,
                         BCON_NEW("$set", "{", "status", BCON_UTF8("converted"), "}"), 0);
-    return rc < 0 ? rc : rc == 1 ? 0 : BOOKD_STORE_ENOTFOUND;
+    if (rc == 1)
+        return 0;
+    bookd_hold h;
+    return rc < 0                                       ? rc
+           : mongo_get_hold(base, company, id, &h) == 0 ? BOOKD_STORE_ESTATE
+                                                        : BOOKD_STORE_ENOTFOUND;
 }
 
 typedef struct {
@@ -776,7 +640,8 @@ typedef struct {
 static void busy_one(void *arg, const bson_t *doc)
 {
     busy_ctx *b = arg;
-    b->cb(b->arg, doc_utf8(doc, "_inspectorId"), doc_us(doc, "datetime"), doc_us(doc, "endtime"));
+    b->cb(b->arg, doc_utf8(doc, "_inspectorId"), doc_us(doc, "datetime"), doc_us(doc, "endtime"),
+          bson_has_field(doc, "expiresAt") ? doc_us(doc, "expiresAt") : INT64_MAX);
 }
 
 static int mongo_list_busy(bookd_store *base, const char *company, int64_t from_us, int64_t to_us,

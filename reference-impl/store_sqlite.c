@@ -5,10 +5,13 @@
  */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     STMT_PUT_COMPANY,
@@ -73,15 +76,18 @@ static const char *const statement_sql[STMT_COUNT] = {
         "INSERT INTO events(id, company_id, inspector_id, type, start_us, end_us, created_us, "
         "expires_us, status) VALUES(?1, ?2, ?3, 'Block', ?4, ?5, ?6, ?7, 'active')",
     [STMT_GET_HOLD] = "SELECT " HOLD_COLUMNS " FROM events WHERE company_id = ?1 AND id = ?2",
-    [STMT_CONVERT_HOLD] = "UPDATE events SET status = 'converted' WHERE company_id = ?1 AND id = ?2",
+    [STMT_CONVERT_HOLD] =
+        "UPDATE events SET status = 'converted' WHERE company_id = ?1 AND id = ?2 AND status = 'active'",
     [STMT_LIST] =
         "SELECT " INSPECTION_COLUMNS " FROM inspections WHERE company_id = ?1 AND start_us < ?3 AND "
         "end_us > ?2 AND (?4 IS NULL OR inspector_id = ?4) AND (?5 IS NULL OR status = ?5)" SPAN_BOUND(
             "?2") " ORDER BY start_us, inspector_id, id",
     [STMT_LIST_BUSY] =
-        "SELECT inspector_id, start_us, end_us FROM inspections WHERE company_id = ?1 AND "
+        "SELECT inspector_id, start_us, end_us, 9223372036854775807 FROM inspections WHERE company_id = ?1 "
+        "AND "
         "status <> 'cancelled' AND start_us < ?3 AND end_us > ?2" SPAN_BOUND(
-            "?2") " UNION ALL SELECT inspector_id, start_us, end_us FROM events WHERE company_id = ?1 AND "
+            "?2") " UNION ALL SELECT inspector_id, start_us, end_us, expires_us FROM events WHERE company_id "
+                  "= ?1 AND "
                   "status = 'active' AND expires_us > ?4 AND start_us < ?3 AND end_us > ?2" SPAN_BOUND("?2"),
     [STMT_VERSION_GET] = "SELECT version FROM company_versions WHERE company_id = ?1",
     [STMT_VERSION_BUMP] = "INSERT INTO company_versions(company_id, version) VALUES(?1, 1) "
@@ -261,17 +267,6 @@ static int sqlite_put_service(bookd_store *base, const char *company, const char
     bind_text(st, 2, service);
     sqlite3_bind_int(st, 3, duration);
     return exec_stmt(st);
-}
-
-void bookd_catalog_free(bookd_catalog *catalog)
-{
-    for (size_t i = 0; i < catalog->company_count; i++) {
-        free(catalog->companies[i].inspectors);
-        free(catalog->companies[i].services);
-    }
-    free(catalog->companies);
-    catalog->companies = NULL;
-    catalog->company_count = 0;
 }
 
 /* Counts the rows of a one-parameter count query. */
@@ -521,8 +516,10 @@ static int sqlite_convert_hold(bookd_store *base, const char *company, const cha
     bind_text(st, 1, company);
     bind_text(st, 2, id);
     int rc = exec_stmt(st);
-    if (rc == 0 && sqlite3_changes(s->db) != 1)
-        rc = BOOKD_STORE_ENOTFOUND;
+    if (rc == 0 && sqlite3_changes(s->db) != 1) {
+        bookd_hold h;
+        rc = sqlite_get_hold(base, company, id, &h) == 0 ? BOOKD_STORE_ESTATE : BOOKD_STORE_ENOTFOUND;
+    }
     return rc;
 }
 
@@ -566,7 +563,7 @@ static int sqlite_list_busy(bookd_store *base, const char *company, int64_t from
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         cb(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-           sqlite3_column_int64(st, 2));
+           sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
     return finish_rows(st, rc);
 }
 
@@ -616,11 +613,6 @@ static const bookd_store_ops sqlite_ops = {
     .version_bump = sqlite_version_bump,
 };
 
-const char *bookd_inspection_status_name(bookd_inspection_status status)
-{
-    return status == BOOKD_STATUS_CANCELLED ? "cancelled" : "scheduled";
-}
-
 int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store **out, char *errbuf,
                             size_t errlen)
 {
@@ -642,7 +634,8 @@ int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store *
      * WAL lets readers and one writer proceed together and lets several bookd
      * processes share the file. synchronous=NORMAL keeps every committed
      * transaction across a crash of the process (the WAL is in the OS cache);
-     * only a power loss could drop the last commits.
+     * only a power loss could drop the last commits. bookd raises it to FULL
+     * for the fix modes (bookd_store_sqlite_set_synchronous, --synchronous).
      */
     char *err = NULL;
     if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
@@ -670,4 +663,55 @@ fail_open:
     sqlite3_close(s->db);
     free(s);
     return BOOKD_STORE_EIO;
+}
+
+int bookd_store_sqlite_set_synchronous(bookd_store *base, const char *mode)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s", mode);
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : BOOKD_STORE_EIO;
+}
+
+/*
+ * The index-mode claim: an open file description lock (F_OFD_SETLK, so it
+ * belongs to this process's descriptor, not to the thread or to every fd of
+ * the file) on one byte of "<db>-bookd.lock": byte 0 for processes that rely
+ * on the unique index, byte 1 for those that run without it. A process
+ * read-locks its own byte for its lifetime, then asks whether anyone holds
+ * the other one; two processes starting in different modes at the same
+ * instant both see the other and both refuse, which is the safe outcome.
+ */
+int bookd_store_sqlite_claim_index_mode(const char *db_path, int want_index, int *fd_out, char *err,
+                                        size_t errlen)
+{
+    char path[4096];
+    *fd_out = -1;
+    if (strcmp(db_path, ":memory:") == 0)
+        return 0;
+    snprintf(path, sizeof(path), "%s-bookd.lock", db_path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return BOOKD_STORE_EIO;
+    }
+    struct flock mine = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = want_index ? 0 : 1, .l_len = 1};
+    struct flock other = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = want_index ? 1 : 0, .l_len = 1};
+    if (fcntl(fd, F_OFD_SETLK, &mine) != 0 || fcntl(fd, F_OFD_GETLK, &other) != 0) {
+        snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+        close(fd);
+        return BOOKD_STORE_EIO;
+    }
+    if (other.l_type != F_UNLCK) {
+        snprintf(err, errlen,
+                 "another bookd has %s open in a mode that %s the unique index (fix %s); refusing to %s it "
+                 "under that process. Stop it first, or use the same kind of --fix (C and A+C keep the "
+                 "index; none, A-notx and A drop it)",
+                 db_path, want_index ? "drops" : "relies on", want_index ? "none, A-notx or A" : "C or A+C",
+                 want_index ? "create" : "drop");
+        close(fd);
+        return BOOKD_STORE_ESTATE;
+    }
+    *fd_out = fd;
+    return 0;
 }

@@ -1,3 +1,7 @@
+/*
+ * The growable response buffer of strbuf.h, with the JSON string and time
+ * writers every response uses, and the UTF-8 checks they rest on.
+ */
 #include "strbuf.h"
 
 #include "iso8601.h"
@@ -79,6 +83,51 @@ void bookd_strbuf_printf(bookd_strbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+size_t bookd_utf8_sequence_len(const unsigned char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n == 0 || len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    /* Overlongs, surrogates and values above U+10FFFF. */
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || (c == 0xf0 && s[1] < 0x90) ||
+        (c == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+int bookd_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t n = bookd_utf8_sequence_len(p + i, len - i);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+size_t bookd_utf8_trim_len(const char *s, size_t len)
+{
+    /* Step back over at most three continuation bytes to the lead byte of the last sequence. */
+    size_t start = len;
+    while (start > 0 && len - start < 4 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
+        start--;
+    if (start == 0 || ((unsigned char)s[start - 1] & 0x80) == 0)
+        return len;
+    start--;
+    size_t n = bookd_utf8_sequence_len((const unsigned char *)s + start, len - start);
+    return n == len - start ? len : start;
+}
+
 void bookd_strbuf_json_string(bookd_strbuf *b, const char *text)
 {
     static const char hex[] = "0123456789abcdef";
@@ -86,6 +135,17 @@ void bookd_strbuf_json_string(bookd_strbuf *b, const char *text)
     const char *run = text;
     for (const char *p = text; *p; p++) {
         unsigned char c = (unsigned char)*p;
+        if (c >= 0x80) {
+            size_t n = bookd_utf8_sequence_len((const unsigned char *)p, strnlen(p, 4));
+            if (n > 0) {
+                p += n - 1;
+                continue;
+            }
+            bookd_strbuf_append(b, run, (size_t)(p - run));
+            bookd_strbuf_append(b, "\\ufffd", 6);
+            run = p + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         bookd_strbuf_append(b, run, (size_t)(p - run));

@@ -24,7 +24,7 @@ static void setup(void)
 {
     char err[256];
     clock_ = bookd_clock_new(BOOKD_CLOCK_VIRTUAL, INT64_C(1796112000000000));
-    cache = bookd_slot_cache_new(BOOKD_CACHE_TTL, INT64_C(300000000), 64);
+    cache = bookd_slot_cache_new(BOOKD_CACHE_TTL, INT64_C(300000000), 1 << 20);
     metrics = bookd_metrics_new();
     for (int m = 0; m < MODES; m++) {
         bookd_store *s;

@@ -34,7 +34,7 @@ static fixture *fixture_new(bookd_fix fix, const char *cache_spec, int64_t race_
     int64_t ttl;
     assert_int_equal(bookd_cache_mode_parse(cache_spec, &mode, &ttl), 0);
     f->clock = bookd_clock_new(BOOKD_CLOCK_VIRTUAL, T_START);
-    f->cache = bookd_slot_cache_new(mode, ttl, 100);
+    f->cache = bookd_slot_cache_new(mode, ttl, 1 << 20);
     f->metrics = bookd_metrics_new();
     bookd_api_shared shared = {.catalog = &f->catalog,
                                .clock = f->clock,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "store_mongo.h"
+#include "store_mongo_bson.h"
 
 #define MIN INT64_C(60000000)
 #define T0 INT64_C(1796117160000000) /* 2026-12-01T09:26:00Z */

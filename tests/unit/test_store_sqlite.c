@@ -172,9 +172,10 @@ static void test_list_filters(void **state)
 }
 
 static int busy_count;
-static void on_busy(void *arg, const char *inspector, int64_t start, int64_t end)
+static void on_busy(void *arg, const char *inspector, int64_t start, int64_t end, int64_t expires)
 {
     (void)arg;
+    assert_true(expires > 0);
     (void)inspector;
     assert_true(end > start);
     busy_count++;
@@ -210,6 +211,8 @@ static void test_holds_expire_and_convert(void **state)
     assert_int_equal(found.status, BOOKD_HOLD_CONVERTED);
     assert_int_equal(s->ops->get_hold(s, "globex", h.id, &found), BOOKD_STORE_ENOTFOUND);
     assert_int_equal(s->ops->convert_hold(s, "globex", h.id), BOOKD_STORE_ENOTFOUND);
+    /* A hold converts once. */
+    assert_int_equal(s->ops->convert_hold(s, "acme", h.id), BOOKD_STORE_ESTATE);
 }
 
 typedef struct {
