@@ -104,10 +104,13 @@ static void test_load_on_the_fix_is_clean_and_reports(void **state)
     snprintf(a, sizeof(a), "%s/load.json", out1);
     snprintf(b, sizeof(b), "%s/load.json", out2);
     snprintf(html, sizeof(html), "%s/compare.html", out2);
-    /* The rate-limited run is far slower: a regression at 10%, none at an absurd threshold. */
+    /* The rate-limited run is far slower, but one second a side cannot tell a release from noise: not
+       judged (test_bookrace_compare judges longer series); the page and compare.json are written. */
     const char *cmp[] = {getenv("BOOKRACE_BIN"), "compare", a, b, "--max-regress", "10%", "-o", html, NULL};
-    assert_int_equal(test_run(cmp, output, sizeof(output)), 1);
-    assert_non_null(strstr(output, "REGRESSION"));
+    assert_int_equal(test_run(cmp, output, sizeof(output)), 0);
+    assert_non_null(strstr(output, "too few samples"));
+    assert_int_equal(access(html, R_OK), 0);
+    snprintf(html, sizeof(html), "%s/compare.json", out2);
     assert_int_equal(access(html, R_OK), 0);
     const char *report[] = {getenv("BOOKRACE_BIN"), "report", a, NULL};
     assert_int_equal(test_run(report, output, sizeof(output)), 0);
