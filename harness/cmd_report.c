@@ -39,7 +39,7 @@ static const char compare_usage[] =
     "is not judged. BASE and NEW are load.json files or directories (their load.json and */load.json:\n"
     "`load --runs N`). Writes compare.json and junit-compare.xml beside the first NEW unless named.\n"
     "\n"
-    "exit codes: 0 no regression; 5 a metric regressed; 1 the oracle found more violations or the\n"
+    "exit codes: 0 no regression; 6 a metric regressed; 1 the oracle found more violations or the\n"
     "            transport more errors (or an output could not be written); 2 bad command line or input\n";
 
 enum { OPT_OUTPUT = BR_CLI_FIRST_ID, OPT_MAX_REGRESS, OPT_JSON, OPT_JUNIT };

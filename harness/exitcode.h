@@ -12,7 +12,7 @@ enum {
     BR_EXIT_USAGE = 2,      /* bad command line, scenario, profile or input file */
     BR_EXIT_TARGET = 3,     /* the target could not be reached or answered nonsense */
     BR_EXIT_THRESHOLD = 4,  /* load: a --threshold failed (and the oracle found nothing) */
-    BR_EXIT_REGRESSION = 5, /* compare: a metric's 95% interval is wholly worse than --max-regress */
+    BR_EXIT_REGRESSION = 6, /* compare: a metric's 95% interval is wholly worse than --max-regress */
     BR_EXIT_INTERRUPTED =
         130 /* SIGINT or SIGTERM (128 + 2, as a shell reports it); partial results are written */
 };

@@ -54,7 +54,7 @@ static const char usage[] =
     "\n"
     "exit codes: 0 the expectation held (no violation; with --expect-violation, at least one reproduced)\n"
     "            1 it did not; 2 bad command line, scenario or profile; 3 the target could not be reached\n"
-    "            or answered nonsense; 4 a load threshold failed; 5 compare: a metric regressed; 130\n"
+    "            or answered nonsense; 4 a load threshold failed; 6 compare: a metric regressed; 130\n"
     "            interrupted (partial results are still written)\n";
 
 typedef struct {

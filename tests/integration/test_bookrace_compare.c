@@ -1,7 +1,7 @@
 /*
  * `bookrace compare` as a process, on hand-made load.json files (so the
  * verdicts do not depend on this machine's speed): identical series are "no
- * significant change" (exit 0), a clear drop is a REGRESSION (exit 5) in the
+ * significant change" (exit 0), a clear drop is a REGRESSION (exit 6) in the
  * text, compare.json and JUnit, several runs a side pool (files after "--",
  * or a directory of runs), a malformed file is refused naming
  * file:line:column, a malformed series naming the JSON path (exit 2), and
@@ -105,7 +105,7 @@ static void test_identical_and_regressed(void **state)
     path_of(out, sizeof(out), "regressed.json");
     path_of(junit, sizeof(junit), "regressed.xml");
     const char *worse[] = {"--max-regress", "5%", a, c, "--json", out, "--junit", junit, NULL};
-    assert_int_equal(compare(worse), 5);
+    assert_int_equal(compare(worse), 6);
     assert_non_null(strstr(output, "REGRESSION"));
     doc = read_json("regressed.json");
     assert_string_equal(json_string_value(json_object_get(doc, "schema")), "bookrace.compare/1");
