@@ -41,6 +41,8 @@ static const char usage[] =
     "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode "
     "NAME]\n"
     "                       [--quiet]\n"
+    "       bookrace shrink RUN.json [-o MINIMAL.json] [--trials N] [--target TARGET.json]   (the minimal "
+    "witness)\n"
     "       bookrace --help | --version\n"
     "       bookrace COMMAND --help   (each command's usage)\n"
     "\n"
@@ -48,6 +50,7 @@ static const char usage[] =
     "        that no two acknowledged bookings of one inspector overlap and none is lost; several\n"
     "        scenarios or a folder run as a suite with one results folder and one JUnit file (the CI gate)\n"
     "check   re-runs the oracle on a saved run.json\n"
+    "shrink  turns a run with a violation into the smallest scenario that still reproduces it\n"
     "matrix  runs every scenario against a fresh bookd in every mode and compares each cell with its\n"
     "        expected outcome (the CI gate); bookd is found next to bookrace unless --bookd is given\n"
     "\n"
@@ -64,7 +67,7 @@ typedef struct {
 static const command commands[] = {
     {"run", br_cmd_run, 1},       {"check", br_cmd_check, 0},     {"load", br_cmd_load, 1},
     {"report", br_cmd_report, 0}, {"compare", br_cmd_compare, 0}, {"matrix", br_cmd_matrix, 1},
-    {"merge", br_cmd_merge, 0},
+    {"merge", br_cmd_merge, 0},   {"shrink", br_cmd_shrink, 1},
 };
 
 static int usage_error(const char *what, const char *arg)

@@ -266,6 +266,8 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
                   cfg->repeat, "seed", (json_int_t)cfg->seed, "threads", cfg->threads, "expectation",
                   meta->expect_violation ? "violation" : "no-violation", "outcome", meta->outcome, "exitCode",
                   meta->exit_code);
+    if (cfg->scenario->source)
+        json_object_set(json_object_get(doc, "scenario"), "source", cfg->scenario->source);
     json_object_set_new(doc, "error", r->error[0] ? json_string(r->error) : json_null());
     json_object_set_new(doc, "reason", meta->reason ? json_string(meta->reason) : json_null());
     json_object_set_new(doc, "dateSpec",
