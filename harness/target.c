@@ -85,13 +85,13 @@ static int take_string_array(json_t *v, const char *origin, const char *where, c
     if (!json_is_array(v))
         FAIL("%s: %s must be an array of strings", origin, where);
     *count = json_array_size(v);
-    *out = calloc(*count + 1, sizeof(char *));
+    *out = xcalloc(*count + 1, sizeof(char *));
     size_t i;
     json_t *item;
     json_array_foreach (v, i, item) {
         if (!json_is_string(item))
             FAIL("%s: %s[%zu] must be a string", origin, where, i);
-        (*out)[i] = strdup(json_string_value(item));
+        (*out)[i] = xstrdup(json_string_value(item));
     }
     return 0;
 }
@@ -126,7 +126,7 @@ static int take_pointer(json_t *response, const char *key, int required, const c
     }
     if (!json_is_string(v) || !br_json_pointer_valid(json_string_value(v)))
         FAIL("%s: %s.response.%s must be an RFC 6901 pointer (\"\" or \"/a/b\")", origin, where, key);
-    *out = strdup(json_string_value(v));
+    *out = xstrdup(json_string_value(v));
     return 0;
 }
 
@@ -162,7 +162,7 @@ static int parse_evidence(json_t *ev, br_op_kind kind, const char *origin, const
             continue;
         if (!json_is_string(v) || !br_json_pointer_valid(json_string_value(v)))
             FAIL("%s: %s.%s must be an RFC 6901 pointer", origin, sub, keys[i]);
-        *slots[i] = strdup(json_string_value(v));
+        *slots[i] = xstrdup(json_string_value(v));
     }
     if (op->ev_id == NULL && (op->ev_start == NULL || op->ev_end == NULL))
         FAIL("%s: %s needs id, or start and end", origin, sub);
@@ -191,8 +191,8 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
     if (br_template_check(json_string_value(path), kerr, sizeof(kerr)))
         FAIL("%s: %s.path: %s", origin, where, kerr);
     op->present = 1;
-    op->method = strdup(json_string_value(method));
-    op->path = strdup(json_string_value(path));
+    op->method = xstrdup(json_string_value(method));
+    op->path = xstrdup(json_string_value(path));
     json_t *body = json_object_get(v, "body");
     if (body != NULL) {
         if (br_template_check_json(body, kerr, sizeof(kerr)))
@@ -338,7 +338,7 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
     static const char *const keys[] = {
         "name",  "description", "baseUrls", "headers", "secretHeaders", "timeoutMs",     "operations",
         "mongo", "http",        "http2",    "tls",     "variables",     "recordHeaders", NULL};
-    br_target *t = calloc(1, sizeof(*t));
+    br_target *t = xcalloc(1, sizeof(*t));
     char kerr[600];
     if (!json_is_object(root)) {
         snprintf(err, errlen, "%s: the profile must be a JSON object", origin);
@@ -353,7 +353,7 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         snprintf(err, errlen, "%s: name must be a string", origin);
         goto fail;
     }
-    t->name = strdup(json_string_value(name));
+    t->name = xstrdup(json_string_value(name));
     json_t *urls = json_object_get(root, "baseUrls");
     if (urls == NULL ||
         take_string_array(urls, origin, "baseUrls", &t->base_urls, &t->base_url_count, err, errlen))
@@ -375,8 +375,8 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
             goto fail;
         }
         t->header_count = json_object_size(headers);
-        t->header_names = calloc(t->header_count + 1, sizeof(char *));
-        t->header_values = calloc(t->header_count + 1, sizeof(char *));
+        t->header_names = xcalloc(t->header_count + 1, sizeof(char *));
+        t->header_values = xcalloc(t->header_count + 1, sizeof(char *));
         size_t i = 0;
         const char *key;
         json_t *value;
@@ -390,8 +390,8 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
                 snprintf(err, errlen, "%s: headers.%s: %s", origin, key, kerr);
                 goto fail;
             }
-            t->header_names[i] = strdup(key);
-            t->header_values[i++] = strdup(json_string_value(value));
+            t->header_names[i] = xstrdup(key);
+            t->header_values[i++] = xstrdup(json_string_value(value));
         }
     }
     json_t *secret = json_object_get(root, "secretHeaders");
@@ -473,10 +473,10 @@ int br_target_set_base_urls(br_target *t, char *const *urls, size_t count)
         if (!valid_base_url(urls[i]))
             return -1;
     free_strings(t->base_urls, t->base_url_count);
-    t->base_urls = calloc(count + 1, sizeof(char *));
+    t->base_urls = xcalloc(count + 1, sizeof(char *));
     for (size_t i = 0; i < count; i++) {
         size_t len = strlen(urls[i]);
-        t->base_urls[i] = strdup(urls[i]);
+        t->base_urls[i] = xstrdup(urls[i]);
         if (len > 0 && t->base_urls[i][len - 1] == '/')
             t->base_urls[i][len - 1] = '\0';
     }
