@@ -56,7 +56,8 @@ static const char usage[] =
     "\n"
     "exit codes: 0 the expectation held (no violation; with --expect-violation, at least one reproduced)\n"
     "            1 it did not; 2 bad command line, scenario or profile; 3 the target could not be reached\n"
-    "            or answered nonsense; 130 interrupted (partial results are still written)\n";
+    "            or answered nonsense; 4 load: a --threshold failed; 5 matrix: a rate expectation undecided\n"
+    "            (need more trials); 130 interrupted (partial results are still written)\n";
 
 typedef struct {
     const char *name;
