@@ -354,6 +354,11 @@ static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br
         ps[i].req.ca_file = c->tg->tls_ca_file;
         ps[i].req.tls_insecure = c->tg->tls_insecure;
         reqs[i] = &ps[i].req;
+        if (barrier_step >= 0 && barrier_step == c->cfg->stagger_step &&
+            c->cfg->stagger_us > 0) { /* racer i waits i delays: so does its timeout */
+            ps[i].req.release_offset_us = (int64_t)i * c->cfg->stagger_us;
+            ps[i].req.timeout_ms += (long)(ps[i].req.release_offset_us / 1000) + 1;
+        }
     }
     int64_t skew;
     if (barrier_step >= 0 && release == BR_RELEASE_SINGLE_PACKET) {
@@ -754,18 +759,19 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
         if (barrier) {
             br_trial *t = c->trial;
             t->barriers = xreallocarray(t->barriers, t->barrier_count + 1, sizeof(br_barrier_record));
-            t->barriers[t->barrier_count++] =
-                (br_barrier_record){.step = step,
-                                    .barrier_step = st->barrier,
-                                    .release = release,
-                                    .requested = requested,
-                                    .h2_connections = h2.connections,
-                                    .h2_writes = h2.writes,
-                                    .h2_segments = h2.segments,
-                                    .h2_server_max_streams = h2.server_max_streams,
-                                    .racers = (int)n,
-                                    .skew_us = skew,
-                                    .released_us = first == INT64_MAX ? 0 : first};
+            t->barriers[t->barrier_count++] = (br_barrier_record){
+                .step = step,
+                .barrier_step = st->barrier,
+                .release = release,
+                .requested = requested,
+                .h2_connections = h2.connections,
+                .h2_writes = h2.writes,
+                .h2_segments = h2.segments,
+                .h2_server_max_streams = h2.server_max_streams,
+                .racers = (int)n,
+                .skew_us = skew,
+                .released_us = first == INT64_MAX ? 0 : first,
+                .stagger_us = st->barrier == c->cfg->stagger_step ? c->cfg->stagger_us : 0};
         }
         if (rc == 0 && unreachable == n)
             rc = fail_target(c, "steps[%d] (%s): the target could not be reached (%s)", step,
