@@ -37,15 +37,16 @@
 static const char usage[] =
     "usage: bookrace window SCENARIO.json [--target TARGET.json] [--base-url URL]... [--out DIR]\n"
     "                       [--sweep barrier|advance] [--max 50ms] [--step 1ms] [--trials N] [--at STEP]\n"
-    "                       [--threads N] [--seed N] [--var NAME=VALUE]... [--date DAY] "
-    "[--expect-no-window]\n"
-    "                       [--quiet]\n"
+    "                       [--delays 0,5ms,60ms] [--threads N] [--seed N] [--var NAME=VALUE]...\n"
+    "                       [--date DAY] [--expect-no-window] [--quiet]\n"
     "\n"
     "--sweep     barrier (default): racer k of the scenario's barrier is released k*d after the first;\n"
     "            advance: d replaces the seconds of the scenario's advance step\n"
     "--max       the largest delay (default 50ms; advance: 600s); --step the grid's step (default 1ms;\n"
     "            advance: 10s); durations take us, ms, s or m. The grid is 0, step, 2*step... max\n"
-    "--trials    trials per delay (default 10)\n"
+    "--delays    the delays to measure instead of a grid (increasing; 0 is always measured first)\n"
+    "--trials    trials per delay (default 10; inconclusive trials, such as a day without slots, are not\n"
+    "            counted in the rate)\n"
     "--at        the index in \"steps\" of the barrier or advance step to sweep, when there are several\n"
     "--expect-no-window  exit 1 when any delay reproduced the violation (a gate for a fix)\n"
     "\n"
@@ -69,6 +70,7 @@ enum {
     OPT_STEP,
     OPT_TRIALS,
     OPT_AT,
+    OPT_DELAYS,
     OPT_THREADS,
     OPT_SEED,
     OPT_VAR,
@@ -86,6 +88,7 @@ static const br_cli_option options[] = {
     {"step", 0, 1, OPT_STEP},
     {"trials", 0, 1, OPT_TRIALS},
     {"at", 0, 1, OPT_AT},
+    {"delays", 0, 1, OPT_DELAYS},
     {"threads", 0, 1, OPT_THREADS},
     {"seed", 0, 1, OPT_SEED},
     {"var", 0, 1, OPT_VAR},
@@ -102,7 +105,7 @@ static const br_cli_spec spec = {.usage = usage,
                                  .args_missing = "window needs a SCENARIO.json"};
 
 typedef struct {
-    const char *scenario_path, *target_path, *out_dir, *date;
+    const char *scenario_path, *target_path, *out_dir, *date, *delays;
     char *base_urls[BR_MAX_BASE_URLS];
     size_t base_url_count;
     br_sweep_kind sweep;
@@ -137,6 +140,9 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
         return br_cli_long(v, 1, 100000, &o->trials);
     case OPT_AT:
         return br_cli_long(v, 0, INT_MAX, &o->at);
+    case OPT_DELAYS:
+        o->delays = v;
+        return 0;
     case OPT_THREADS:
         return br_cli_long(v, 1, 256, &o->threads);
     case OPT_SEED:
@@ -165,7 +171,8 @@ typedef struct {
     int at; /* the swept step */
     int64_t grid[BR_WINDOW_MAX_POINTS];
     size_t points;
-    int64_t day_us; /* --date, resolved; 0: the scenario's */
+    int64_t grid_step_us; /* 0 for --delays */
+    int64_t day_us;       /* --date, resolved; 0: the scenario's */
     json_t *vars;
 } window_inputs;
 
@@ -199,9 +206,37 @@ static int find_swept_step(const window_options *o, window_inputs *in)
     return BR_EXIT_HELD;
 }
 
-/* The grid in microseconds from --max/--step or the sweep's defaults. BR_EXIT_HELD or USAGE. */
+/* --delays: increasing durations, 0 first (added when missing). BR_EXIT_HELD or USAGE. */
+static int parse_delays(const char *list, window_inputs *in)
+{
+    in->points = 0;
+    in->grid[in->points++] = 0;
+    char *copy = xstrdup(list), *save = NULL;
+    int rc = BR_EXIT_HELD;
+    for (char *tok = strtok_r(copy, ",", &save); tok && rc == BR_EXIT_HELD;
+         tok = strtok_r(NULL, ",", &save)) {
+        double s;
+        int64_t us = 0;
+        if (br_cli_duration(tok, &s) != 0)
+            rc = br_cli_usage_error(&spec, "--delays: '%s' is not a duration (250us, 5ms, 2s, 1m)", tok);
+        else if ((us = llround(s * 1e6)) == 0 && in->points == 1)
+            continue; /* the 0 already there */
+        else if (us <= in->grid[in->points - 1])
+            rc = br_cli_usage_error(&spec, "--delays: '%s' is not larger than the delay before it", tok);
+        else if (in->points == BR_WINDOW_MAX_POINTS)
+            rc = br_cli_usage_error(&spec, "--delays: at most %d delays", BR_WINDOW_MAX_POINTS);
+        else
+            in->grid[in->points++] = us;
+    }
+    free(copy);
+    return rc;
+}
+
+/* The delays in microseconds: --delays, or the grid of --max/--step or the sweep's defaults. */
 static int make_grid(const window_options *o, window_inputs *in)
 {
+    if (o->delays)
+        return parse_delays(o->delays, in);
     int adv = o->sweep == BR_SWEEP_ADVANCE;
     double max_s = o->max_s >= 0 ? o->max_s : adv ? 600 : 0.050;
     double step_s = o->step_s > 0 ? o->step_s : adv ? 10 : 0.001;
@@ -211,6 +246,7 @@ static int make_grid(const window_options *o, window_inputs *in)
     if (n < 0)
         return br_cli_usage_error(&spec, "--max/--step: %s", err);
     in->points = (size_t)n;
+    in->grid_step_us = llround(step_s * 1e6);
     return BR_EXIT_HELD;
 }
 
@@ -377,7 +413,7 @@ static char *fmt_delay(int64_t us, char *buf, size_t cap)
     return buf;
 }
 
-static void print_point(FILE *f, const br_window_point *p)
+static void print_point(FILE *f, const br_window_point *p, int barrier)
 {
     char d[32], m1[32], m2[32], rate[40];
     snprintf(rate, sizeof(rate), "%zu/%zu", p->reproduced, p->trials);
@@ -386,7 +422,7 @@ static void print_point(FILE *f, const br_window_point *p)
     if (p->has_offsets)
         fprintf(f, "  %10s / %-10s", fmt_delay(p->offset_median_us, m1, sizeof(m1)),
                 fmt_delay(p->offset_max_us, m2, sizeof(m2)));
-    else
+    else if (barrier)
         fprintf(f, "  %23s", "-");
     fprintf(f, "%s", p->resolvable ? "" : "  unresolvable");
     if (p->inconclusive)
@@ -430,10 +466,10 @@ static void print_table(FILE *f, const window_options *o, const window_inputs *i
             in->sc->name, in->tg->base_urls[0], br_sweep_name(o->sweep), in->at,
             o->sweep == BR_SWEEP_BARRIER ? " release " : "",
             o->sweep == BR_SWEEP_BARRIER ? br_release_name(st->release) : "", o->trials);
-    fprintf(f, "%10s  %9s  %5s  %8s  %s\n", "delay", "reproduced", "rate", "95% CI",
-            o->sweep == BR_SWEEP_BARRIER ? "  measured delay (median / max)" : "");
+    fprintf(f, "%10s  %9s  %5s  %8s%s\n", "delay", "reproduced", "rate", "95% CI",
+            o->sweep == BR_SWEEP_BARRIER ? "    measured delay (median / max)" : "");
     for (size_t i = 0; i < s->measured; i++)
-        print_point(f, &s->points[i]);
+        print_point(f, &s->points[i], o->sweep == BR_SWEEP_BARRIER);
     if (o->sweep == BR_SWEEP_BARRIER)
         fprintf(f, "release precision: %lld us (90th percentile of the gaps between racers at delay 0)\n",
                 (long long)s->precision_us);
@@ -469,13 +505,13 @@ static json_t *window_json(const window_options *o, const window_inputs *in, con
                                        e->peak_rate, "half_rate", e->half_rate, "first_reproduced",
                                        (json_int_t)e->first_us, "last_reproduced", (json_int_t)e->last_us)
                            : json_null();
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:o}, s:i, s:s, s:I, s:I, s:I, s:o, s:o, s:I, "
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:o}, s:i, s:s, s:I, s:o, s:I, s:o, s:o, s:I, "
                      "s:s, s:i, s:s?}",
                      "kind", "window", "schema", "bookrace.window/1", "scenario", in->sc->name, "sweep",
                      br_sweep_name(o->sweep), "unit", "us", "target", "name", in->tg->name, "file",
                      in->target_file, "baseUrls", urls, "step", in->at, "scenario_file", in->scenario_file,
                      "trials_per_point", (json_int_t)o->trials, "grid_step_us",
-                     (json_int_t)(in->points > 1 ? in->grid[1] : 0), "grid_max_us",
+                     in->grid_step_us ? json_integer(in->grid_step_us) : json_null(), "grid_max_us",
                      (json_int_t)in->grid[in->points - 1], "points", points, "window_us", win, "precision_us",
                      (json_int_t)s->precision_us, "outcome", outcome, "exit_code", exit_code, "error",
                      s->error[0] ? s->error : NULL);
