@@ -7,6 +7,7 @@
  */
 #include "judge.h"
 
+#include "alloc.h"
 #include "iso8601.h"
 
 #include <stdio.h>
@@ -198,10 +199,7 @@ static void move(br_violations *to, const br_violation *v, const char *text)
 {
     if (to->count == to->cap) {
         to->cap = to->cap ? to->cap * 2 : 8;
-        br_violation *grown = realloc(to->items, to->cap * sizeof(*grown));
-        if (grown == NULL)
-            abort();
-        to->items = grown;
+        to->items = xreallocarray(to->items, to->cap, sizeof(*to->items));
     }
     br_violation *x = &to->items[to->count++];
     *x = *v;

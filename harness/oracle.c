@@ -1,5 +1,6 @@
 #include "oracle.h"
 
+#include "alloc.h"
 #include "iso8601.h"
 
 #include <stdio.h>
@@ -44,10 +45,7 @@ static br_violation *add(br_violations *v, br_violation_kind kind, int a, int b)
 {
     if (v->count == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 8;
-        br_violation *grown = realloc(v->items, cap * sizeof(*grown));
-        if (grown == NULL)
-            return NULL;
-        v->items = grown;
+        v->items = xreallocarray(v->items, cap, sizeof(*v->items));
         v->cap = cap;
     }
     br_violation *x = &v->items[v->count++];
@@ -118,9 +116,7 @@ static int by_inspector_start(const void *a, const void *b, void *arg)
  */
 static void check_history(const br_op_record *ops, size_t n, br_violations *out, size_t *found)
 {
-    size_t *idx = malloc((n ? n : 1) * sizeof(size_t)), k = 0;
-    if (idx == NULL)
-        return;
+    size_t *idx = xcalloc(n ? n : 1, sizeof(size_t)), k = 0;
     for (size_t i = 0; i < n; i++)
         if (ops[i].op == BR_OP_BOOK && ops[i].outcome == BR_OUTCOME_OK)
             idx[k++] = i;
@@ -138,8 +134,6 @@ static void check_history(const br_op_record *ops, size_t n, br_violations *out,
             const br_op_record *first = a->complete_us <= b->complete_us ? a : b;
             const br_op_record *second = first == a ? b : a;
             br_violation *v = add(out, BR_VIOLATION_DOUBLE_BOOKING, first->index, second->index);
-            if (v == NULL)
-                break;
             char r1[200], r2[200];
             describe_range(first, r1, sizeof(r1));
             describe_range(second, r2, sizeof(r2));
@@ -204,8 +198,6 @@ static void check_truth(const br_op_record *ops, size_t n, const br_truth_bookin
         if (t != NULL && t->active)
             continue;
         br_violation *v = add(out, BR_VIOLATION_LOST, o->index, -1);
-        if (v == NULL)
-            return;
         char r[200];
         describe_range(o, r, sizeof(r));
         snprintf(v->text, sizeof(v->text), "LOST BOOKING inspector %s: %s, id %s, is %s", o->inspector, r,
@@ -229,8 +221,6 @@ static void check_truth(const br_op_record *ops, size_t n, const br_truth_bookin
                 continue;
             br_violation *v =
                 add(out, BR_VIOLATION_DOUBLE_BOOKING_STORED, oa ? oa->index : -1, ob ? ob->index : -1);
-            if (v == NULL)
-                return;
             hhmm(a->start_us, s1, sizeof(s1));
             hhmm(a->end_us, e1, sizeof(e1));
             hhmm(b->start_us, s2, sizeof(s2));
@@ -248,8 +238,6 @@ static void check_truth(const br_op_record *ops, size_t n, const br_truth_bookin
         if (t->ours != 1 || !t->active || find_ok_booking(ops, n, t->id) || maybe_from_info(ops, n, t))
             continue;
         br_violation *v = add(out, BR_VIOLATION_UNEXPECTED, -1, -1);
-        if (v == NULL)
-            return;
         hhmm(t->start_us, s1, sizeof(s1));
         hhmm(t->end_us, e1, sizeof(e1));
         snprintf(
@@ -268,8 +256,6 @@ static void check_expectations(const br_op_record *ops, size_t n, br_violations 
         if (o->expect < 0 || (int)o->outcome == o->expect)
             continue;
         br_violation *v = add(out, BR_VIOLATION_OUTCOME, o->index, -1);
-        if (v == NULL)
-            return;
         const char *what = o->expect == BR_OUTCOME_OK && o->outcome == BR_OUTCOME_FAIL ? "FALSE CONFLICT"
                                                                                        : "UNEXPECTED OUTCOME";
         snprintf(v->text, sizeof(v->text), "%s steps[%d] (%s) actor %d %s: expected %s, got %s (HTTP %ld)",

@@ -71,10 +71,7 @@ static size_t on_response(char *data, size_t size, size_t n, void *arg)
     size_t len = size * n;
     if (r->response_len + len > BR_MAX_RESPONSE)
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR: reported as indeterminate */
-    char *grown = realloc(r->response, r->response_len + len + 1);
-    if (grown == NULL)
-        return 0;
-    r->response = grown;
+    r->response = xrealloc(r->response, r->response_len + len + 1);
     memcpy(r->response + r->response_len, data, len);
     r->response_len += len;
     r->response[r->response_len] = '\0';
@@ -456,7 +453,7 @@ static void run_share(br_worker *w)
         n += pool->requests[i]->thread == w->index;
     if (n == 0)
         return;
-    br_request **mine = malloc(n * sizeof(*mine));
+    br_request **mine = xmalloc(n * sizeof(*mine));
     size_t k = 0;
     for (size_t i = 0; i < pool->request_count; i++)
         if (pool->requests[i]->thread == w->index)
@@ -516,15 +513,11 @@ static void *worker_main(void *arg)
 
 br_pool *br_pool_new(int threads, int64_t origin_us, atomic_int *stop)
 {
-    br_pool *pool = calloc(1, sizeof(*pool));
-    if (pool == NULL)
-        goto fail_pool;
+    br_pool *pool = xcalloc(1, sizeof(*pool));
     pool->thread_count = threads;
     pool->origin_us = origin_us;
     pool->stop = stop;
-    pool->workers = calloc((size_t)threads, sizeof(br_worker));
-    if (pool->workers == NULL)
-        goto fail_workers;
+    pool->workers = xcalloc((size_t)threads, sizeof(br_worker));
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->work_ready, NULL);
     pthread_cond_init(&pool->work_done, NULL);
@@ -544,10 +537,6 @@ br_pool *br_pool_new(int threads, int64_t origin_us, atomic_int *stop)
         return pool;
     pool->thread_count = started;
     br_pool_del(pool);
-    return NULL;
-fail_workers:
-    free(pool);
-fail_pool:
     return NULL;
 }
 

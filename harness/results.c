@@ -52,7 +52,7 @@ static json_t *operations_summary(const br_run_result *r)
                 count += r->trials[t].ops[i].rec.op == (br_op_kind)k;
         if (count == 0)
             continue;
-        int64_t *lat = calloc(count, sizeof(int64_t));
+        int64_t *lat = xcalloc(count, sizeof(int64_t));
         size_t nlat = 0;
         json_t *statuses = json_object(), *outcomes = json_object();
         size_t outcome_counts[3] = {0};
@@ -96,7 +96,7 @@ static int64_t median_skew(const br_run_result *r, br_release release, size_t *c
     *count = n;
     if (n == 0)
         return 0;
-    int64_t *v = calloc(n, sizeof(int64_t));
+    int64_t *v = xcalloc(n, sizeof(int64_t));
     size_t k = 0;
     for (size_t t = 0; t < r->trial_count; t++)
         for (size_t b = 0; b < r->trials[t].barrier_count; b++)
@@ -685,7 +685,7 @@ int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size
             goto done;
         }
         size_t n = json_array_size(history);
-        br_op_record *ops = calloc(n + 1, sizeof(br_op_record));
+        br_op_record *ops = xcalloc(n + 1, sizeof(br_op_record));
         size_t i;
         json_t *h;
         json_array_foreach (history, i, h) {
