@@ -80,22 +80,14 @@ enum {
 };
 
 static const br_cli_option options[] = {
-    {"target", 0, 1, OPT_TARGET},
-    {"base-url", 0, 1, OPT_BASE_URL},
-    {"out", 0, 1, OPT_OUT},
-    {"sweep", 0, 1, OPT_SWEEP},
-    {"max", 0, 1, OPT_MAX},
-    {"step", 0, 1, OPT_STEP},
-    {"trials", 0, 1, OPT_TRIALS},
-    {"at", 0, 1, OPT_AT},
-    {"delays", 0, 1, OPT_DELAYS},
-    {"threads", 0, 1, OPT_THREADS},
-    {"seed", 0, 1, OPT_SEED},
-    {"var", 0, 1, OPT_VAR},
-    {"date", 0, 1, OPT_DATE},
-    {"expect-no-window", 0, 0, OPT_EXPECT_NONE},
-    {"quiet", 0, 0, OPT_QUIET},
-    {NULL, 0, 0, 0},
+    {"target", 0, 1, OPT_TARGET}, {"base-url", 0, 1, OPT_BASE_URL},
+    {"out", 0, 1, OPT_OUT},       {"sweep", 0, 1, OPT_SWEEP},
+    {"max", 0, 1, OPT_MAX},       {"step", 0, 1, OPT_STEP},
+    {"trials", 0, 1, OPT_TRIALS}, {"at", 0, 1, OPT_AT},
+    {"delays", 0, 1, OPT_DELAYS}, {"threads", 0, 1, OPT_THREADS},
+    {"seed", 0, 1, OPT_SEED},     {"var", 0, 1, OPT_VAR},
+    {"date", 0, 1, OPT_DATE},     {"expect-no-window", 0, 0, OPT_EXPECT_NONE},
+    {"quiet", 0, 0, OPT_QUIET},   {NULL, 0, 0, 0},
 };
 
 static const br_cli_spec spec = {.usage = usage,
