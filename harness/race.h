@@ -41,6 +41,10 @@ typedef struct {
      * reach its rate. NULL: every trial runs. */
     int (*after_trial)(void *arg, const struct br_trial *trial);
     void *after_trial_arg;
+    /* bookrace window: racer k of barrier steps[stagger_step] is released k * stagger_us after the first
+     * (stagger_us 0: together, as every other barrier) */
+    int64_t stagger_us;
+    int stagger_step;
 } br_run_config;
 
 /* The most days --free-day looks ahead of a trial's day. */
@@ -63,6 +67,7 @@ typedef struct {
     int racers;
     int64_t skew_us;
     int64_t released_us; /* first final byte, relative to the run start */
+    int64_t stagger_us;  /* the delay asked between consecutive racers (br_run_config), 0 for none */
 } br_barrier_record;
 
 /* One recorded operation with what the history file keeps beyond the oracle's fields. */
