@@ -320,7 +320,7 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
     char dir_buf[4096];
     rc = write_outputs(o, &cfg, &result, &meta, dir_buf, sizeof(dir_buf), rc);
     if (o->quiet) {
-        char line[1024];
+        char line[2048]; /* the name and the reason are each < 1024 bytes */
         snprintf(line, sizeof(line), "%s: %zu/%zu trials reproduced a violation; %s: %s (exit %d)\n",
                  sc->name, br_run_trials_reproduced(&result), result.trial_count, meta.outcome, reason, rc);
         char *clean = br_redact_text(&result.secrets, line, strlen(line), NULL, NULL);

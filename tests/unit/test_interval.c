@@ -98,7 +98,7 @@ static br_op_record *random_history(unsigned seed, size_t n, char ids[][16], cha
         snprintf(r->inspector, sizeof(r->inspector), "%s", names[i]);
         r->start_us = DAY0 + (rand() % 200) * H / 4;
         r->end_us = r->start_us + (1 + rand() % 8) * H / 4;
-        snprintf(ids[i], 16, "id%zu", i);
+        snprintf(ids[i], 16, "id%zu", i % 100000);
         if (r->outcome == BR_OUTCOME_OK)
             snprintf(r->id, sizeof(r->id), "%s", ids[i]);
         r->invoke_us = r->invoke_scenario_us = (int64_t)i * 100;
