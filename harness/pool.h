@@ -36,8 +36,8 @@ typedef struct br_request {
     char *body;                 /* NULL for none */
     size_t body_len;
     long timeout_ms;
-    const char *ca_file; /* https: CA bundle (borrowed), NULL for the system's */
-    int tls_insecure;    /* https: no certificate verification */
+    const char *ca_file;         /* https: CA bundle (borrowed), NULL for the system's */
+    int tls_insecure;            /* https: no certificate verification */
     char *const *record_headers; /* response headers to keep (the profile's recordHeaders), borrowed */
     size_t record_header_count;
     /* Set by the pool. */
