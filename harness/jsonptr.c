@@ -1,5 +1,7 @@
 #include "jsonptr.h"
 
+#include "alloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +61,7 @@ json_t *br_json_pointer_get(json_t *root, const char *ptr)
         p++;
         const char *end = strchr(p, '/');
         size_t len = end ? (size_t)(end - p) : strlen(p);
-        char *token = len < sizeof(stack_buf) ? stack_buf : malloc(len + 1);
-        if (token == NULL)
-            return NULL;
+        char *token = len < sizeof(stack_buf) ? stack_buf : xmalloc(len + 1);
         size_t tlen = unescape_token(p, len, token);
         if (json_is_object(cur)) {
             cur = json_object_getn(cur, token, tlen);
