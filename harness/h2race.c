@@ -864,8 +864,8 @@ static void fail_open_streams(h2conn *c, const char *why)
             continue;
         st->closed = 1;
         st->req->complete_us = now_us();
-        if (st->req->error[0] == '\0')
-            snprintf(st->req->error, sizeof(st->req->error), "%s", why);
+        if (st->req->error[0] == '\0') /* a longer reason is cut, as error[] says */
+            snprintf(st->req->error, sizeof(st->req->error), "%.*s", (int)sizeof(st->req->error) - 1, why);
     }
 }
 
