@@ -149,6 +149,8 @@ int br_cli_duration(const char *s, double *out_s)
         return -1;
     if (strcmp(end, "ms") == 0)
         v /= 1000;
+    else if (strcmp(end, "us") == 0)
+        v /= 1e6;
     else if (strcmp(end, "m") == 0)
         v *= 60;
     else if (*end != '\0' && strcmp(end, "s") != 0)

@@ -41,6 +41,9 @@ static const char usage[] =
     "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode "
     "NAME]\n"
     "                       [--quiet]\n"
+    "       bookrace window SCENARIO.json [--target ...] [--sweep barrier|advance] [--max 50ms] [--step "
+    "1ms]\n"
+    "                       [--trials N]   (the race window: reproduction rate by delay)\n"
     "       bookrace --help | --version\n"
     "       bookrace COMMAND --help   (each command's usage)\n"
     "\n"
@@ -48,6 +51,8 @@ static const char usage[] =
     "        that no two acknowledged bookings of one inspector overlap and none is lost; several\n"
     "        scenarios or a folder run as a suite with one results folder and one JUnit file (the CI gate)\n"
     "check   re-runs the oracle on a saved run.json\n"
+    "window  measures how wide the race window is: the reproduction rate, with its 95% interval, at each\n"
+    "        delay between the racers (or of an advance step), and the largest delay that still reproduces\n"
     "matrix  runs every scenario against a fresh bookd in every mode and compares each cell with its\n"
     "        expected outcome (the CI gate); bookd is found next to bookrace unless --bookd is given\n"
     "\n"
@@ -64,7 +69,7 @@ typedef struct {
 static const command commands[] = {
     {"run", br_cmd_run, 1},       {"check", br_cmd_check, 0},     {"load", br_cmd_load, 1},
     {"report", br_cmd_report, 0}, {"compare", br_cmd_compare, 0}, {"matrix", br_cmd_matrix, 1},
-    {"merge", br_cmd_merge, 0},
+    {"merge", br_cmd_merge, 0},   {"window", br_cmd_window, 1},
 };
 
 static int usage_error(const char *what, const char *arg)

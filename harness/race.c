@@ -354,6 +354,11 @@ static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br
         ps[i].req.ca_file = c->tg->tls_ca_file;
         ps[i].req.tls_insecure = c->tg->tls_insecure;
         reqs[i] = &ps[i].req;
+        if (barrier_step >= 0 && barrier_step == c->cfg->stagger_step &&
+            c->cfg->stagger_us > 0) { /* racer i waits i delays: so does its timeout */
+            ps[i].req.release_offset_us = (int64_t)i * c->cfg->stagger_us;
+            ps[i].req.timeout_ms += (long)(ps[i].req.release_offset_us / 1000) + 1;
+        }
     }
     int64_t skew;
     if (barrier_step >= 0 && release == BR_RELEASE_SINGLE_PACKET) {
@@ -796,7 +801,8 @@ static void keep_barrier_record(run_ctx *c, const br_step *st, int step, size_t 
                             .h2_server_max_streams = b->h2.server_max_streams,
                             .racers = (int)n,
                             .skew_us = b->skew_us,
-                            .released_us = b->first_us == INT64_MAX ? 0 : b->first_us};
+                            .released_us = b->first_us == INT64_MAX ? 0 : b->first_us,
+                            .stagger_us = st->barrier == c->cfg->stagger_step ? c->cfg->stagger_us : 0};
 }
 
 /* Sends the batch, releasing it together when the step follows a barrier. */

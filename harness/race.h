@@ -34,6 +34,10 @@ typedef struct {
     json_t *variables; /* merged scenario < profile < --var (vars.h); NULL: the scenario's own */
     int64_t day_us; /* the first trial's day (UTC midnight), resolved at run start; 0: the scenario's date */
     int free_day;   /* move each trial to the first day on which its inspectors hold no booking */
+    /* bookrace window: racer k of barrier steps[stagger_step] is released k * stagger_us after the first
+     * (stagger_us 0: together, as every other barrier) */
+    int64_t stagger_us;
+    int stagger_step;
 } br_run_config;
 
 /* The most days --free-day looks ahead of a trial's day. */
@@ -56,6 +60,7 @@ typedef struct {
     int racers;
     int64_t skew_us;
     int64_t released_us; /* first final byte, relative to the run start */
+    int64_t stagger_us;  /* the delay asked between consecutive racers (br_run_config), 0 for none */
 } br_barrier_record;
 
 /* One recorded operation with what the history file keeps beyond the oracle's fields. */

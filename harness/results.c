@@ -172,6 +172,8 @@ static json_t *trial_json(const br_trial *t)
                               "skewUs", (json_int_t)b->skew_us, "releasedUs", (json_int_t)b->released_us);
         if (b->requested != b->release)
             json_object_set_new(j, "requestedRelease", json_string(br_release_name(b->requested)));
+        if (b->stagger_us > 0) /* bookrace window: racer k released k * staggerUs after the first */
+            json_object_set_new(j, "staggerUs", json_integer(b->stagger_us));
         if (b->release == BR_RELEASE_SINGLE_PACKET)
             json_object_set_new(
                 j, "http2",
