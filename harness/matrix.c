@@ -535,10 +535,9 @@ static char *matrix_junit(const br_matrix *m, const matrix_outcome *o, size_t *l
             cell_count++;
             failures += !o->cells[i].as_expected;
         }
-    fprintf(jf,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"%s\" tests=\"%zu\" "
-            "failures=\"%zu\" time=\"%.3f\">\n",
-            m->name, cell_count, failures, o->seconds);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", jf);
+    br_xml_escape(jf, m->name);
+    fprintf(jf, "\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n", cell_count, failures, o->seconds);
     for (size_t r = 0; r < m->row_count; r++)
         for (size_t k = 0; k < m->mode_count; k++) {
             if (!o->ran[r * m->mode_count + k])
@@ -546,8 +545,14 @@ static char *matrix_junit(const br_matrix *m, const matrix_outcome *o, size_t *l
             const cell_result *c = &o->cells[r * m->mode_count + k];
             char exp[32];
             expect_text(&m->rows[r].expect[k], exp, sizeof(exp));
-            fprintf(jf, "  <testcase classname=\"bookrace.matrix.%s\" name=\"%s / %s\" time=\"%.3f\">",
-                    m->rows[r].label, m->rows[r].label, m->modes[k].name, c->seconds);
+            /* Names are the matrix author's text: escaped, or a '&' or '"' in one breaks the whole file. */
+            fputs("  <testcase classname=\"bookrace.matrix.", jf);
+            br_xml_escape(jf, m->rows[r].label);
+            fputs("\" name=\"", jf);
+            br_xml_escape(jf, m->rows[r].label);
+            fputs(" / ", jf);
+            br_xml_escape(jf, m->modes[k].name);
+            fprintf(jf, "\" time=\"%.3f\">", c->seconds);
             if (!c->as_expected)
                 fprintf(jf, "<failure message=\"expected %s, got %zu/%zu trials with violations%s\"/>", exp,
                         c->with_violations, c->trials, c->error[0] ? " (error)" : "");
