@@ -319,7 +319,7 @@ static void print_quiet_line(const br_scenario *sc, const br_run_result *result,
                              const char *reason, int rc)
 {
     size_t k, n, first;
-    char rate[64], line[1400], until[96] = "";
+    char rate[64], line[2400] /* name and reason < 1024 bytes each */, until[96] = "";
     br_run_reproduction(result, &k, &n, &first);
     if (meta->until_reproduced && first)
         snprintf(until, sizeof(until), " (first at trial %zu)", first);
