@@ -547,28 +547,6 @@ static void suite_report_html(const char *dir)
     free(html);
 }
 
-static void html_escape(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 static const char *expectation_word(int expect_violation)
 {
     return expect_violation ? "violation" : "clean";
@@ -626,14 +604,14 @@ static void suite_index_html(FILE *f, const suite_row *rows, size_t n, int rc)
             rc);
     for (size_t i = 0; i < n; i++) {
         fputs("<tr><td><a href=\"", f);
-        html_escape(f, rows[i].name);
+        br_xml_escape(f, rows[i].name);
         fputs("/report.html\">", f);
-        html_escape(f, rows[i].name);
+        br_xml_escape(f, rows[i].name);
         char rate[64];
         fprintf(f, "</a></td><td>%s</td><td class=\"%s\">%s</td><td>%s</td><td>",
                 expectation_word(rows[i].expect_violation), rows[i].outcome, rows[i].outcome,
                 br_rate_format(rows[i].reproduced, rows[i].conclusive, rate, sizeof(rate)));
-        html_escape(f, rows[i].path);
+        br_xml_escape(f, rows[i].path);
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n</body></html>\n", f);

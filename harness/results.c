@@ -1,3 +1,11 @@
+/*
+ * A run's results (results.h): run.json (the history, the ground truth and
+ * every verdict, docs/results.md), junit.xml and summary.txt, each written
+ * atomically (temporary name, fsync, rename) with secret header values
+ * scrubbed; and the reverse, `bookrace check`, which reads a run.json back
+ * and re-judges it with the oracle. Atomic writing and XML escaping live here
+ * for every writer of results in the harness.
+ */
 #include "results.h"
 
 #include "alloc.h"
