@@ -1,3 +1,12 @@
+/*
+ * The worker pool (pool.h): threads that each own one libcurl multi handle and
+ * run their share of a batch, as wrk's threads own their event loops. A barrier
+ * batch meets twice: once every racer has sent all but its final body byte
+ * (the last-byte release) or before anything is sent (plain), and once more
+ * with the final bytes waiting in corked sockets, so the release itself is one
+ * setsockopt per racer. Responses are kept up to BR_MAX_RESPONSE; times are
+ * monotonic, relative to the run's origin.
+ */
 #include "pool.h"
 
 #include "alloc.h"

@@ -1,3 +1,11 @@
+/*
+ * Loading race scenarios (scenario.h). Everything that can be known before a
+ * request is sent is checked here, with the file and the step in every
+ * message: step kinds and the keys each allows, actors (listed, or generated
+ * from a count), the names each step reads having been saved by an earlier
+ * step of the same actor, and every barrier being followed by a step that
+ * sends requests for each actor it names.
+ */
 #include "scenario.h"
 
 #include "alloc.h"
@@ -43,6 +51,7 @@ void br_scenario_free(br_scenario *s)
     free(s->description);
     free(s->origin);
     json_decref(s->variables);
+    json_decref(s->source);
     for (size_t i = 0; i < s->actor_count; i++) {
         free(s->actors[i].name);
         free(s->actors[i].address);
@@ -565,6 +574,7 @@ br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, 
         goto fail;
     }
     s->name = xstrdup(json_string_value(name));
+    s->source = json_incref(root);
     s->description = xstrdup(json_is_string(desc) ? json_string_value(desc) : "");
     char derr[400];
     if (!json_is_string(date) || json_string_length(date) >= sizeof(s->date_spec) ||
