@@ -52,7 +52,7 @@ int br_cli_usage_error(const br_cli_spec *spec, const char *fmt, ...) __attribut
 
 /* A whole decimal number in [min, max]. Returns 0, or -1 for anything else. */
 int br_cli_long(const char *s, long min, long max, long *out);
-/* A duration: "30", "30s", "500ms" or "2m", in seconds, not negative. Returns 0 or -1. */
+/* A duration: "30", "30s", "500ms", "250us" or "2m", in seconds, not negative. Returns 0 or -1. */
 int br_cli_duration(const char *s, double *out_s);
 
 #endif

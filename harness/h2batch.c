@@ -96,6 +96,7 @@ int64_t br_h2_batch_run(br_pool *pool, br_request **reqs, size_t count, const br
         return 0;
     br_h2_request *h = xcalloc(count, sizeof(*h));
     const char ***lines = xcalloc(count, sizeof(*lines));
+    long timeout_ms = 0;
     for (size_t i = 0; i < count; i++) {
         h[i].url = reqs[i]->url;
         h[i].method = reqs[i]->method;
@@ -104,8 +105,11 @@ int64_t br_h2_batch_run(br_pool *pool, br_request **reqs, size_t count, const br
         h[i].body_len = reqs[i]->body ? reqs[i]->body_len : 0;
         h[i].record_headers = reqs[i]->record_headers;
         h[i].record_header_count = reqs[i]->record_header_count;
+        h[i].release_offset_us = reqs[i]->release_offset_us;
+        if (reqs[i]->timeout_ms > timeout_ms) /* a staggered racer's timeout includes its offset */
+            timeout_ms = reqs[i]->timeout_ms;
     }
-    br_h2_options o = {.timeout_ms = (int)reqs[0]->timeout_ms,
+    br_h2_options o = {.timeout_ms = (int)timeout_ms,
                        .tls_insecure = opt->tls_insecure,
                        .ca_file = opt->ca_file,
                        .max_streams = opt->max_streams,

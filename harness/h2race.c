@@ -45,6 +45,8 @@ typedef struct {
     h2conn *conn;
     int32_t id;
     size_t sent;
+    uint8_t *final_buf; /* staggered release: this stream's final frame(s), written at its offset */
+    size_t final_len, final_cap;
     int released, closed;
     int ended;   /* the server's END_STREAM arrived: the response is whole */
     char **kept; /* the last value of each of the request's record_headers, NULL when absent */
@@ -767,6 +769,26 @@ static int prime_all(burst *b)
     return BR_H2_OK;
 }
 
+/* Appends what nghttp2 has queued for |c| to a buffer that grows to twice what it needs plus |initial|;
+ * sends nothing. */
+static int drain_into(burst *b, h2conn *c, uint8_t **buf, size_t *len, size_t *cap, size_t initial)
+{
+    for (;;) {
+        const uint8_t *data;
+        ssize_t n = nghttp2_session_mem_send(c->session, &data);
+        if (n < 0)
+            return fail(b, BR_H2_EPROTO, "%s: %s", c->origin.authority, nghttp2_strerror((int)n));
+        if (n == 0)
+            return BR_H2_OK;
+        if (*len + (size_t)n > *cap) {
+            *cap = (*len + (size_t)n) * 2 + initial;
+            *buf = xrealloc(*buf, *cap);
+        }
+        memcpy(*buf + *len, data, (size_t)n);
+        *len += (size_t)n;
+    }
+}
+
 /* Serialises every stream's final frame of one connection into its release buffer, sending nothing. */
 static int build_release(burst *b, h2conn *c)
 {
@@ -776,20 +798,7 @@ static int build_release(burst *b, h2conn *c)
         if (!st->closed)
             nghttp2_session_resume_data(c->session, st->id);
     }
-    for (;;) {
-        const uint8_t *data;
-        ssize_t len = nghttp2_session_mem_send(c->session, &data);
-        if (len < 0)
-            return fail(b, BR_H2_EPROTO, "%s: %s", c->origin.authority, nghttp2_strerror((int)len));
-        if (len == 0)
-            return BR_H2_OK;
-        if (c->release_len + (size_t)len > c->release_cap) {
-            c->release_cap = (c->release_len + (size_t)len) * 2 + RELEASE_BUF_INITIAL;
-            c->release_buf = xrealloc(c->release_buf, c->release_cap);
-        }
-        memcpy(c->release_buf + c->release_len, data, (size_t)len);
-        c->release_len += (size_t)len;
-    }
+    return drain_into(b, c, &c->release_buf, &c->release_len, &c->release_cap, RELEASE_BUF_INITIAL);
 }
 
 static int64_t data_segs_out(int fd)
@@ -831,6 +840,84 @@ static void release_all(burst *b, br_h2_report *rep)
     rep->release_us = now_us() - t0;
 }
 
+/* Spins out the last 300 us before |until_us| after sleeping the rest (as the pool's staggered release). */
+static void h2_wait_until(int64_t until_us)
+{
+    int64_t sleep_until = until_us - 300;
+    if (sleep_until > now_us()) {
+        struct timespec ts = {(time_t)(sleep_until / 1000000), (long)(sleep_until % 1000000) * 1000};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
+    while (now_us() < until_us)
+        ;
+}
+
+/* Stream indices by release offset, earliest first (stable). */
+static size_t *stream_order(const burst *b)
+{
+    size_t *order = xcalloc(b->n ? b->n : 1, sizeof(size_t));
+    for (size_t i = 0; i < b->n; i++) {
+        size_t j = i;
+        for (;
+             j > 0 && b->streams[order[j - 1]].req->release_offset_us > b->streams[i].req->release_offset_us;
+             j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    return order;
+}
+
+/* Serialises one stream's final frame (and whatever nghttp2 queued with it) into its own buffer. */
+static int build_stream_final(burst *b, h2stream *st)
+{
+    h2conn *c = st->conn;
+    st->released = 1;
+    if (!st->closed)
+        nghttp2_session_resume_data(c->session, st->id);
+    return drain_into(b, c, &st->final_buf, &st->final_len, &st->final_cap, 64);
+}
+
+/* Whether a burst's streams are released at different times (a window sweep's delay). */
+static int staggered(const burst *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->streams[i].req->release_offset_us > 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * The staggered release: every stream's final frame built first, in offset
+ * order, then each written at the release plus its offset. The responses to
+ * early racers wait in the kernel until collect() reads them.
+ */
+static int release_staggered(burst *b, br_h2_report *rep)
+{
+    size_t *order = stream_order(b);
+    int rc = BR_H2_OK;
+    for (size_t k = 0; k < b->n && rc == BR_H2_OK; k++)
+        rc = build_stream_final(b, &b->streams[order[k]]);
+    for (size_t i = 0; i < b->conn_count && rc == BR_H2_OK; i++)
+        b->conns[i]->segs_before = data_segs_out(b->conns[i]->fd);
+    int64_t t0 = now_us();
+    for (size_t k = 0; k < b->n && rc == BR_H2_OK; k++) {
+        h2stream *st = &b->streams[order[k]];
+        h2_wait_until(t0 + st->req->release_offset_us);
+        st->req->last_byte_us =
+            now_us(); /* before the write, as the pool's uncork: the server may preempt it */
+        int calls = conn_write_all(st->conn, st->final_buf, st->final_len, b->deadline_us);
+        rep->writes += calls > 0 ? calls : 1;
+        rep->release_bytes += st->final_len;
+        if (calls < 0 && !st->closed)
+            snprintf(st->req->error, sizeof(st->req->error), "writing the final frame failed");
+    }
+    for (size_t i = 0; i < b->conn_count; i++)
+        b->conns[i]->released = 1;
+    rep->release_us = now_us() - t0;
+    free(order);
+    return rc;
+}
+
 /*
  * The data segments the release took: the kernel's count since the release,
  * less one per later write of control frames (each a few bytes, one segment).
@@ -864,8 +951,8 @@ static void fail_open_streams(h2conn *c, const char *why)
             continue;
         st->closed = 1;
         st->req->complete_us = now_us();
-        if (st->req->error[0] == '\0')
-            snprintf(st->req->error, sizeof(st->req->error), "%s", why);
+        if (st->req->error[0] == '\0') /* a longer reason is cut, as error[] says */
+            snprintf(st->req->error, sizeof(st->req->error), "%.*s", (int)sizeof(st->req->error) - 1, why);
     }
 }
 
@@ -985,10 +1072,14 @@ int br_h2race_run(const br_h2_options *opt, br_h2_request *reqs, size_t n, br_h2
     int rc = open_all(&b, rep);
     if (rc == BR_H2_OK)
         rc = prime_all(&b);
-    for (size_t i = 0; i < b.conn_count && rc == BR_H2_OK; i++)
+    int stagger = staggered(&b);
+    for (size_t i = 0; i < b.conn_count && rc == BR_H2_OK && !stagger; i++)
         rc = build_release(&b, b.conns[i]);
-    if (rc == BR_H2_OK) {
+    if (rc == BR_H2_OK && stagger)
+        rc = release_staggered(&b, rep);
+    else if (rc == BR_H2_OK)
         release_all(&b, rep);
+    if (rc == BR_H2_OK) {
         rc = collect(&b);
         count_segments(&b, rep);
     }
@@ -998,6 +1089,8 @@ int br_h2race_run(const br_h2_options *opt, br_h2_request *reqs, size_t n, br_h2
         free(b.conns[i]);
     }
     free(b.conns);
+    for (size_t i = 0; i < n; i++)
+        free(b.streams[i].final_buf);
     for (size_t i = 0; i < n; i++)
         if (b.streams[i].kept) {
             for (size_t k = 0; k < reqs[i].record_header_count; k++)

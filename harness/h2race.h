@@ -21,6 +21,12 @@
  * loop, and the report says how many connections, writes and TCP segments
  * (the kernel's own count, tcpi_segs_out) the release took.
  *
+ * A staggered burst (some release_offset_us > 0) builds every stream's final
+ * frame into a buffer of its own and writes each at the release plus its
+ * offset, in offset order (nghttp2 serialised them in that order, so each
+ * connection's byte stream stays what nghttp2 expects): one write and one
+ * segment per racer, timed like the last-byte release's staggered uncorks.
+ *
  * A server that will not speak HTTP/2 (no ALPN h2, or it answers the preface
  * with something other than SETTINGS) gets BR_H2_EREFUSED, so the caller can
  * fall back to the last-byte release and say why.
@@ -57,6 +63,10 @@ typedef struct {
     size_t body_len;
     char *const *record_headers; /* response headers to keep, as the pool's recordHeaders (borrowed) */
     size_t record_header_count;
+    /* Staggered release (bookrace window): this stream's final frame is written this long after the
+     * release, in a write of its own. When any stream of a burst has an offset, every stream gets its own
+     * write (per-racer flushes): the single packet becomes one packet per racer, at its time. */
+    int64_t release_offset_us;
 
     int status;     /* HTTP status, 0 when no response arrived */
     char *response; /* malloc'd, NUL-terminated; NULL when empty */

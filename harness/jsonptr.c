@@ -1,4 +1,13 @@
+/*
+ * RFC 6901 JSON pointers (jsonptr.h): how a target profile says where in a
+ * backend's response the slot list, a booking's id or its inspector is
+ * ("/inspection/_id"). Tokens are unescaped (~1 is '/', ~0 is '~') into a
+ * stack buffer, or the heap for a long one; an array index must be plain
+ * decimal digits, as the RFC requires.
+ */
 #include "jsonptr.h"
+
+#include "alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,9 +68,7 @@ json_t *br_json_pointer_get(json_t *root, const char *ptr)
         p++;
         const char *end = strchr(p, '/');
         size_t len = end ? (size_t)(end - p) : strlen(p);
-        char *token = len < sizeof(stack_buf) ? stack_buf : malloc(len + 1);
-        if (token == NULL)
-            return NULL;
+        char *token = len < sizeof(stack_buf) ? stack_buf : xmalloc(len + 1);
         size_t tlen = unescape_token(p, len, token);
         if (json_is_object(cur)) {
             cur = json_object_getn(cur, token, tlen);

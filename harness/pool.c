@@ -1,3 +1,12 @@
+/*
+ * The worker pool (pool.h): threads that each own one libcurl multi handle and
+ * run their share of a batch, as wrk's threads own their event loops. A barrier
+ * batch meets twice: once every racer has sent all but its final body byte
+ * (the last-byte release) or before anything is sent (plain), and once more
+ * with the final bytes waiting in corked sockets, so the release itself is one
+ * setsockopt per racer. Responses are kept up to BR_MAX_RESPONSE; times are
+ * monotonic, relative to the run's origin.
+ */
 #include "pool.h"
 
 #include "alloc.h"
@@ -9,8 +18,18 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
+
+/*
+ * A staggered racer's thread sleeps until this long before the racer's time and spins the rest: a
+ * sleeping thread wakes up late by up to a few hundred microseconds on a busy machine (measured: see
+ * docs/window.md), a spinning one by its loop's few microseconds.
+ */
+#define STAGGER_SPIN_US 300
+/* A late racer (offset >= BR_CORK_HOLD_MAX_US) is handed to its corked socket this long before its time. */
+#define STAGGER_HANDOVER_LEAD_US 20000
 
 typedef struct br_worker br_worker;
 
@@ -44,6 +63,8 @@ struct br_pool {
     atomic_int released;
     atomic_int corked_threads; /* threads whose racers' final bytes wait in corked sockets */
     atomic_int uncork;
+    int staggered;                 /* some racer has a release_offset_us */
+    _Atomic int64_t release_t0_us; /* when the last rendezvous released everybody */
 };
 
 int64_t br_monotonic_us(void)
@@ -59,10 +80,7 @@ static size_t on_response(char *data, size_t size, size_t n, void *arg)
     size_t len = size * n;
     if (r->response_len + len > BR_MAX_RESPONSE)
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR: reported as indeterminate */
-    char *grown = realloc(r->response, r->response_len + len + 1);
-    if (grown == NULL)
-        return 0;
-    r->response = grown;
+    r->response = xrealloc(r->response, r->response_len + len + 1);
     memcpy(r->response + r->response_len, data, len);
     r->response_len += len;
     r->response[r->response_len] = '\0';
@@ -100,6 +118,21 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
     return give;
 }
 
+/*
+ * Records the socket libcurl opened for a request. CURLINFO_ACTIVESOCKET
+ * cannot be used instead: libcurl (7.88) answers it only once a transfer is
+ * done or for CONNECT_ONLY handles, and returns -1 while a racer is primed,
+ * which left every last-byte racer uncorked (its final byte left at hand-over,
+ * not at the release).
+ */
+static int on_socket(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+    br_request *r = arg;
+    if (purpose == CURLSOCKTYPE_IPCXN)
+        r->fd = (int)fd;
+    return CURL_SOCKOPT_OK;
+}
+
 static int start_request(br_worker *w, br_request *r)
 {
     CURL *e = curl_easy_init();
@@ -116,6 +149,12 @@ static int start_request(br_worker *w, br_request *r)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    r->fd = -1;
+    curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, r);
+    /* A racer corks its own socket, so it needs one it knows: a new connection, never a reused one. */
+    if (r->hold_last_byte)
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     /* One connection per racer: libcurl would otherwise negotiate h2 over https and multiplex the racers. */
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     if (r->ca_file)
@@ -235,8 +274,10 @@ static int all_primed(br_request **mine, size_t n)
 /* Waits for every participating thread: the last one to arrive releases everybody. */
 static void rendezvous(br_pool *pool, atomic_int *arrived, atomic_int *released)
 {
-    if (atomic_fetch_add(arrived, 1) + 1 == pool->participants)
+    if (atomic_fetch_add(arrived, 1) + 1 == pool->participants) {
+        atomic_store(&pool->release_t0_us, br_monotonic_us());
         atomic_store(released, 1);
+    }
     /*
      * Spin without yielding: a thread that gave up its CPU is rescheduled
      * hundreds of microseconds after the release (measured: ~370 us on two
@@ -254,17 +295,47 @@ static void rendezvous(br_pool *pool, atomic_int *arrived, atomic_int *released)
 static int all_handed_over(br_request **mine, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (mine[i]->primed && !mine[i]->done && mine[i]->sent < mine[i]->body_len)
+        if (mine[i]->primed && !mine[i]->hold_last_byte && !mine[i]->done &&
+            mine[i]->sent < mine[i]->body_len)
             return 0;
     return 1;
 }
 
+/* The racer's own connection's socket, recorded when libcurl created it (on_socket); -1 when unknown. */
 static int racer_socket(br_request *r)
 {
-    curl_socket_t fd = CURL_SOCKET_BAD;
-    if (r->easy == NULL || curl_easy_getinfo(r->easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK)
-        return -1;
-    return fd == CURL_SOCKET_BAD ? -1 : (int)fd;
+    return r->easy == NULL ? -1 : r->fd;
+}
+
+/* Hands a primed racer's final byte to libcurl over a corked socket; |fd| gets the socket, -1 when uncorked.
+ */
+static void hand_over(br_request *r, int *fd)
+{
+    int one = 1;
+    *fd = -1;
+    if (!r->hold_last_byte || !r->primed || r->done)
+        return;
+    *fd = racer_socket(r);
+    if (*fd >= 0 && setsockopt(*fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)) != 0)
+        *fd = -1; /* no cork: this racer's byte leaves when libcurl writes it */
+    r->hold_last_byte = 0;
+    curl_easy_pause(r->easy, CURLPAUSE_CONT);
+}
+
+/*
+ * Sends the racer's corked final byte. Its time is taken before the call: on
+ * loopback the syscall also runs the receiving side and wakes the server,
+ * which may preempt this thread for hundreds of microseconds before the call
+ * returns (bench/race-window.sh measured sender gaps off by that much while
+ * the receiver's kernel timestamps were exact).
+ */
+static void uncork(br_request *r, int fd)
+{
+    int zero = 0;
+    if (fd < 0)
+        return;
+    r->last_byte_us = br_monotonic_us();
+    setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
 }
 
 /*
@@ -279,31 +350,115 @@ static int racer_socket(br_request *r)
 static void release_last_bytes(br_worker *w, br_request **mine, size_t n)
 {
     br_pool *pool = w->pool;
-    int one = 1, zero = 0;
-    int *fds = malloc(n * sizeof(int));
-    for (size_t i = 0; i < n; i++) {
-        fds[i] = -1;
-        if (!mine[i]->hold_last_byte || !mine[i]->primed || mine[i]->done)
-            continue;
-        fds[i] = racer_socket(mine[i]);
-        if (fds[i] >= 0 && setsockopt(fds[i], IPPROTO_TCP, TCP_CORK, &one, sizeof(one)) != 0)
-            fds[i] = -1; /* no cork: this racer's byte leaves when libcurl writes it */
-        mine[i]->hold_last_byte = 0;
-        curl_easy_pause(mine[i]->easy, CURLPAUSE_CONT);
-    }
+    int *fds = xcalloc(n, sizeof(int));
+    for (size_t i = 0; i < n; i++)
+        hand_over(mine[i], &fds[i]);
     drive(w, mine, n, all_handed_over);
     rendezvous(pool, &pool->corked_threads, &pool->uncork);
-    for (size_t i = 0; i < n; i++) {
-        if (fds[i] < 0)
-            continue;
-        setsockopt(fds[i], IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
-        mine[i]->last_byte_us = br_monotonic_us();
-    }
+    for (size_t i = 0; i < n; i++)
+        uncork(mine[i], fds[i]);
     free(fds);
     /* Bodiless requests go now. */
     for (size_t i = 0; i < n; i++)
         if (mine[i]->easy == NULL && !mine[i]->done && start_request(w, mine[i]) != 0)
             finish_request(w, mine[i], CURLE_OUT_OF_MEMORY);
+}
+
+/*
+ * Waits until |until_us| on the monotonic clock: driving the thread's
+ * transfers (responses to earlier racers keep their true completion times)
+ * while more than a few milliseconds are left, then sleeping, then spinning
+ * the last STAGGER_SPIN_US. Returns early when the stop flag is raised.
+ */
+static void wait_until(br_worker *w, int64_t until_us)
+{
+    int running;
+    for (int64_t left; (left = until_us - br_monotonic_us()) > 2000 + STAGGER_SPIN_US;) {
+        if (atomic_load(w->pool->stop))
+            return;
+        curl_multi_perform(w->multi, &running);
+        collect_done(w);
+        int ms = (int)((left - STAGGER_SPIN_US) / 1000) - 1;
+        curl_multi_poll(w->multi, NULL, 0, ms > 50 ? 50 : ms < 1 ? 1 : ms, NULL);
+    }
+    int64_t sleep_until = until_us - STAGGER_SPIN_US;
+    if (sleep_until > br_monotonic_us()) {
+        struct timespec ts = {(time_t)(sleep_until / 1000000), (long)(sleep_until % 1000000) * 1000};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
+    while (br_monotonic_us() < until_us)
+        ;
+}
+
+/* Indices of |mine| by release offset, earliest first (stable: batch order among equal offsets). */
+static size_t *offset_order(br_request **mine, size_t n)
+{
+    size_t *order = xcalloc(n, sizeof(size_t));
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        for (; j > 0 && mine[order[j - 1]]->release_offset_us > mine[i]->release_offset_us; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    return order;
+}
+
+/* A staggered racer whose turn has come: started (bodiless), or handed over late, then uncorked. */
+static void release_one(br_worker *w, br_request *r, int fd, int64_t at_us)
+{
+    if (r->done)
+        return;
+    if (r->easy == NULL) { /* bodiless: the whole request is its final byte */
+        wait_until(w, at_us);
+        if (start_request(w, r) != 0)
+            finish_request(w, r, CURLE_OUT_OF_MEMORY);
+        return;
+    }
+    if (r->hold_last_byte) { /* too far away to be corked before the release */
+        wait_until(w, at_us - STAGGER_HANDOVER_LEAD_US);
+        hand_over(r, &fd);
+        drive(w, &r, 1, all_handed_over);
+    }
+    wait_until(w, at_us);
+    uncork(r, fd);
+}
+
+/*
+ * The staggered last-byte release: as above, but each racer's socket is
+ * uncorked at the release plus its offset, in offset order. Racers within
+ * BR_CORK_HOLD_MAX_US are corked before the threads meet, the others shortly
+ * before their time.
+ */
+static void release_staggered(br_worker *w, br_request **mine, size_t n)
+{
+    br_pool *pool = w->pool;
+    int *fds = xcalloc(n, sizeof(int));
+    for (size_t i = 0; i < n; i++) {
+        fds[i] = -1;
+        if (mine[i]->release_offset_us < BR_CORK_HOLD_MAX_US)
+            hand_over(mine[i], &fds[i]);
+    }
+    drive(w, mine, n, all_handed_over);
+    rendezvous(pool, &pool->corked_threads, &pool->uncork);
+    int64_t t0 = atomic_load(&pool->release_t0_us);
+    size_t *order = offset_order(mine, n);
+    for (size_t k = 0; k < n && !atomic_load(pool->stop); k++)
+        release_one(w, mine[order[k]], fds[order[k]], t0 + mine[order[k]]->release_offset_us);
+    free(order);
+    free(fds);
+}
+
+/* The plain release, staggered: each racer's whole request starts at the release plus its offset. */
+static void start_staggered(br_worker *w, br_request **mine, size_t n)
+{
+    int64_t t0 = atomic_load(&w->pool->release_t0_us);
+    size_t *order = offset_order(mine, n);
+    for (size_t k = 0; k < n && !atomic_load(w->pool->stop); k++) {
+        br_request *r = mine[order[k]];
+        wait_until(w, t0 + r->release_offset_us);
+        if (start_request(w, r) != 0)
+            finish_request(w, r, CURLE_OUT_OF_MEMORY);
+    }
 }
 
 static void run_share(br_worker *w)
@@ -314,7 +469,7 @@ static void run_share(br_worker *w)
         n += pool->requests[i]->thread == w->index;
     if (n == 0)
         return;
-    br_request **mine = malloc(n * sizeof(*mine));
+    br_request **mine = xmalloc(n * sizeof(*mine));
     size_t k = 0;
     for (size_t i = 0; i < pool->request_count; i++)
         if (pool->requests[i]->thread == w->index)
@@ -328,7 +483,13 @@ static void run_share(br_worker *w)
         }
         drive(w, mine, n, all_primed);
         rendezvous(pool, &pool->primed_threads, &pool->released);
-        release_last_bytes(w, mine, n);
+        if (pool->staggered)
+            release_staggered(w, mine, n);
+        else
+            release_last_bytes(w, mine, n);
+    } else if (pool->barrier && pool->staggered) {
+        rendezvous(pool, &pool->primed_threads, &pool->released);
+        start_staggered(w, mine, n);
     } else {
         if (pool->barrier)
             rendezvous(pool, &pool->primed_threads, &pool->released);
@@ -344,6 +505,8 @@ static void *worker_main(void *arg)
 {
     br_worker *w = arg;
     br_pool *pool = w->pool;
+    /* Timed waits of a staggered release wake up when asked, not up to 50 us later (the default slack). */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     for (;;) {
         pthread_mutex_lock(&pool->lock);
         while (pool->generation == w->seen_generation && !pool->shutdown)
@@ -366,15 +529,11 @@ static void *worker_main(void *arg)
 
 br_pool *br_pool_new(int threads, int64_t origin_us, atomic_int *stop)
 {
-    br_pool *pool = calloc(1, sizeof(*pool));
-    if (pool == NULL)
-        goto fail_pool;
+    br_pool *pool = xcalloc(1, sizeof(*pool));
     pool->thread_count = threads;
     pool->origin_us = origin_us;
     pool->stop = stop;
-    pool->workers = calloc((size_t)threads, sizeof(br_worker));
-    if (pool->workers == NULL)
-        goto fail_workers;
+    pool->workers = xcalloc((size_t)threads, sizeof(br_worker));
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->work_ready, NULL);
     pthread_cond_init(&pool->work_done, NULL);
@@ -394,10 +553,6 @@ br_pool *br_pool_new(int threads, int64_t origin_us, atomic_int *stop)
         return pool;
     pool->thread_count = started;
     br_pool_del(pool);
-    return NULL;
-fail_workers:
-    free(pool);
-fail_pool:
     return NULL;
 }
 
@@ -433,9 +588,10 @@ int64_t br_pool_origin_us(const br_pool *pool)
 int64_t br_pool_run(br_pool *pool, br_request **requests, size_t count, int barrier, br_release release)
 {
     int has_requests[256] = {0};
-    int participants = 0;
+    int participants = 0, staggered = 0;
     for (size_t i = 0; i < count; i++) {
         br_request *r = requests[i];
+        staggered |= barrier && r->release_offset_us > 0;
         r->thread = r->thread % pool->thread_count;
         r->status = 0;
         r->curl_code = CURLE_OK;
@@ -454,6 +610,7 @@ int64_t br_pool_run(br_pool *pool, br_request **requests, size_t count, int barr
     pool->barrier = barrier;
     pool->release = release;
     pool->participants = participants;
+    pool->staggered = staggered;
     atomic_store(&pool->primed_threads, 0);
     atomic_store(&pool->released, 0);
     atomic_store(&pool->corked_threads, 0);

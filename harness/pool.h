@@ -13,6 +13,14 @@
  *   plain      threads first wait for each other, then start their requests.
  * Threads share only the batch description, an atomic release flag and the
  * stop flag.
+ *
+ * A barrier may be staggered (bookrace window, docs/window.md): racer k's
+ * final byte leaves release_offset_us after the release instead of with it.
+ * Each thread then uncorks its racers in offset order, sleeping (and driving
+ * its transfers) until shortly before each one's time and spinning the rest;
+ * a racer more than BR_CORK_HOLD_MAX_US away is handed to the kernel only
+ * shortly before its time, as TCP_CORK holds a partial segment for 200 ms at
+ * most. Every racer's actual final-byte time is recorded (last_byte_us).
  */
 #ifndef BR_POOL_H
 #define BR_POOL_H
@@ -23,6 +31,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* A racer whose offset is below this is corked before the release; a later one shortly before its time. */
+#define BR_CORK_HOLD_MAX_US 100000
 
 /* Responses larger than this are cut off and the request reported as indeterminate. */
 #define BR_MAX_RESPONSE (1024 * 1024)
@@ -36,10 +47,11 @@ typedef struct br_request {
     char *body;                 /* NULL for none */
     size_t body_len;
     long timeout_ms;
-    const char *ca_file; /* https: CA bundle (borrowed), NULL for the system's */
-    int tls_insecure;    /* https: no certificate verification */
+    const char *ca_file;         /* https: CA bundle (borrowed), NULL for the system's */
+    int tls_insecure;            /* https: no certificate verification */
     char *const *record_headers; /* response headers to keep (the profile's recordHeaders), borrowed */
     size_t record_header_count;
+    int64_t release_offset_us; /* barrier: the final byte leaves this long after the release (0: with it) */
     /* Set by the pool. */
     long status;        /* 0 when no response */
     CURLcode curl_code; /* CURLE_OK when a response arrived */
@@ -54,6 +66,7 @@ typedef struct br_request {
     CURL *easy;
     size_t sent;
     int hold_last_byte, primed, done;
+    int fd; /* the request's socket, -1 when unknown */
 } br_request;
 
 typedef struct br_pool br_pool;

@@ -354,6 +354,11 @@ static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br
         ps[i].req.ca_file = c->tg->tls_ca_file;
         ps[i].req.tls_insecure = c->tg->tls_insecure;
         reqs[i] = &ps[i].req;
+        if (barrier_step >= 0 && barrier_step == c->cfg->stagger_step &&
+            c->cfg->stagger_us > 0) { /* racer i waits i delays: so does its timeout */
+            ps[i].req.release_offset_us = (int64_t)i * c->cfg->stagger_us;
+            ps[i].req.timeout_ms += (long)(ps[i].req.release_offset_us / 1000) + 1;
+        }
     }
     int64_t skew;
     if (barrier_step >= 0 && release == BR_RELEASE_SINGLE_PACKET) {
@@ -370,13 +375,18 @@ static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br
 
 /* The release a barrier asks for: its own, or single-packet when it names none and the target says "http":
  * "2". */
-static br_release barrier_release(const run_ctx *c, const br_step *barrier)
+br_release br_barrier_release(const br_step *barrier, int target_http2)
 {
     if (barrier == NULL)
         return BR_RELEASE_PLAIN;
-    if (!barrier->release_given && c->tg->http2)
+    if (!barrier->release_given && target_http2)
         return BR_RELEASE_SINGLE_PACKET;
     return barrier->release;
+}
+
+static br_release barrier_release(const run_ctx *c, const br_step *barrier)
+{
+    return br_barrier_release(barrier, c->tg->http2);
 }
 
 /* ---- steps ----------------------------------------------------------------------------------------- */
@@ -541,8 +551,44 @@ static int after_write(run_ctx *c, const br_step *st, pending *p, br_history_op 
     return 0;
 }
 
-static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const saved_value *list, char *why,
-                             size_t whylen)
+const br_slot *br_pick_slot(br_pick_rule rule, int nth, uint64_t random_key, const br_slot *other,
+                            const br_slot *const *cands, size_t n)
+{
+    const slot *chosen = NULL;
+    switch (rule) {
+    case BR_PICK_FIRST:
+        return n ? cands[0] : NULL;
+    case BR_PICK_NTH:
+        return nth >= 0 && (size_t)nth < n ? cands[nth] : NULL;
+    case BR_PICK_RANDOM:
+        return n ? cands[mix64(random_key) % n] : NULL;
+    case BR_PICK_SAME_AS:
+        for (size_t i = 0; i < n && other && !chosen; i++)
+            if (strcmp(cands[i]->inspector, other->inspector) == 0 && cands[i]->start_us == other->start_us)
+                chosen = cands[i];
+        return chosen;
+    case BR_PICK_OVERLAPPING: {
+        int64_t best = INT64_MAX;
+        for (size_t i = 0; i < n && other; i++) {
+            const slot *s = cands[i];
+            if (strcmp(s->inspector, other->inspector) != 0 || s->start_us == other->start_us ||
+                !(s->start_us < other->end_us && other->start_us < s->end_us))
+                continue;
+            int64_t d = llabs(s->start_us - other->start_us);
+            if (d < best) {
+                best = d;
+                chosen = s;
+            }
+        }
+        return chosen;
+    }
+    }
+    return NULL;
+}
+
+/* The candidates of a pick: the list's slots, or those of the inspector the step's filter names. */
+static const slot **pick_candidates(run_ctx *c, const br_step *st, int actor, const saved_value *list,
+                                    size_t *n, char *why, size_t whylen)
 {
     char err[256];
     char *only = NULL;
@@ -557,12 +603,21 @@ static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const sav
         }
     }
     const slot **cands = xcalloc(list->list_count + 1, sizeof(*cands));
-    size_t n = 0;
+    *n = 0;
     for (size_t i = 0; i < list->list_count; i++)
         if (only == NULL || strcmp(list->list[i].inspector, only) == 0)
-            cands[n++] = &list->list[i];
+            cands[(*n)++] = &list->list[i];
     free(only);
-    const slot *chosen = NULL;
+    return cands;
+}
+
+static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const saved_value *list, char *why,
+                             size_t whylen)
+{
+    size_t n = 0;
+    const slot **cands = pick_candidates(c, st, actor, list, &n, why, whylen);
+    if (cands == NULL)
+        return NULL;
     const saved_value *other = NULL;
     if (st->rule == BR_PICK_SAME_AS || st->rule == BR_PICK_OVERLAPPING) {
         other = find_saved(&c->actors[st->other_actor], st->other_pick, BR_STEP_PICK);
@@ -573,42 +628,10 @@ static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const sav
             return NULL;
         }
     }
-    switch (st->rule) {
-    case BR_PICK_FIRST:
-        chosen = n ? cands[0] : NULL;
-        break;
-    case BR_PICK_NTH:
-        chosen = (size_t)st->nth < n ? cands[st->nth] : NULL;
-        break;
-    case BR_PICK_RANDOM:
-        if (n) {
-            uint64_t r = mix64(c->cfg->seed ^ mix64(((uint64_t)c->trial->index << 40) ^
-                                                    ((uint64_t)actor << 20) ^ (uint64_t)(st - c->sc->steps)));
-            chosen = cands[r % n];
-        }
-        break;
-    case BR_PICK_SAME_AS:
-        for (size_t i = 0; i < n && !chosen; i++)
-            if (strcmp(cands[i]->inspector, other->picked.inspector) == 0 &&
-                cands[i]->start_us == other->picked.start_us)
-                chosen = cands[i];
-        break;
-    case BR_PICK_OVERLAPPING: {
-        int64_t best = INT64_MAX;
-        for (size_t i = 0; i < n; i++) {
-            const slot *s = cands[i];
-            if (strcmp(s->inspector, other->picked.inspector) != 0 || s->start_us == other->picked.start_us ||
-                !(s->start_us < other->picked.end_us && other->picked.start_us < s->end_us))
-                continue;
-            int64_t d = llabs(s->start_us - other->picked.start_us);
-            if (d < best) {
-                best = d;
-                chosen = s;
-            }
-        }
-        break;
-    }
-    }
+    /* choose random: the run's seed, the trial, the actor and the step, so a seed replays a run's picks. */
+    uint64_t key = c->cfg->seed ^ mix64(((uint64_t)c->trial->index << 40) ^ ((uint64_t)actor << 20) ^
+                                        (uint64_t)(st - c->sc->steps));
+    const slot *chosen = br_pick_slot(st->rule, st->nth, key, other ? &other->picked : NULL, cands, n);
     if (chosen == NULL)
         snprintf(why, whylen, "no slot in '%s' (%zu slots, %zu after the inspector filter) matches choose %s",
                  st->from, list->list_count, n,
@@ -640,13 +663,206 @@ static void do_pick(run_ctx *c, const br_step *st, int step)
     }
 }
 
+/* The history operation an HTTP step sends. */
+static br_op_kind step_op(br_step_kind kind)
+{
+    return kind == BR_STEP_FETCH_SLOTS ? BR_OP_FETCH_SLOTS
+           : kind == BR_STEP_HOLD      ? BR_OP_HOLD
+           : kind == BR_STEP_BOOK      ? BR_OP_BOOK
+                                       : BR_OP_CANCEL;
+}
+
+/* What one actor's request in a step refers to: values earlier steps saved under the names the step gives. */
+typedef struct {
+    const slot *slot;
+    const char *booking_id, *hold_id;
+    const char *missing; /* a name given that has no valid value (the last one looked up), or NULL */
+    int from_list;       /* history index of the fetch the slot came from, or -1 */
+} step_refs;
+
+static void find_step_refs(actor_state *as, const br_step *st, step_refs *r)
+{
+    *r = (step_refs){.from_list = -1};
+    if (st->slot) {
+        saved_value *v = find_saved(as, st->slot, BR_STEP_PICK);
+        if (v && v->valid) {
+            r->slot = &v->picked;
+            r->from_list = v->fetch_op;
+        } else
+            r->missing = st->slot;
+    }
+    if (st->hold) {
+        saved_value *v = find_saved(as, st->hold, BR_STEP_HOLD);
+        if (v && v->valid)
+            r->hold_id = v->id;
+        else
+            r->missing = st->hold;
+    }
+    if (st->booking) {
+        saved_value *v = find_saved(as, st->booking, BR_STEP_BOOK);
+        if (v && v->valid) {
+            r->booking_id = v->id;
+            r->slot = &v->booked;
+        } else {
+            r->missing = st->booking;
+        }
+    }
+}
+
+/*
+ * Renders actor |a|'s request for step |st| into |p|. Returns 0 when prepared, 1 when the actor sits the step
+ * out because a value it refers to is missing (noted in the trial), -1 on a rendering error (in c->result).
+ */
+static int prepare_request(run_ctx *c, const br_step *st, int step, br_op_kind op, int a, pending *p)
+{
+    actor_state *as = &c->actors[a];
+    step_refs r;
+    find_step_refs(as, st, &r);
+    if (r.missing) {
+        trial_note(c->trial, "steps[%d] (%s): actor %s skipped: '%s' has no value (an earlier step failed)",
+                   step, br_step_kind_name(st->kind), as->view.name, r.missing);
+        if (st->save)
+            save_slot_for(as, st->save, st->kind);
+        return 1;
+    }
+    br_template_ctx t;
+    br_slot_view sv;
+    char err[512];
+    fill_template_ctx(c, &t, a, r.slot, r.booking_id, r.hold_id, &sv);
+    if (build_request(c, p, op, a, a % (int)c->tg->base_url_count, &t, err, sizeof(err)) != 0) {
+        snprintf(c->result->error, sizeof(c->result->error), "steps[%d] (%s), actor %s: %s", step,
+                 br_step_kind_name(st->kind), as->view.name, err);
+        c->result->status = BR_RUN_EINTERNAL;
+        pending_free(p);
+        return -1;
+    }
+    if (r.slot != NULL && op != BR_OP_FETCH_SLOTS) {
+        p->slot_used = *r.slot;
+        p->has_slot = 1;
+    }
+    if (r.booking_id)
+        snprintf(p->target_id, sizeof(p->target_id), "%s", r.booking_id);
+    p->from_list = r.from_list;
+    return 0;
+}
+
+/* Prepares the step's requests into |ps|, |*n| of them (actors that sit out have none). */
+static int prepare_requests(run_ctx *c, const br_step *st, int step, br_op_kind op, pending *ps, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < st->actor_count; i++) {
+        int rc = prepare_request(c, st, step, op, st->actors[i], &ps[*n]);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            (*n)++;
+    }
+    return 0;
+}
+
+/* A barrier that releases fewer racers than it gathered raced nothing: the trial cannot be judged. */
+static void note_short_barrier(run_ctx *c, const br_step *st, int step, size_t n)
+{
+    if (st->barrier < 0 || n >= c->sc->steps[st->barrier].actor_count)
+        return;
+    c->trial->inconclusive = 1;
+    trial_note(c->trial,
+               "steps[%d] (%s): the barrier released %zu of its %zu racers; this trial raced nothing", step,
+               br_step_kind_name(st->kind), n, c->sc->steps[st->barrier].actor_count);
+}
+
+/* Failures that mean the request never reached the target's HTTP layer. */
+static int unreachable(CURLcode code)
+{
+    return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+           code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR;
+}
+
+/* How a batch went out, kept in the trial for a barrier step. */
+typedef struct {
+    br_release requested, release;
+    br_h2_batch_result h2;
+    int64_t skew_us;
+    int64_t first_us; /* the earliest last byte sent, or INT64_MAX */
+} batch_outcome;
+
+static void keep_barrier_record(run_ctx *c, const br_step *st, int step, size_t n, const batch_outcome *b)
+{
+    br_trial *t = c->trial;
+    t->barriers = xreallocarray(t->barriers, t->barrier_count + 1, sizeof(br_barrier_record));
+    t->barriers[t->barrier_count++] =
+        (br_barrier_record){.step = step,
+                            .barrier_step = st->barrier,
+                            .release = b->release,
+                            .requested = b->requested,
+                            .h2_connections = b->h2.connections,
+                            .h2_writes = b->h2.writes,
+                            .h2_segments = b->h2.segments,
+                            .h2_server_max_streams = b->h2.server_max_streams,
+                            .racers = (int)n,
+                            .skew_us = b->skew_us,
+                            .released_us = b->first_us == INT64_MAX ? 0 : b->first_us,
+                            .stagger_us = st->barrier == c->cfg->stagger_step ? c->cfg->stagger_us : 0};
+}
+
+/* Sends the batch, releasing it together when the step follows a barrier. */
+static void send_batch(run_ctx *c, const br_step *st, int step, pending *ps, size_t n, batch_outcome *b)
+{
+    const br_step *barrier = st->barrier >= 0 ? &c->sc->steps[st->barrier] : NULL;
+    b->requested = b->release = barrier_release(c, barrier);
+    b->h2 = (br_h2_batch_result){.segments = -1};
+    b->skew_us = run_batch(c, ps, n, barrier ? st->barrier : -1, b->requested, &b->h2);
+    if (b->requested == BR_RELEASE_SINGLE_PACKET && !b->h2.used_h2)
+        b->release = BR_RELEASE_LAST_BYTE;
+    if (b->requested == BR_RELEASE_SINGLE_PACKET && b->h2.note[0])
+        trial_note(c->trial, "steps[%d] (%s): %s", step, br_step_kind_name(st->kind), b->h2.note);
+}
+
+/*
+ * Records every response of the batch in the history and saves what the step keeps; stops saving at the first
+ * failure but records the rest. Counts the requests that never reached the target in |*unreached|.
+ */
+static int record_batch(run_ctx *c, const br_step *st, int step, br_op_kind op, pending *ps, size_t n,
+                        batch_outcome *b, size_t *unreached)
+{
+    int rc = 0;
+    b->first_us = INT64_MAX;
+    *unreached = 0;
+    for (size_t i = 0; i < n; i++) {
+        br_history_op *h = record(c, &ps[i], step, st->barrier >= 0 ? st->barrier : -1, st->expect);
+        if (ps[i].req.last_byte_us && ps[i].req.last_byte_us < b->first_us)
+            b->first_us = ps[i].req.last_byte_us;
+        if (unreachable(ps[i].req.curl_code))
+            (*unreached)++;
+        if (rc == 0) {
+            if (op == BR_OP_FETCH_SLOTS)
+                rc = after_fetch(c, st, &ps[i], h, step);
+            else if (op == BR_OP_HOLD || op == BR_OP_BOOK)
+                rc = after_write(c, st, &ps[i], h, step);
+        }
+    }
+    return rc;
+}
+
+/* Sends the prepared requests of a step and records them; a target nobody reached fails the run. */
+static int send_step(run_ctx *c, const br_step *st, int step, br_op_kind op, pending *ps, size_t n)
+{
+    batch_outcome b;
+    size_t unreached;
+    send_batch(c, st, step, ps, n, &b);
+    int rc = record_batch(c, st, step, op, ps, n, &b, &unreached);
+    if (st->barrier >= 0)
+        keep_barrier_record(c, st, step, n, &b);
+    if (rc == 0 && unreached == n)
+        rc = fail_target(c, "steps[%d] (%s): the target could not be reached (%s)", step,
+                         br_step_kind_name(st->kind), ps[0].req.curl_error);
+    return rc;
+}
+
 /* Builds, runs and records the requests of one HTTP step. */
 static int do_http_step(run_ctx *c, const br_step *st, int step)
 {
-    br_op_kind op = st->kind == BR_STEP_FETCH_SLOTS ? BR_OP_FETCH_SLOTS
-                    : st->kind == BR_STEP_HOLD      ? BR_OP_HOLD
-                    : st->kind == BR_STEP_BOOK      ? BR_OP_BOOK
-                                                    : BR_OP_CANCEL;
+    br_op_kind op = step_op(st->kind);
     if (!c->tg->ops[op].present) {
         snprintf(c->result->error, sizeof(c->result->error),
                  "steps[%d] (%s): the target profile has no %s operation", step, br_step_kind_name(st->kind),
@@ -656,121 +872,11 @@ static int do_http_step(run_ctx *c, const br_step *st, int step)
     }
     pending *ps = xcalloc(st->actor_count + 1, sizeof(pending));
     size_t n = 0;
-    int rc = 0;
-    for (size_t i = 0; i < st->actor_count && rc == 0; i++) {
-        int a = st->actors[i];
-        actor_state *as = &c->actors[a];
-        const slot *s = NULL;
-        const char *booking_id = NULL, *hold_id = NULL;
-        const char *missing = NULL;
-        int from_list = -1;
-        if (st->slot) {
-            saved_value *v = find_saved(as, st->slot, BR_STEP_PICK);
-            if (v && v->valid) {
-                s = &v->picked;
-                from_list = v->fetch_op;
-            } else
-                missing = st->slot;
-        }
-        if (st->hold) {
-            saved_value *v = find_saved(as, st->hold, BR_STEP_HOLD);
-            if (v && v->valid)
-                hold_id = v->id;
-            else
-                missing = st->hold;
-        }
-        if (st->booking) {
-            saved_value *v = find_saved(as, st->booking, BR_STEP_BOOK);
-            if (v && v->valid) {
-                booking_id = v->id;
-                s = &v->booked;
-            } else {
-                missing = st->booking;
-            }
-        }
-        if (missing) {
-            trial_note(c->trial,
-                       "steps[%d] (%s): actor %s skipped: '%s' has no value (an earlier step failed)", step,
-                       br_step_kind_name(st->kind), as->view.name, missing);
-            if (st->save)
-                save_slot_for(as, st->save, st->kind);
-            continue;
-        }
-        br_template_ctx t;
-        br_slot_view sv;
-        char err[512];
-        fill_template_ctx(c, &t, a, s, booking_id, hold_id, &sv);
-        pending *p = &ps[n];
-        if (build_request(c, p, op, a, a % (int)c->tg->base_url_count, &t, err, sizeof(err)) != 0) {
-            snprintf(c->result->error, sizeof(c->result->error), "steps[%d] (%s), actor %s: %s", step,
-                     br_step_kind_name(st->kind), as->view.name, err);
-            c->result->status = BR_RUN_EINTERNAL;
-            pending_free(p);
-            rc = -1;
-            break;
-        }
-        if (s != NULL && op != BR_OP_FETCH_SLOTS) {
-            p->slot_used = *s;
-            p->has_slot = 1;
-        }
-        if (booking_id)
-            snprintf(p->target_id, sizeof(p->target_id), "%s", booking_id);
-        p->from_list = from_list;
-        n++;
-    }
-    if (rc == 0 && st->barrier >= 0 && n < c->sc->steps[st->barrier].actor_count) {
-        c->trial->inconclusive = 1;
-        trial_note(c->trial,
-                   "steps[%d] (%s): the barrier released %zu of its %zu racers; this trial raced nothing",
-                   step, br_step_kind_name(st->kind), n, c->sc->steps[st->barrier].actor_count);
-    }
-    if (rc == 0 && n > 0) {
-        const br_step *barrier = st->barrier >= 0 ? &c->sc->steps[st->barrier] : NULL;
-        br_release requested = barrier_release(c, barrier), release = requested;
-        br_h2_batch_result h2 = {.segments = -1};
-        int64_t skew = run_batch(c, ps, n, barrier ? st->barrier : -1, requested, &h2);
-        if (requested == BR_RELEASE_SINGLE_PACKET && !h2.used_h2)
-            release = BR_RELEASE_LAST_BYTE;
-        if (requested == BR_RELEASE_SINGLE_PACKET && h2.note[0])
-            trial_note(c->trial, "steps[%d] (%s): %s", step, br_step_kind_name(st->kind), h2.note);
-        int64_t first = INT64_MAX;
-        size_t unreachable = 0;
-        for (size_t i = 0; i < n; i++) {
-            br_history_op *h = record(c, &ps[i], step, barrier ? st->barrier : -1, st->expect);
-            if (ps[i].req.last_byte_us && ps[i].req.last_byte_us < first)
-                first = ps[i].req.last_byte_us;
-            if (ps[i].req.curl_code == CURLE_COULDNT_CONNECT ||
-                ps[i].req.curl_code == CURLE_COULDNT_RESOLVE_HOST ||
-                ps[i].req.curl_code == CURLE_PEER_FAILED_VERIFICATION ||
-                ps[i].req.curl_code == CURLE_SSL_CONNECT_ERROR)
-                unreachable++;
-            if (rc == 0) {
-                if (op == BR_OP_FETCH_SLOTS)
-                    rc = after_fetch(c, st, &ps[i], h, step);
-                else if (op == BR_OP_HOLD || op == BR_OP_BOOK)
-                    rc = after_write(c, st, &ps[i], h, step);
-            }
-        }
-        if (barrier) {
-            br_trial *t = c->trial;
-            t->barriers = xreallocarray(t->barriers, t->barrier_count + 1, sizeof(br_barrier_record));
-            t->barriers[t->barrier_count++] =
-                (br_barrier_record){.step = step,
-                                    .barrier_step = st->barrier,
-                                    .release = release,
-                                    .requested = requested,
-                                    .h2_connections = h2.connections,
-                                    .h2_writes = h2.writes,
-                                    .h2_segments = h2.segments,
-                                    .h2_server_max_streams = h2.server_max_streams,
-                                    .racers = (int)n,
-                                    .skew_us = skew,
-                                    .released_us = first == INT64_MAX ? 0 : first};
-        }
-        if (rc == 0 && unreachable == n)
-            rc = fail_target(c, "steps[%d] (%s): the target could not be reached (%s)", step,
-                             br_step_kind_name(st->kind), ps[0].req.curl_error);
-    }
+    int rc = prepare_requests(c, st, step, op, ps, &n);
+    if (rc == 0)
+        note_short_barrier(c, st, step, n);
+    if (rc == 0 && n > 0)
+        rc = send_step(c, st, step, op, ps, n);
     for (size_t i = 0; i < n; i++)
         pending_free(&ps[i]);
     free(ps);
@@ -1144,6 +1250,8 @@ int br_run(const br_run_config *cfg, br_run_result *out)
         out->trial_count++;
         if (run_trial(&c) != 0 || c.trial->cls == BR_TRIAL_TARGET_ERROR)
             break; /* a failed target fails the next trial too: stop with what it answered */
+        if (cfg->after_trial && cfg->after_trial(cfg->after_trial_arg, c.trial) != 0)
+            break;
         if (atomic_load(cfg->stop)) {
             out->status = BR_RUN_EINTERRUPTED;
             break;

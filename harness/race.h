@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct br_trial;
+
 typedef struct {
     const br_scenario *scenario;
     const br_target *target;
@@ -34,6 +36,15 @@ typedef struct {
     json_t *variables; /* merged scenario < profile < --var (vars.h); NULL: the scenario's own */
     int64_t day_us; /* the first trial's day (UTC midnight), resolved at run start; 0: the scenario's date */
     int free_day;   /* move each trial to the first day on which its inspectors hold no booking */
+    /* Called after each judged trial; a nonzero return ends the run there, as planned (status OK):
+     * run --until-reproduced stops at the first violation, shrink at a candidate that can no longer
+     * reach its rate. NULL: every trial runs. */
+    int (*after_trial)(void *arg, const struct br_trial *trial);
+    void *after_trial_arg;
+    /* bookrace window: racer k of barrier steps[stagger_step] is released k * stagger_us after the first
+     * (stagger_us 0: together, as every other barrier) */
+    int64_t stagger_us;
+    int stagger_step;
 } br_run_config;
 
 /* The most days --free-day looks ahead of a trial's day. */
@@ -56,6 +67,7 @@ typedef struct {
     int racers;
     int64_t skew_us;
     int64_t released_us; /* first final byte, relative to the run start */
+    int64_t stagger_us;  /* the delay asked between consecutive racers (br_run_config), 0 for none */
 } br_barrier_record;
 
 /* One recorded operation with what the history file keeps beyond the oracle's fields. */
@@ -72,7 +84,7 @@ typedef struct {
     int from_list;   /* book, hold: history index of the fetch whose list the slot came from; -1 */
 } br_history_op;
 
-typedef struct {
+typedef struct br_trial {
     int index;
     char date[11];
     br_history_op *ops;
@@ -107,6 +119,22 @@ typedef struct {
     char error[768];
     br_secrets secrets; /* expanded secret header values, redacted from everything kept and written */
 } br_run_result;
+
+/*
+ * The race runner's pure decisions, callable without a target (tests/unit/test_race.c).
+ *
+ * The slot a pick step chooses among |n| candidates (the fetched list after the
+ * step's inspector filter): first; the |nth| (from 0); one chosen by |random_key|
+ * (the same key, the same slot: a run's seed replays its picks); the one of
+ * |other| (another actor's pick: same inspector and start); or the slot of
+ * |other|'s inspector that overlaps it and starts nearest to it (not |other|
+ * itself). NULL when none qualifies.
+ */
+const br_slot *br_pick_slot(br_pick_rule rule, int nth, uint64_t random_key, const br_slot *other,
+                            const br_slot *const *cands, size_t n);
+/* How the step after |barrier| is released: plain without a barrier; the barrier's own release when it
+ * names one; single-packet when it names none and the target speaks HTTP/2 ("http": "2"); else last-byte. */
+br_release br_barrier_release(const br_step *barrier, int target_http2);
 
 /* Runs every trial. Always fills |out| with what was recorded, even on error or interruption. */
 int br_run(const br_run_config *cfg, br_run_result *out);

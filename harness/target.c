@@ -85,13 +85,13 @@ static int take_string_array(json_t *v, const char *origin, const char *where, c
     if (!json_is_array(v))
         FAIL("%s: %s must be an array of strings", origin, where);
     *count = json_array_size(v);
-    *out = calloc(*count + 1, sizeof(char *));
+    *out = xcalloc(*count + 1, sizeof(char *));
     size_t i;
     json_t *item;
     json_array_foreach (v, i, item) {
         if (!json_is_string(item))
             FAIL("%s: %s[%zu] must be a string", origin, where, i);
-        (*out)[i] = strdup(json_string_value(item));
+        (*out)[i] = xstrdup(json_string_value(item));
     }
     return 0;
 }
@@ -126,7 +126,7 @@ static int take_pointer(json_t *response, const char *key, int required, const c
     }
     if (!json_is_string(v) || !br_json_pointer_valid(json_string_value(v)))
         FAIL("%s: %s.response.%s must be an RFC 6901 pointer (\"\" or \"/a/b\")", origin, where, key);
-    *out = strdup(json_string_value(v));
+    *out = xstrdup(json_string_value(v));
     return 0;
 }
 
@@ -162,7 +162,7 @@ static int parse_evidence(json_t *ev, br_op_kind kind, const char *origin, const
             continue;
         if (!json_is_string(v) || !br_json_pointer_valid(json_string_value(v)))
             FAIL("%s: %s.%s must be an RFC 6901 pointer", origin, sub, keys[i]);
-        *slots[i] = strdup(json_string_value(v));
+        *slots[i] = xstrdup(json_string_value(v));
     }
     if (op->ev_id == NULL && (op->ev_start == NULL || op->ev_end == NULL))
         FAIL("%s: %s needs id, or start and end", origin, sub);
@@ -191,8 +191,8 @@ static int parse_operation(json_t *v, br_op_kind kind, const char *origin, br_op
     if (br_template_check(json_string_value(path), kerr, sizeof(kerr)))
         FAIL("%s: %s.path: %s", origin, where, kerr);
     op->present = 1;
-    op->method = strdup(json_string_value(method));
-    op->path = strdup(json_string_value(path));
+    op->method = xstrdup(json_string_value(method));
+    op->path = xstrdup(json_string_value(path));
     json_t *body = json_object_get(v, "body");
     if (body != NULL) {
         if (br_template_check_json(body, kerr, sizeof(kerr)))
@@ -333,88 +333,79 @@ static int parse_variables(json_t *root, br_target *t, const char *origin, char 
     return 0;
 }
 
-br_target *br_target_from_json(json_t *root, const char *origin, char *err, size_t errlen)
+/* "baseUrls": 1 to BR_MAX_BASE_URLS http:// or https:// URLs. */
+static int parse_base_urls(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
 {
-    static const char *const keys[] = {
-        "name",  "description", "baseUrls", "headers", "secretHeaders", "timeoutMs",     "operations",
-        "mongo", "http",        "http2",    "tls",     "variables",     "recordHeaders", NULL};
-    br_target *t = calloc(1, sizeof(*t));
-    char kerr[600];
-    if (!json_is_object(root)) {
-        snprintf(err, errlen, "%s: the profile must be a JSON object", origin);
-        goto fail;
-    }
-    if (br_json_check_keys(root, keys, "(top level)", kerr, sizeof(kerr))) {
-        snprintf(err, errlen, "%s: %s", origin, kerr);
-        goto fail;
-    }
-    json_t *name = json_object_get(root, "name");
-    if (!json_is_string(name)) {
-        snprintf(err, errlen, "%s: name must be a string", origin);
-        goto fail;
-    }
-    t->name = strdup(json_string_value(name));
     json_t *urls = json_object_get(root, "baseUrls");
-    if (urls == NULL ||
-        take_string_array(urls, origin, "baseUrls", &t->base_urls, &t->base_url_count, err, errlen))
-        goto fail_urls;
-    if (t->base_url_count == 0)
-        goto fail_urls;
-    if (t->base_url_count > BR_MAX_BASE_URLS) {
-        snprintf(err, errlen, "%s: baseUrls holds %zu URLs; at most %d are allowed", origin,
-                 t->base_url_count, BR_MAX_BASE_URLS);
-        goto fail;
-    }
-    for (size_t i = 0; i < t->base_url_count; i++)
-        if (!valid_base_url(t->base_urls[i]))
-            goto fail_urls;
+    int bad = urls == NULL ||
+              take_string_array(urls, origin, "baseUrls", &t->base_urls, &t->base_url_count, err, errlen) ||
+              t->base_url_count == 0;
+    if (!bad && t->base_url_count > BR_MAX_BASE_URLS)
+        FAIL("%s: baseUrls holds %zu URLs; at most %d are allowed", origin, t->base_url_count,
+             BR_MAX_BASE_URLS);
+    for (size_t i = 0; !bad && i < t->base_url_count; i++)
+        bad = !valid_base_url(t->base_urls[i]);
+    if (bad)
+        FAIL("%s: baseUrls must be a non-empty array of http:// or https:// URLs", origin);
+    return 0;
+}
+
+/* "headers": {name: template} sent with every request. */
+static int parse_headers(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
     json_t *headers = json_object_get(root, "headers");
-    if (headers != NULL) {
-        if (!json_is_object(headers)) {
-            snprintf(err, errlen, "%s: headers must be an object of name: value templates", origin);
-            goto fail;
-        }
-        t->header_count = json_object_size(headers);
-        t->header_names = calloc(t->header_count + 1, sizeof(char *));
-        t->header_values = calloc(t->header_count + 1, sizeof(char *));
-        size_t i = 0;
-        const char *key;
-        json_t *value;
-        json_object_foreach (headers, key, value) {
-            if (!json_is_string(value) || strpbrk(key, " :\r\n") || *key == '\0') {
-                snprintf(err, errlen, "%s: headers.%s must be a string (and a valid header name)", origin,
-                         key);
-                goto fail;
-            }
-            if (br_template_check(json_string_value(value), kerr, sizeof(kerr))) {
-                snprintf(err, errlen, "%s: headers.%s: %s", origin, key, kerr);
-                goto fail;
-            }
-            t->header_names[i] = strdup(key);
-            t->header_values[i++] = strdup(json_string_value(value));
-        }
+    char kerr[600];
+    if (headers == NULL)
+        return 0;
+    if (!json_is_object(headers))
+        FAIL("%s: headers must be an object of name: value templates", origin);
+    t->header_count = json_object_size(headers);
+    t->header_names = xcalloc(t->header_count + 1, sizeof(char *));
+    t->header_values = xcalloc(t->header_count + 1, sizeof(char *));
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach (headers, key, value) {
+        if (!json_is_string(value) || strpbrk(key, " :\r\n") || *key == '\0')
+            FAIL("%s: headers.%s must be a string (and a valid header name)", origin, key);
+        if (br_template_check(json_string_value(value), kerr, sizeof(kerr)))
+            FAIL("%s: headers.%s: %s", origin, key, kerr);
+        t->header_names[i] = xstrdup(key);
+        t->header_values[i++] = xstrdup(json_string_value(value));
     }
+    return 0;
+}
+
+/* "secretHeaders": header names redacted in results, besides Authorization. */
+static int parse_secret_headers(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
     json_t *secret = json_object_get(root, "secretHeaders");
-    if (secret != NULL &&
-        take_string_array(secret, origin, "secretHeaders", &t->secret_headers, &t->secret_count, err, errlen))
-        goto fail;
+    if (secret == NULL)
+        return 0;
+    return take_string_array(secret, origin, "secretHeaders", &t->secret_headers, &t->secret_count, err,
+                             errlen);
+}
+
+/* "timeoutMs": 1 to 600000, 10000 when absent. */
+static int parse_timeout(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
     json_t *timeout = json_object_get(root, "timeoutMs");
     t->timeout_ms = 10000;
-    if (timeout != NULL) {
-        if (!json_is_integer(timeout) || json_integer_value(timeout) < 1 ||
-            json_integer_value(timeout) > 600000) {
-            snprintf(err, errlen, "%s: timeoutMs must be an integer from 1 to 600000", origin);
-            goto fail;
-        }
-        t->timeout_ms = (int)json_integer_value(timeout);
-    }
-    if (parse_http(root, t, origin, err, errlen) || parse_variables(root, t, origin, err, errlen))
-        goto fail;
+    if (timeout == NULL)
+        return 0;
+    if (!json_is_integer(timeout) || json_integer_value(timeout) < 1 || json_integer_value(timeout) > 600000)
+        FAIL("%s: timeoutMs must be an integer from 1 to 600000", origin);
+    t->timeout_ms = (int)json_integer_value(timeout);
+    return 0;
+}
+
+/* "operations": {fetchSlots, book, ...: operation}; fetchSlots and book are required (checked by the caller,
+ * after "mongo", so the messages keep their order). */
+static int parse_operations(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
     json_t *ops = json_object_get(root, "operations");
-    if (!json_is_object(ops)) {
-        snprintf(err, errlen, "%s: operations must be an object", origin);
-        goto fail;
-    }
+    if (!json_is_object(ops))
+        FAIL("%s: operations must be an object", origin);
     const char *key;
     json_t *value;
     json_object_foreach (ops, key, value) {
@@ -422,34 +413,64 @@ br_target *br_target_from_json(json_t *root, const char *origin, char *err, size
         for (int i = 0; i < BR_OP_COUNT; i++)
             if (strcmp(key, profile_names[i]) == 0)
                 kind = i;
-        if (kind < 0) {
-            snprintf(
-                err, errlen,
-                "%s: operations.%s is not an operation (fetchSlots, book, hold, cancel, list, clock, reset, "
-                "health)",
-                origin, key);
-            goto fail;
-        }
+        if (kind < 0)
+            FAIL("%s: operations.%s is not an operation (fetchSlots, book, hold, cancel, list, clock, reset, "
+                 "health)",
+                 origin, key);
         if (parse_operation(value, (br_op_kind)kind, origin, &t->ops[kind], err, errlen))
-            goto fail;
+            return -1;
     }
+    return 0;
+}
+
+/* "mongo": checked now (br_mongo_verify_from_json) so a bad section fails at load, kept as JSON for later. */
+static int parse_mongo(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
     json_t *mongo = json_object_get(root, "mongo");
-    if (mongo != NULL) {
-        br_mongo_verify check;
-        memset(&check, 0, sizeof(check));
-        int bad = br_mongo_verify_from_json(&check, mongo, origin, err, errlen);
-        br_mongo_verify_free(&check);
-        if (bad)
-            goto fail;
-        t->mongo = json_incref(mongo);
-    }
+    if (mongo == NULL)
+        return 0;
+    br_mongo_verify check;
+    memset(&check, 0, sizeof(check));
+    int bad = br_mongo_verify_from_json(&check, mongo, origin, err, errlen);
+    br_mongo_verify_free(&check);
+    if (bad)
+        return -1;
+    t->mongo = json_incref(mongo);
+    return 0;
+}
+
+/* The top level's shape and name. */
+static int parse_top(json_t *root, br_target *t, const char *origin, char *err, size_t errlen)
+{
+    static const char *const keys[] = {
+        "name",  "description", "baseUrls", "headers", "secretHeaders", "timeoutMs",     "operations",
+        "mongo", "http",        "http2",    "tls",     "variables",     "recordHeaders", NULL};
+    char kerr[600];
+    if (!json_is_object(root))
+        FAIL("%s: the profile must be a JSON object", origin);
+    if (br_json_check_keys(root, keys, "(top level)", kerr, sizeof(kerr)))
+        FAIL("%s: %s", origin, kerr);
+    json_t *name = json_object_get(root, "name");
+    if (!json_is_string(name))
+        FAIL("%s: name must be a string", origin);
+    t->name = xstrdup(json_string_value(name));
+    return 0;
+}
+
+br_target *br_target_from_json(json_t *root, const char *origin, char *err, size_t errlen)
+{
+    br_target *t = xcalloc(1, sizeof(*t));
+    if (parse_top(root, t, origin, err, errlen) || parse_base_urls(root, t, origin, err, errlen) ||
+        parse_headers(root, t, origin, err, errlen) || parse_secret_headers(root, t, origin, err, errlen) ||
+        parse_timeout(root, t, origin, err, errlen) || parse_http(root, t, origin, err, errlen) ||
+        parse_variables(root, t, origin, err, errlen) || parse_operations(root, t, origin, err, errlen) ||
+        parse_mongo(root, t, origin, err, errlen))
+        goto fail;
     if (!t->ops[BR_OP_FETCH_SLOTS].present || !t->ops[BR_OP_BOOK].present) {
         snprintf(err, errlen, "%s: operations.fetchSlots and operations.book are required", origin);
         goto fail;
     }
     return t;
-fail_urls:
-    snprintf(err, errlen, "%s: baseUrls must be a non-empty array of http:// or https:// URLs", origin);
 fail:
     br_target_free(t);
     return NULL;
@@ -473,10 +494,10 @@ int br_target_set_base_urls(br_target *t, char *const *urls, size_t count)
         if (!valid_base_url(urls[i]))
             return -1;
     free_strings(t->base_urls, t->base_url_count);
-    t->base_urls = calloc(count + 1, sizeof(char *));
+    t->base_urls = xcalloc(count + 1, sizeof(char *));
     for (size_t i = 0; i < count; i++) {
         size_t len = strlen(urls[i]);
-        t->base_urls[i] = strdup(urls[i]);
+        t->base_urls[i] = xstrdup(urls[i]);
         if (len > 0 && t->base_urls[i][len - 1] == '/')
             t->base_urls[i][len - 1] = '\0';
     }

@@ -1,4 +1,15 @@
+/*
+ * Templates (template.h): "${...}" placeholders filled from the request's
+ * context (actor, slot, variables, booking, hold, date, environment). In text
+ * a value is spliced in, percent-encoded where the caller asks (paths and
+ * queries) and refused when it holds a line break (a header injection); in a
+ * JSON body a string that is exactly one placeholder keeps the value's type.
+ * br_template_check validates a template when the profile is loaded, so a
+ * typo fails before any request rather than in the middle of a race.
+ */
 #include "template.h"
+
+#include "alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,23 +20,15 @@
 typedef struct {
     char *data;
     size_t len, cap;
-    int failed;
 } text;
 
 static void text_add(text *t, const char *s, size_t n)
 {
-    if (t->failed)
-        return;
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 64;
         while (cap < t->len + n + 1)
             cap *= 2;
-        char *grown = realloc(t->data, cap);
-        if (grown == NULL) {
-            t->failed = 1;
-            return;
-        }
-        t->data = grown;
+        t->data = xrealloc(t->data, cap);
         t->cap = cap;
     }
     memcpy(t->data + t->len, s, n);
@@ -183,19 +186,19 @@ static char *scalar_text(json_t *v)
 {
     char buf[64];
     if (json_is_string(v))
-        return strdup(json_string_value(v));
+        return xstrdup(json_string_value(v));
     if (json_is_integer(v)) {
         snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-        return strdup(buf);
+        return xstrdup(buf);
     }
     if (json_is_real(v)) {
         snprintf(buf, sizeof(buf), "%.10g", json_real_value(v));
-        return strdup(buf);
+        return xstrdup(buf);
     }
     if (json_is_true(v))
-        return strdup("true");
+        return xstrdup("true");
     if (json_is_false(v))
-        return strdup("false");
+        return xstrdup("false");
     return NULL;
 }
 
@@ -273,10 +276,6 @@ char *br_template_string(const char *tmpl, const br_template_ctx *ctx, br_escape
         add_escaped(&t, value, escape);
         free(value);
         p = inner + n + 1;
-    }
-    if (t.failed) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
     }
     return t.data;
 fail:

@@ -1,5 +1,13 @@
+/*
+ * The ground truth straight from MongoDB (verify_mongo.h): the profile's
+ * "mongo" section is read and checked here whether or not bookrace was built
+ * with libmongoc, so a profile means the same everywhere; the read itself
+ * (one find over the run's time range, fields by the profile's dotted paths)
+ * exists only with BOOKRACE_MONGO, and without it says how to get it.
+ */
 #include "verify_mongo.h"
 
+#include "alloc.h"
 #include "iso8601.h"
 #include "jsonload.h"
 
@@ -40,7 +48,7 @@ static int take_field(json_t *fields, const char *key, const char *dflt, char **
         snprintf(err, errlen, "%s: mongo.fields.%s must be a non-empty field path", origin, key);
         return -1;
     }
-    *out = strdup(f ? json_string_value(f) : dflt);
+    *out = xstrdup(f ? json_string_value(f) : dflt);
     return 0;
 }
 
@@ -84,25 +92,24 @@ int br_mongo_verify_from_json(br_mongo_verify *v, json_t *mongo, const char *ori
             return -1;
         }
         v->cancelled_count = json_array_size(cancelled);
-        v->cancelled_statuses = calloc(v->cancelled_count + 1, sizeof(char *));
+        v->cancelled_statuses = xcalloc(v->cancelled_count + 1, sizeof(char *));
         for (size_t i = 0; i < v->cancelled_count; i++) {
             json_t *s = json_array_get(cancelled, i);
             if (!json_is_string(s)) {
                 snprintf(err, errlen, "%s: mongo.cancelledStatuses[%zu] must be a string", origin, i);
                 return -1;
             }
-            v->cancelled_statuses[i] = strdup(json_string_value(s));
+            v->cancelled_statuses[i] = xstrdup(json_string_value(s));
         }
     } else {
         v->cancelled_count = 1;
-        v->cancelled_statuses = calloc(2, sizeof(char *));
-        v->cancelled_statuses[0] = strdup("cancelled");
+        v->cancelled_statuses = xcalloc(2, sizeof(char *));
+        v->cancelled_statuses[0] = xstrdup("cancelled");
     }
-    v->company = company ? strdup(json_string_value(company)) : NULL;
+    v->company = company ? xstrdup(json_string_value(company)) : NULL;
     return 0;
 }
 
-/* A field's value as text (strings, ObjectIds, integers); "" when absent. */
 #ifndef BOOKRACE_HAVE_MONGO
 int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us, const char *run_tag,
                         br_truth_booking **out, size_t *count, char *err, size_t errlen)
@@ -116,6 +123,7 @@ int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us
     return -1;
 }
 #else
+/* A field's value as text (strings, ObjectIds, integers); "" when absent. */
 static void field_text(const bson_t *doc, const char *path, char *out, size_t cap)
 {
     bson_iter_t it, f;
@@ -211,7 +219,7 @@ int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us
         b.ours = strstr(tag, run_tag) != NULL;
         if (*count == cap) {
             cap = cap ? cap * 2 : 16;
-            *out = realloc(*out, cap * sizeof(br_truth_booking));
+            *out = xreallocarray(*out, cap, sizeof(br_truth_booking));
         }
         (*out)[(*count)++] = b;
     }

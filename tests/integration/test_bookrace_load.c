@@ -97,21 +97,32 @@ static void test_load_on_the_fix_is_clean_and_reports(void **state)
     assert_int_equal(load("same-slot-burst.json", p.port, out2, "--rate", "300"), 0);
     doc = read_json(out2, "load.json");
     assert_string_equal(json_string_value(json_object_get(doc, "model")), "open");
-    double total = json_number_value(json_object_get(json_object_get(doc, "overall"), "throughputPerSecond"));
-    assert_true(total > 150 && total < 450);
+    /* The open model's own fields, not its speed (a loaded machine or a sanitizer build may not keep 300/s:
+     * that is what lateSends counts). */
+    assert_true(json_number_value(json_object_get(doc, "rate")) == 300);
+    json_t *overall = json_object_get(doc, "overall");
+    assert_true(json_integer_value(json_object_get(overall, "requests")) > 0);
+    assert_true(json_number_value(json_object_get(overall, "throughputPerSecond")) > 0);
+    assert_true(json_is_integer(json_object_get(doc, "lateSends")));
+    assert_true(json_integer_value(json_object_get(doc, "lateSends")) >= 0);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "oracle"), "violations")), 0);
     json_decref(doc);
     char a[600], b[600], html[600];
     snprintf(a, sizeof(a), "%s/load.json", out1);
     snprintf(b, sizeof(b), "%s/load.json", out2);
     snprintf(html, sizeof(html), "%s/compare.html", out2);
-    /* The rate-limited run is far slower, but one second a side cannot tell a release from noise: not
-       judged (test_bookrace_compare judges longer series); the page and compare.json are written. */
+    /* One second a side cannot tell a release from noise: not judged (test_bookrace_compare judges
+       longer, hand-made series, independent of this machine's speed); the page and compare.json are
+       written all the same. */
     const char *cmp[] = {getenv("BOOKRACE_BIN"), "compare", a, b, "--max-regress", "10%", "-o", html, NULL};
     assert_int_equal(test_run(cmp, output, sizeof(output)), 0);
     assert_non_null(strstr(output, "too few samples"));
     assert_int_equal(access(html, R_OK), 0);
     snprintf(html, sizeof(html), "%s/compare.json", out2);
     assert_int_equal(access(html, R_OK), 0);
+    const char *same[] = {getenv("BOOKRACE_BIN"), "compare", b, b, "--max-regress", "10%", NULL};
+    assert_int_equal(test_run(same, output, sizeof(output)), 0);
+    assert_null(strstr(output, "REGRESSION"));
     const char *report[] = {getenv("BOOKRACE_BIN"), "report", a, NULL};
     assert_int_equal(test_run(report, output, sizeof(output)), 0);
     snprintf(html, sizeof(html), "%s/report.html", out1);

@@ -1,0 +1,240 @@
+/*
+ * `bookrace window` against real bookd processes (issue 14). The delays are
+ * chosen far from every edge so the verdicts are deterministic on a loaded
+ * machine: against --fix A-notx --race-window-us 20000 the racers 0 and 5 ms
+ * apart land inside the 20 ms check-then-insert pause (both booked), 60 ms
+ * apart well after the first insert (refused); the window found is bracketed
+ * by 5 and 60 ms, consistent with 20 ms. Against A+C nothing reproduces at
+ * any delay and --expect-no-window holds. The advance sweep against the
+ * incident's five-minute slot cache (virtual clock) reproduces at 0 and 200 s
+ * and not at 400 s; against the versioned cache never. And the refusals: a
+ * barrier sweep of a scenario without a barrier, bad --delays. No timing is
+ * asserted, only what reproduced.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "process.h"
+
+static const char *bookrace_bin(void)
+{
+    const char *b = getenv("BOOKRACE_BIN");
+    return b ? b : "./bookrace";
+}
+
+static const char *source_path(const char *rel, char *buf, size_t cap)
+{
+    const char *root = getenv("BOOKRACE_SOURCE_DIR");
+    snprintf(buf, cap, "%s/%s", root ? root : "..", rel);
+    return buf;
+}
+
+typedef struct {
+    test_process p;
+    char db[512];
+    char url[64];
+} server;
+
+static void serve(server *s, const char *const *extra)
+{
+    test_temp_path(s->db, sizeof(s->db), ".db");
+    const char *args[16] = {"--db", s->db, "--threads", "2"};
+    size_t n = 4;
+    for (size_t i = 0; extra[i] && n < 15; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    test_bookd_start(&s->p, args);
+    snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->p.port);
+}
+
+static void unserve(server *s)
+{
+    assert_int_equal(test_process_stop(&s->p, SIGTERM), 0);
+    test_remove_db(s->db);
+}
+
+/* Runs bookrace window with |extra| arguments; returns the exit code and the parsed window.json (or NULL). */
+static int window(const char *scenario, const char *url, const char *const *extra, json_t **doc, char *out,
+                  size_t cap)
+{
+    char sc[1024], target[1024], dir[512], file[600];
+    test_temp_path(dir, sizeof(dir), "-window");
+    const char *argv[32] = {bookrace_bin(),
+                            "window",
+                            source_path(scenario, sc, sizeof(sc)),
+                            "--target",
+                            source_path("scenarios/targets/bookd.json", target, sizeof(target)),
+                            "--base-url",
+                            url,
+                            "--out",
+                            dir,
+                            "--quiet"};
+    size_t n = 10;
+    for (size_t i = 0; extra[i] && n < 31; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    int rc = test_run(argv, out, cap);
+    snprintf(file, sizeof(file), "%s/window.json", dir);
+    json_error_t jerr;
+    *doc = json_load_file(file, 0, &jerr);
+    return rc;
+}
+
+static json_t *point(json_t *doc, size_t i)
+{
+    return json_array_get(json_object_get(doc, "points"), i);
+}
+
+static json_int_t num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    assert_true(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+static void test_barrier_window_of_a_notx(void **state)
+{
+    (void)state;
+    server s;
+    serve(&s, (const char *const[]){"--fix", "A-notx", "--race-window-us", "20000", NULL});
+    char out[65536];
+    json_t *doc;
+    int rc = window("scenarios/window-pair.json", s.url,
+                    (const char *const[]){"--delays", "0,5ms,60ms", "--trials", "6", NULL}, &doc, out,
+                    sizeof(out));
+    if (rc != 0 || doc == NULL)
+        fail_msg("bookrace window exited %d:\n%s", rc, out);
+    assert_string_equal(json_string_value(json_object_get(doc, "kind")), "window");
+    assert_string_equal(json_string_value(json_object_get(doc, "sweep")), "barrier");
+    assert_string_equal(json_string_value(json_object_get(doc, "unit")), "us");
+    assert_int_equal(json_array_size(json_object_get(doc, "points")), 3);
+    json_int_t delays[] = {0, 5000, 60000};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *p = point(doc, i);
+        assert_int_equal(num(p, "delay_us"), delays[i]);
+        assert_true(num(p, "trials") >= 4); /* at most the odd inconclusive trial */
+        /* Inside the 20 ms pause both book; 60 ms apart the second is refused. */
+        assert_int_equal(num(p, "reproduced"), i < 2 ? num(p, "trials") : 0);
+        assert_true(json_is_true(json_object_get(p, "resolvable")));
+        assert_true(json_is_object(json_object_get(p, "measured_offset_us")));
+        assert_true(json_real_value(json_object_get(p, "ci_lo")) <=
+                    json_real_value(json_object_get(p, "rate")));
+    }
+    json_t *w = json_object_get(doc, "window_us");
+    assert_true(json_is_object(w));
+    /* The bracket holds the true 20 ms: the last delay surely reproducing and the first surely not. */
+    assert_int_equal(num(w, "lo"), 5000);
+    assert_int_equal(num(w, "hi"), 60000);
+    assert_true(num(w, "estimate") > 5000 && num(w, "estimate") < 60000);
+    assert_true(num(doc, "precision_us") >= 1);
+    assert_non_null(strstr(out, "window: "));
+    json_decref(doc);
+    unserve(&s);
+}
+
+static void test_no_window_with_the_fix(void **state)
+{
+    (void)state;
+    server s;
+    serve(&s, (const char *const[]){"--fix", "A+C", NULL});
+    char out[65536];
+    json_t *doc;
+    int rc =
+        window("scenarios/window-pair.json", s.url,
+               (const char *const[]){"--delays", "0,5ms,60ms", "--trials", "4", "--expect-no-window", NULL},
+               &doc, out, sizeof(out));
+    if (rc != 0 || doc == NULL)
+        fail_msg("bookrace window --expect-no-window exited %d against A+C:\n%s", rc, out);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(num(point(doc, i), "trials") >= 3);
+        assert_int_equal(num(point(doc, i), "reproduced"), 0);
+    }
+    assert_true(json_is_null(json_object_get(doc, "window_us")));
+    assert_non_null(strstr(out, "window: none"));
+    json_decref(doc);
+    unserve(&s);
+}
+
+static void test_advance_sweep_of_the_ttl_cache(void **state)
+{
+    (void)state;
+    const char *caches[] = {"ttl:300", "versioned"};
+    for (size_t c = 0; c < 2; c++) {
+        server s;
+        serve(&s, (const char *const[]){"--fix", "none", "--slot-cache", caches[c], "--clock",
+                                        "virtual:2026-11-01T00:00:00Z", NULL});
+        char out[65536];
+        json_t *doc;
+        int rc = window(
+            "scenarios/stale-cache-same-slot.json", s.url,
+            (const char *const[]){"--sweep", "advance", "--delays", "200s,400s", "--trials", "4", NULL}, &doc,
+            out, sizeof(out));
+        if (rc != 0 || doc == NULL)
+            fail_msg("advance sweep against %s exited %d:\n%s", caches[c], rc, out);
+        assert_string_equal(json_string_value(json_object_get(doc, "sweep")), "advance");
+        /* ttl:300: a list cached at 0 is served until 300 s; versioned: never once a booking changed it. */
+        for (size_t i = 0; i < 3; i++)
+            assert_int_equal(num(point(doc, i), "reproduced"),
+                             c == 0 && i < 2 ? num(point(doc, i), "trials") : 0);
+        json_t *w = json_object_get(doc, "window_us");
+        if (c == 0) {
+            assert_int_equal(num(w, "lo"), 200000000);
+            assert_int_equal(num(w, "hi"), 400000000);
+        } else {
+            assert_true(json_is_null(w));
+        }
+        json_decref(doc);
+        unserve(&s);
+    }
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    char out[8192];
+    json_t *doc;
+    /* No server is needed: the command line is refused before a request is sent. */
+    int rc = window("scenarios/incident-stale-replay.json", "http://127.0.0.1:9", (const char *const[]){NULL},
+                    &doc, out, sizeof(out));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "has no barrier step"));
+    assert_null(doc);
+    rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
+                (const char *const[]){"--delays", "5ms,2ms", NULL}, &doc, out, sizeof(out));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "not larger than the delay before it"));
+    rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
+                (const char *const[]){"--sweep", "advance", NULL}, &doc, out, sizeof(out));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "has no advance step"));
+    rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
+                (const char *const[]){"--step", "0", NULL}, &doc, out, sizeof(out));
+    assert_int_equal(rc, 2);
+    /* A target that cannot be reached: exit 3, and window.json says so with what was measured (nothing). */
+    rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
+                (const char *const[]){"--delays", "5ms", "--trials", "1", NULL}, &doc, out, sizeof(out));
+    assert_int_equal(rc, 3);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "outcome")), "target-error");
+    assert_true(json_is_null(json_object_get(doc, "window_us")));
+    json_decref(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_barrier_window_of_a_notx),
+        cmocka_unit_test(test_no_window_with_the_fix),
+        cmocka_unit_test(test_advance_sweep_of_the_ttl_cache),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
