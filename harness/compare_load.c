@@ -126,9 +126,11 @@ static int add_second(br_cmp_report *r, int side, json_t *sec, size_t i, const c
     return 0;
 }
 
+/* Requests still in flight when a closed-model run ends ("unfinished", about one per connection) are
+   not the release's errors: left out. */
 static double error_total(json_t *e)
 {
-    static const char *const kinds[] = {"connect", "read", "write", "timeout", "parse", "unfinished"};
+    static const char *const kinds[] = {"connect", "read", "write", "timeout", "parse"};
     double n = 0;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         n += (double)json_integer_value(json_object_get(e, kinds[i]));

@@ -5,7 +5,8 @@
  * text, compare.json and JUnit, several runs a side pool (files after "--",
  * or a directory of runs), a malformed file is refused naming
  * file:line:column, a malformed series naming the JSON path (exit 2), and
- * too few seconds are not judged.
+ * too few seconds are not judged; `load --runs N` against a real bookd
+ * writes the runs compare reads as one side.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +193,38 @@ static void test_bad_input(void **state)
     assert_non_null(strstr(output, "--max-regress"));
 }
 
+/* load --runs N against a real bookd: OUT/run-1 ... run-N, which compare reads as one side. */
+static void test_load_runs(void **state)
+{
+    (void)state;
+    char db[700], out[700], url[96];
+    path_of(db, sizeof(db), "runs.db");
+    path_of(out, sizeof(out), "load-runs");
+    const char *args[] = {"--db", db, "--threads", "1", NULL};
+    test_process p;
+    test_bookd_start(&p, args);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", p.port);
+    const char *load[] = {
+        getenv("BOOKRACE_BIN"), "load", "--url",     url, "--runs", "2", "--duration", "1s", "--warmup", "0s",
+        "--connections",        "2",    "--threads", "1", "--out",  out, "--quiet",    NULL};
+    assert_int_equal(test_run(load, output, sizeof(output)), 0);
+    assert_non_null(strstr(output, "run-1 ... run-2"));
+    char run[800];
+    for (int k = 1; k <= 2; k++) {
+        snprintf(run, sizeof(run), "%s/run-%d/load.json", out, k);
+        assert_int_equal(access(run, R_OK), 0);
+    }
+    const char *cmp[] = {out, out, NULL};
+    assert_int_equal(compare(cmp), 0);
+    assert_non_null(strstr(output, "base: 2 run(s); new: 2 run(s)"));
+    /* One file for N runs is refused. */
+    const char *json[] = {getenv("BOOKRACE_BIN"), "load", "--url", url, "--runs", "2", "--json", db, NULL};
+    assert_int_equal(test_run(json, output, sizeof(output)), 2);
+    assert_non_null(strstr(output, "--runs"));
+    assert_int_equal(test_process_stop(&p, SIGTERM), 0);
+    test_remove_db(db);
+}
+
 int main(void)
 {
     test_temp_path(dir, sizeof(dir), "compare");
@@ -199,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_identical_and_regressed),
         cmocka_unit_test(test_several_runs_a_side),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_load_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
