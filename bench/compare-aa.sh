@@ -6,11 +6,11 @@
 # calibrated from A's own throughput in this run: service s = 1/rate, R10 adds s/9, R25 adds s/4.
 # Each of PAIRS comparisons runs four arms, A1, R10, A2 and R25, interleaved: ROUNDS rounds of one short
 # run per arm (SECONDS each after a 0.5 s warmup; the order alternates between rounds), so the machine's
-# drift (other sessions' builds: two back-to-back A runs differed by up to 14% here) hits every arm
-# alike. Then, with the runs of each arm as one side: A1 vs A2 (a false alarm is any metric flagged),
-# A1 vs R10 (caught when "all req/s" is flagged), A2 vs R25 (caught when "get p99" is flagged), at
-# --max-regress LIMIT. For contrast it also counts the single-number rule compare used before (one run
-# a side, any of throughput, p50, p90, p99 worse than LIMIT).
+# drift (other sessions' builds) hits every arm alike. Then bench/compare-aa-summary.py judges, with the
+# runs of each arm as one side: A1 vs A2 (a false alarm: compare exits non-zero), A1 vs R10 and A2 vs
+# R25 (caught: compare exits 6; the table also says whether "all req/s", resp. "get p99", was the metric
+# flagged), at LIMIT and at 0, 3 and 10%. For contrast it counts the single-number rule compare used
+# before (one run a side, any of throughput, p50, p90, p99 worse than LIMIT). Runs are kept with KEEP=1.
 #   bench/compare-aa.sh [PAIRS] [SECONDS] [LIMIT%] [ROUNDS]   (defaults 20 2 5 3: about 12 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
