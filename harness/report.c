@@ -82,7 +82,25 @@ const char *rp_str(json_t *o, const char *k)
 
 double rp_num(json_t *o, const char *k)
 {
-    return json_number_value(json_object_get(o, k));
+    return rp_clamp(json_number_value(json_object_get(o, k)));
+}
+
+double rp_clamp(double v)
+{
+    /* 1e15 us is 31 years: more than any real field, and every cast to int64_t stays defined. */
+    return v != v ? 0 : v > 1e15 ? 1e15 : v < -1e15 ? -1e15 : v;
+}
+
+int rp_int(json_t *o, const char *k)
+{
+    double v = rp_num(o, k);
+    return v > 1e9 ? 1000000000 : v < -1e9 ? -1000000000 : (int)v;
+}
+
+size_t rp_count(json_t *o, const char *k)
+{
+    double v = rp_num(o, k);
+    return v < 0 ? 0 : (size_t)v;
 }
 
 char *rp_fmt_dur(int64_t us, char *buf, size_t cap)

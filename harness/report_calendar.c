@@ -120,7 +120,8 @@ static int same_owner(const rp_booking *a, const rp_booking *b)
 
 size_t rp_clusters(rp_bookings *bs, rp_cluster **out)
 {
-    qsort(bs->items, bs->count, sizeof(rp_booking), by_inspector_start);
+    if (bs->count)
+        qsort(bs->items, bs->count, sizeof(rp_booking), by_inspector_start);
     size_t n = 0, cap = 0;
     rp_cluster *cl = NULL;
     span *s = xcalloc(bs->count + 1, sizeof(span));
@@ -451,9 +452,8 @@ static double cal_x(const day_view *v, int64_t t)
 
 static void cal_axis(FILE *f, const day_view *v, int height)
 {
-    int64_t step = HOUR_US;
-    if (v->to_us - v->from_us > 12 * HOUR_US)
-        step = 2 * HOUR_US;
+    /* Every hour on a working day; a longer span (bookings across days) gets about 12 ticks. */
+    int64_t hours = (v->to_us - v->from_us) / HOUR_US, step = HOUR_US * (hours > 12 ? (hours + 11) / 12 : 1);
     for (int64_t t = v->from_us; t <= v->to_us; t += step) {
         char hm[16];
         double x = cal_x(v, t);

@@ -35,7 +35,11 @@ void rp_esc(FILE *f, const char *s);
 void rp_page_start(FILE *f, const char *title);
 void rp_page_end(FILE *f);
 const char *rp_str(json_t *o, const char *k);
+/* Numbers from the document, clamped to +-1e15 (NaN 0) so that no cast of them is undefined. */
 double rp_num(json_t *o, const char *k);
+double rp_clamp(double v);
+int rp_int(json_t *o, const char *k);      /* clamped to +-1e9 */
+size_t rp_count(json_t *o, const char *k); /* negative is 0 */
 /* A duration for people: "31 us", "2.4 ms", "180 s", "3.2 min". */
 char *rp_fmt_dur(int64_t us, char *buf, size_t cap);
 /* Time of day of an epoch-us instant, "09:26". */

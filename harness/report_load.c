@@ -327,7 +327,7 @@ static void json_bookings(json_t *list, rp_bookings *bs)
                  rp_str(v, "actor")[0] ? rp_str(v, "actor") : rp_str(v, "id"));
         b.info = strcmp(outcome, "ok") != 0;
         b.request_us = (int64_t)rp_num(v, "sendUs");
-        b.status = (int)rp_num(v, "status");
+        b.status = rp_int(v, "status");
         rp_bookings_add(bs, &b);
     }
 }
@@ -417,8 +417,8 @@ int rp_load_report(json_t *doc, const char *source_path, FILE *f)
     fputs("<p>", f);
     rp_esc(f, rp_str(doc, "model"));
     fprintf(f, " model%s, %d threads, %d connections, %.1f s measured after %.1f s warm-up, started ",
-            rp_num(doc, "rate") > 0 ? " (constant rate)" : "", (int)rp_num(doc, "threads"),
-            (int)rp_num(doc, "connections"), rp_num(doc, "measuredSeconds"), rp_num(doc, "warmupSeconds"));
+            rp_num(doc, "rate") > 0 ? " (constant rate)" : "", rp_int(doc, "threads"),
+            rp_int(doc, "connections"), rp_num(doc, "measuredSeconds"), rp_num(doc, "warmupSeconds"));
     rp_esc(f, rp_str(doc, "startedAt"));
     fputs(".</p>\n", f);
     evidence ev = {0};

@@ -40,7 +40,7 @@ static void matrix_cell(FILE *f, json_t *c)
         fputs("<td class=\"muted\">-</td>", f);
         return;
     }
-    size_t k = (size_t)rp_num(c, "trialsWithViolations"), n = (size_t)rp_num(c, "trials");
+    size_t k = rp_count(c, "trialsWithViolations"), n = rp_count(c, "trials");
     char rate[64];
     const char *verdict = rp_str(c, "verdict");
     fprintf(f, "<td class=\"%s\" title=\"expected ", cell_class(c));

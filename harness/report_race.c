@@ -48,8 +48,9 @@ static void trial_bookings(json_t *trial, rp_bookings *bs)
         snprintf(b.inspector, sizeof(b.inspector), "%s", rp_str(op, "inspector"));
         snprintf(b.actor, sizeof(b.actor), "%s", rp_str(op, "actorName"));
         json_t *sent = json_object_get(op, "invokeScenarioUs");
-        b.request_us = (int64_t)(json_is_number(sent) ? json_number_value(sent) : rp_num(op, "invokeUs"));
-        b.status = (int)rp_num(op, "status");
+        b.request_us =
+            (int64_t)(json_is_number(sent) ? rp_clamp(json_number_value(sent)) : rp_num(op, "invokeUs"));
+        b.status = rp_int(op, "status");
         b.info = strcmp(outcome, "ok") != 0;
         b.flagged = flag[i];
         rp_bookings_add(bs, &b);
@@ -71,7 +72,7 @@ static void trial_bookings(json_t *trial, rp_bookings *bs)
 static void verdict(FILE *f, json_t *doc)
 {
     json_t *summary = json_object_get(doc, "summary");
-    size_t k = (size_t)rp_num(summary, "trialsWithViolations"), n = (size_t)rp_num(summary, "trials");
+    size_t k = rp_count(summary, "trialsWithViolations"), n = rp_count(summary, "trials");
     char rate[64];
     const char *outcome = rp_str(doc, "outcome");
     fprintf(f, "<p id=\"verdict\" class=\"verdict %s\">", strcmp(outcome, "pass") == 0 ? "good" : "bad");
@@ -127,7 +128,7 @@ static void trial_notes(FILE *f, json_t *trial)
 static void trial_section(FILE *f, json_t *trial)
 {
     json_t *violations = json_object_get(trial, "violations");
-    fprintf(f, "<h2>Trial %d (", (int)rp_num(trial, "index"));
+    fprintf(f, "<h2>Trial %d (", rp_int(trial, "index"));
     rp_esc(f, rp_str(trial, "date"));
     fputs("): ", f);
     rp_esc(f, rp_str(trial, "class"));
@@ -164,7 +165,7 @@ static void trial_table(FILE *f, json_t *trials)
             break;
         }
         const char *cls = rp_str(trial, "class");
-        fprintf(f, "<tr><td>%d</td><td class=\"l\">", (int)rp_num(trial, "index"));
+        fprintf(f, "<tr><td>%d</td><td class=\"l\">", rp_int(trial, "index"));
         rp_esc(f, rp_str(trial, "date"));
         fprintf(f, "</td><td class=\"l %s\">", strcmp(cls, "clean") == 0 ? "good" : "bad");
         rp_esc(f, cls);

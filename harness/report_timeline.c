@@ -39,7 +39,7 @@ static int64_t op_time(json_t *op, int complete)
 {
     json_t *s = json_object_get(op, complete ? "completeScenarioUs" : "invokeScenarioUs");
     if (json_is_number(s))
-        return (int64_t)json_number_value(s);
+        return (int64_t)rp_clamp(json_number_value(s));
     return (int64_t)rp_num(op, complete ? "completeUs" : "invokeUs");
 }
 
@@ -153,7 +153,9 @@ static void draw_ticks(FILE *f, const axis *ax, int height)
     for (size_t i = 0; i < ax->n; i++) {
         const interval *s = &ax->seg[i];
         double step = rp_nice_step((double)(s->b - s->a), ax->px[i] / 110);
-        for (double t = ceil((double)s->a / step) * step; t <= (double)s->b; t += step) {
+        int ticks = 0; /* bounded, whatever the numbers */
+        for (double t = ceil((double)s->a / step) * step; t <= (double)s->b && ticks < 100;
+             t += step, ticks++) {
             char label[32];
             double x = ax_x(ax, (int64_t)t);
             tick_label(t, step, label, sizeof(label));
@@ -224,7 +226,7 @@ static void title_headers(FILE *f, json_t *history, json_t *op)
 
 static int lane_of(json_t *op, int lanes)
 {
-    int a = (int)rp_num(op, "actor");
+    int a = rp_int(op, "actor");
     return a < 0 || a >= lanes ? -1 : a;
 }
 
@@ -247,7 +249,7 @@ static void draw_op(FILE *f, const axis *ax, json_t *history, json_t *op, int y,
         rp_esc(f, rp_str(op, "start"));
     }
     char d[32];
-    fprintf(f, " -> %d (", (int)rp_num(op, "status"));
+    fprintf(f, " -> %d (", rp_int(op, "status"));
     rp_esc(f, outcome);
     fprintf(f, "), sent at %.3f ms, took %s", (double)t0 / 1e3, rp_fmt_dur(t1 - t0, d, sizeof(d)));
     title_headers(f, history, op);
@@ -261,7 +263,7 @@ static void draw_lanes(FILE *f, json_t *history, int lanes)
         size_t i;
         json_t *op;
         json_array_foreach (history, i, op) {
-            if (a < lanes && (int)rp_num(op, "actor") == a) {
+            if (a < lanes && rp_int(op, "actor") == a) {
                 label = rp_str(op, "actorName");
                 break;
             }
@@ -298,7 +300,7 @@ static void draw_releases(FILE *f, const axis *ax, json_t *trial, int lanes, int
                 "stroke-dasharray=\"4,3\"/><text x=\"%.1f\" y=\"18\" font-size=\"11\">",
                 x, x, height - 18, x + 3);
         rp_esc(f, rp_str(barrier, "release"));
-        fprintf(f, " release, %d racers, spread %.0f us</text>\n", (int)rp_num(barrier, "racers"),
+        fprintf(f, " release, %d racers, spread %.0f us</text>\n", rp_int(barrier, "racers"),
                 rp_num(barrier, "skewUs"));
         size_t i;
         json_t *op;
@@ -337,7 +339,7 @@ void rp_timeline(FILE *f, json_t *trial)
     int lanes = 0;
     int64_t t0 = INT64_MAX, t1 = INT64_MIN;
     json_array_foreach (history, i, op) {
-        int a = (int)rp_num(op, "actor");
+        int a = rp_int(op, "actor");
         if (a + 1 > lanes)
             lanes = a + 1 > RP_MAX_LANES ? RP_MAX_LANES : a + 1;
         t0 = op_time(op, 0) < t0 ? op_time(op, 0) : t0;
@@ -355,7 +357,7 @@ void rp_timeline(FILE *f, json_t *trial)
     size_t drawn = 0;
     json_array_foreach (history, i, op) {
         int lane = lane_of(op, lanes);
-        if ((lane < 0 && (int)rp_num(op, "actor") >= 0) || drawn == RP_MAX_TIMELINE_OPS)
+        if ((lane < 0 && rp_int(op, "actor") >= 0) || drawn == RP_MAX_TIMELINE_OPS)
             continue;
         draw_op(f, &ax, history, op, TL_TOP + TL_LANE * (lane < 0 ? lanes : lane), bad[i]);
         drawn++;
@@ -399,7 +401,7 @@ static void spread_chart(FILE *f, json_t *history, json_t *barrier)
     double span = last - first > 1 ? last - first : 1, step = rp_nice_step(span, 6);
     double xmax = ceil(span / step) * step;
     fprintf(f, "<h3>Release of the barrier at step %d: %zu racers, last bytes within %.0f us (",
-            (int)rp_num(barrier, "barrierStep"), racers, last - first);
+            rp_int(barrier, "barrierStep"), racers, last - first);
     rp_esc(f, rp_str(barrier, "release"));
     fprintf(
         f, ")</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"spread\" width=\"%d\" height=\"%d\">\n",

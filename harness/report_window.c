@@ -69,7 +69,7 @@ static void window_band(FILE *f, const wscale *s, json_t *win, double precision)
         return;
     double lo = rp_num(win, "lo"), est = rp_num(win, "estimate");
     json_t *hi_j = json_object_get(win, "hi");
-    double hi = json_is_number(hi_j) ? json_number_value(hi_j) : s->dmax;
+    double hi = json_is_number(hi_j) ? rp_clamp(json_number_value(hi_j)) : s->dmax;
     char e[32], l[32], h[32];
     fprintf(
         f,
@@ -170,7 +170,7 @@ static void window_verdict(FILE *f, json_t *doc)
                 advance ? "A stale list stays dangerous for about" : "Race window: about",
                 rp_fmt_dur((int64_t)rp_num(win, "estimate"), e, sizeof(e)),
                 rp_fmt_dur((int64_t)rp_num(win, "lo"), l, sizeof(l)),
-                json_is_number(hi) ? rp_fmt_dur((int64_t)json_number_value(hi), h, sizeof(h))
+                json_is_number(hi) ? rp_fmt_dur((int64_t)rp_clamp(json_number_value(hi)), h, sizeof(h))
                                    : "beyond the sweep");
         fputs(advance ? ": a list older than that no longer double-books."
                       : ": racers released further apart no longer double-book.",
