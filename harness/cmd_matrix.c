@@ -20,8 +20,11 @@ static const char usage[] =
     "                       [--quiet]\n"
     "\n"
     "Runs every scenario against a fresh bookd in every mode and compares each cell with its expected\n"
-    "outcome (the CI gate); bookd is found next to bookrace unless --bookd is given. Exit 0 when every\n"
-    "cell is as expected, 1 when not, 2 for a bad matrix, 130 when interrupted.\n";
+    "outcome (the CI gate); bookd is found next to bookrace unless --bookd is given. Each cell states its\n"
+    "rate k/n with the 95% Wilson interval; a rate expectation (violation>=SHARE) is judged on the\n"
+    "interval, and a cell whose interval straddles SHARE is undecided: need more trials.\n"
+    "Exit 0 when every cell is as expected, 1 when one is not, 5 when none failed but one is undecided\n"
+    "(raise the row's repeat), 2 for a bad matrix, 130 when interrupted.\n";
 
 enum { OPT_OUT = BR_CLI_FIRST_ID, OPT_BOOKD, OPT_SCENARIO, OPT_MODE, OPT_THREADS, OPT_QUIET };
 

@@ -18,6 +18,7 @@
 #include "report.h"
 #include "results.h"
 #include "scenario.h"
+#include "stats.h"
 #include "suite.h"
 #include "target.h"
 #include "util.h"
@@ -37,14 +38,19 @@ static const char usage[] =
     "[--quiet]\n"
     "                    [--verify-mongo URI [--mongo-db NAME] [--mongo-collection inspections]]\n"
     "                    [--var NAME=VALUE | --var NAME:=JSON]... [--date DAY] [--free-day]\n"
+    "                    [--until-reproduced]\n"
     "\n"
     "--var       a scenario variable; wins over the profile's variables, which win over the scenario's\n"
     "--date      the day to book: YYYY-MM-DD, today, tomorrow, +14d, +2w, next-weekday, next-monday...\n"
     "--free-day  each trial books the first day (from --date on) its inspectors hold no booking (needs "
     "list)\n"
+    "--until-reproduced  stop at the first trial with an invariant violation and say which trial it was;\n"
+    "            --repeat N is the cap (default 100 with this flag)\n"
     "\n"
     "Runs the scenario's steps against the target (default scenarios/targets/bookd.json) and checks that\n"
-    "no two acknowledged bookings of one inspector overlap and none is lost. A scenario expects a clean\n"
+    "no two acknowledged bookings of one inspector overlap and none is lost. Several trials state the\n"
+    "reproduction rate k/n over the conclusive trials with its 95% Wilson interval. A scenario expects a "
+    "clean\n"
     "run unless it says \"expect\": \"violation\"; --expect-violation expects one of every scenario.\n"
     "Several scenarios or a folder (its *.json, one level deep; matrices, profiles and sub-folders are\n"
     "listed as skipped) run as a suite: each as a single run, into DIR/<scenario>/, with one merged\n"
@@ -74,20 +80,32 @@ enum {
     OPT_VAR,
     OPT_DATE,
     OPT_FREE_DAY,
+    OPT_UNTIL_REPRODUCED,
 };
 
 /* Scenario files and folders one command line may name. */
 enum { BR_RUN_MAX_PATHS = 64 };
+/* --until-reproduced without --repeat: the most trials it runs before saying "not reproduced". */
+enum { BR_RUN_UNTIL_REPRODUCED_CAP = 100 };
 
 static const br_cli_option options[] = {
-    {"target", 0, 1, OPT_TARGET},     {"base-url", 0, 1, OPT_BASE_URL},
-    {"out", 0, 1, OPT_OUT},           {"repeat", 0, 1, OPT_REPEAT},
-    {"seed", 0, 1, OPT_SEED},         {"threads", 0, 1, OPT_THREADS},
-    {"junit", 0, 1, OPT_JUNIT},       {"expect-violation", 0, 0, OPT_EXPECT_VIOLATION},
-    {"quiet", 0, 0, OPT_QUIET},       {"verify-mongo", 0, 1, OPT_VERIFY_MONGO},
-    {"mongo-db", 0, 1, OPT_MONGO_DB}, {"mongo-collection", 0, 1, OPT_MONGO_COLLECTION},
-    {"var", 0, 1, OPT_VAR},           {"date", 0, 1, OPT_DATE},
-    {"free-day", 0, 0, OPT_FREE_DAY}, {NULL, 0, 0, 0},
+    {"target", 0, 1, OPT_TARGET},
+    {"base-url", 0, 1, OPT_BASE_URL},
+    {"out", 0, 1, OPT_OUT},
+    {"repeat", 0, 1, OPT_REPEAT},
+    {"seed", 0, 1, OPT_SEED},
+    {"threads", 0, 1, OPT_THREADS},
+    {"junit", 0, 1, OPT_JUNIT},
+    {"expect-violation", 0, 0, OPT_EXPECT_VIOLATION},
+    {"quiet", 0, 0, OPT_QUIET},
+    {"verify-mongo", 0, 1, OPT_VERIFY_MONGO},
+    {"mongo-db", 0, 1, OPT_MONGO_DB},
+    {"mongo-collection", 0, 1, OPT_MONGO_COLLECTION},
+    {"var", 0, 1, OPT_VAR},
+    {"date", 0, 1, OPT_DATE},
+    {"free-day", 0, 0, OPT_FREE_DAY},
+    {"until-reproduced", 0, 0, OPT_UNTIL_REPRODUCED},
+    {NULL, 0, 0, 0},
 };
 
 static const br_cli_spec spec = {.usage = usage,
@@ -102,7 +120,7 @@ typedef struct {
     char *base_urls[BR_MAX_BASE_URLS];
     size_t base_url_count;
     long repeat, seed, threads;
-    int expect_violation, quiet, free_day;
+    int expect_violation, quiet, free_day, until_reproduced, repeat_given;
     json_t *cli_vars; /* --var, in order: a later one wins */
     const char *date;
     int day_offset; /* a suite's scenario k books after the days of scenarios 0..k-1 */
@@ -110,6 +128,7 @@ typedef struct {
     /* What the run showed, for a suite's report. */
     const char *outcome;
     size_t trials, trials_with_violations;
+    size_t reproduced, conclusive; /* the rate: violations among the conclusive trials */
 } run_options;
 
 static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
@@ -125,6 +144,7 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
         o->out_dir = v;
         return 0;
     case OPT_REPEAT:
+        o->repeat_given = 1;
         return br_cli_long(v, 1, 100000, &o->repeat);
     case OPT_SEED:
         return br_cli_long(v, 0, LONG_MAX, &o->seed);
@@ -155,6 +175,9 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
         return 0;
     case OPT_FREE_DAY:
         o->free_day = 1;
+        return 0;
+    case OPT_UNTIL_REPRODUCED:
+        o->until_reproduced = 1;
         return 0;
     }
     return -1;
@@ -284,6 +307,29 @@ static void print_summary(const br_run_config *cfg, const br_run_result *result,
     free(text);
 }
 
+/* --until-reproduced: the run ends after the first trial classed as an invariant violation. */
+static int stop_at_violation(void *arg, const br_trial *trial)
+{
+    (void)arg;
+    return trial->cls == BR_TRIAL_VIOLATION;
+}
+
+/* The one line of --quiet, scrubbed of secrets. */
+static void print_quiet_line(const br_scenario *sc, const br_run_result *result, const br_run_meta *meta,
+                             const char *reason, int rc)
+{
+    size_t k, n, first;
+    char rate[64], line[2400] /* name and reason < 1024 bytes each */, until[96] = "";
+    br_run_reproduction(result, &k, &n, &first);
+    if (meta->until_reproduced && first)
+        snprintf(until, sizeof(until), " (first at trial %zu)", first);
+    snprintf(line, sizeof(line), "%s: reproduced in %s conclusive trials%s; %s: %s (exit %d)\n", sc->name,
+             br_rate_format(k, n, rate, sizeof(rate)), until, meta->outcome, reason, rc);
+    char *clean = br_redact_text(&result->secrets, line, strlen(line), NULL, NULL);
+    fputs(clean, stdout);
+    free(clean);
+}
+
 static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const br_mongo_verify *verify,
                           atomic_int *stop)
 {
@@ -293,7 +339,8 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
                         /* The scenario's own expectation, unless the command line asks for one everywhere. */
                         .expect_violation = o->expect_violation || sc->expect_violation,
                         .date_spec = o->date ? o->date : sc->date_spec,
-                        .variable_sources = br_vars_sources(sc->variables, tg->variables, o->cli_vars)};
+                        .variable_sources = br_vars_sources(sc->variables, tg->variables, o->cli_vars),
+                        .until_reproduced = o->until_reproduced};
     br_run_config cfg = {.scenario = sc,
                          .target = tg,
                          .repeat = (int)o->repeat,
@@ -303,7 +350,8 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
                          .stop = stop,
                          .verify_mongo = verify,
                          .variables = vars,
-                         .free_day = o->free_day};
+                         .free_day = o->free_day,
+                         .after_trial = o->until_reproduced ? stop_at_violation : NULL};
     cfg.threads = o->threads ? (int)o->threads : br_default_race_threads(sc->actor_count);
     br_new_run_id(cfg.run_id);
     if (o->date) {
@@ -320,12 +368,7 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
     char dir_buf[4096];
     rc = write_outputs(o, &cfg, &result, &meta, dir_buf, sizeof(dir_buf), rc);
     if (o->quiet) {
-        char line[1024];
-        snprintf(line, sizeof(line), "%s: %zu/%zu trials reproduced a violation; %s: %s (exit %d)\n",
-                 sc->name, br_run_trials_reproduced(&result), result.trial_count, meta.outcome, reason, rc);
-        char *clean = br_redact_text(&result.secrets, line, strlen(line), NULL, NULL);
-        fputs(clean, stdout);
-        free(clean);
+        print_quiet_line(sc, &result, &meta, reason, rc);
     } else {
         print_summary(&cfg, &result, &meta);
         printf("results: %s\n", o->out_dir);
@@ -333,6 +376,8 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
     o->outcome = meta.outcome;
     o->trials = result.trial_count;
     o->trials_with_violations = br_run_trials_with_violations(&result);
+    size_t first;
+    br_run_reproduction(&result, &o->reproduced, &o->conclusive, &first);
     br_run_result_free(&result);
     json_decref(meta.variable_sources);
     json_decref(vars);
@@ -428,6 +473,7 @@ typedef struct {
     int exit_code;
     const char *outcome; /* "not-run" when the suite was interrupted before it */
     size_t trials, trials_with_violations;
+    size_t reproduced, conclusive;
 } suite_row;
 
 /* Resolves the paths, expands folders and loads every scenario before a request is sent. */
@@ -531,10 +577,12 @@ static const char *expectation_word(int expect_violation)
 /* summary.txt (and stdout): one line per scenario, then the verdict. */
 static void suite_summary(FILE *f, const suite_row *rows, size_t n, const br_suite_list *list, int rc)
 {
+    char rate[64];
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%-14s %-28s expect %-9s %zu/%zu trials with a violation (exit %d)  %s\n", rows[i].outcome,
-                rows[i].name, expectation_word(rows[i].expect_violation), rows[i].trials_with_violations,
-                rows[i].trials, rows[i].exit_code, rows[i].path);
+        fprintf(f, "%-14s %-28s expect %-9s reproduced in %s conclusive trials (exit %d)  %s\n",
+                rows[i].outcome, rows[i].name, expectation_word(rows[i].expect_violation),
+                br_rate_format(rows[i].reproduced, rows[i].conclusive, rate, sizeof(rate)), rows[i].exit_code,
+                rows[i].path);
     for (size_t i = 0; i < list->count; i++)
         if (list->items[i].skip_reason)
             fprintf(f, "%-14s %s: %s\n", "skipped", list->items[i].path, list->items[i].skip_reason);
@@ -550,11 +598,12 @@ static json_t *suite_json(const suite_row *rows, size_t n, const br_suite_list *
     json_t *scenarios = json_array(), *skipped = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            scenarios, json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "name", rows[i].name, "file",
-                                 rows[i].path, "expectation", expectation_word(rows[i].expect_violation),
-                                 "outcome", rows[i].outcome, "exitCode", rows[i].exit_code, "trials",
-                                 (json_int_t)rows[i].trials, "trialsWithViolations",
-                                 (json_int_t)rows[i].trials_with_violations, "results", rows[i].name));
+            scenarios,
+            json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:o}", "name", rows[i].name, "file",
+                      rows[i].path, "expectation", expectation_word(rows[i].expect_violation), "outcome",
+                      rows[i].outcome, "exitCode", rows[i].exit_code, "trials", (json_int_t)rows[i].trials,
+                      "trialsWithViolations", (json_int_t)rows[i].trials_with_violations, "results",
+                      rows[i].name, "reproduction", br_rate_json(rows[i].reproduced, rows[i].conclusive)));
     for (size_t i = 0; i < list->count; i++)
         if (list->items[i].skip_reason)
             json_array_append_new(skipped, json_pack("{s:s, s:s}", "path", list->items[i].path, "reason",
@@ -573,16 +622,17 @@ static void suite_index_html(FILE *f, const suite_row *rows, size_t n, int rc)
           f);
     fprintf(f,
             "<h1>bookrace suite: exit %d</h1>\n<table>\n<tr><th>scenario</th><th>expected</th>"
-            "<th>outcome</th><th>trials with a violation</th><th>file</th></tr>\n",
+            "<th>outcome</th><th>reproduced (conclusive trials, 95%% CI)</th><th>file</th></tr>\n",
             rc);
     for (size_t i = 0; i < n; i++) {
         fputs("<tr><td><a href=\"", f);
         html_escape(f, rows[i].name);
         fputs("/report.html\">", f);
         html_escape(f, rows[i].name);
-        fprintf(f, "</a></td><td>%s</td><td class=\"%s\">%s</td><td>%zu/%zu</td><td>",
+        char rate[64];
+        fprintf(f, "</a></td><td>%s</td><td class=\"%s\">%s</td><td>%s</td><td>",
                 expectation_word(rows[i].expect_violation), rows[i].outcome, rows[i].outcome,
-                rows[i].trials_with_violations, rows[i].trials);
+                br_rate_format(rows[i].reproduced, rows[i].conclusive, rate, sizeof(rate)));
         html_escape(f, rows[i].path);
         fputs("</td></tr>\n", f);
     }
@@ -681,6 +731,8 @@ static void suite_run_rows(const run_options *o, const char *out_dir, suite_row 
             rows[i].outcome = "fail";
         rows[i].trials = one.trials;
         rows[i].trials_with_violations = one.trials_with_violations;
+        rows[i].reproduced = one.reproduced;
+        rows[i].conclusive = one.conclusive;
         suite_report_html(dir);
     }
 }
@@ -736,6 +788,8 @@ int br_cmd_run(int argc, char **argv, atomic_int *stop)
         json_decref(o.cli_vars);
         return parsed == BR_CLI_HELP ? BR_EXIT_HELD : BR_EXIT_USAGE;
     }
+    if (o.until_reproduced && !o.repeat_given)
+        o.repeat = BR_RUN_UNTIL_REPRODUCED_CAP;
     char err[2048], first[PATH_MAX];
     struct stat st;
     int rc;

@@ -17,6 +17,8 @@ int br_cmd_compare(int argc, char **argv, atomic_int *stop);
 int br_cmd_matrix(int argc, char **argv, atomic_int *stop);
 /* cmd_merge.c: the load results of a fleet's segments as one (merge.h). */
 int br_cmd_merge(int argc, char **argv, atomic_int *stop);
+/* cmd_shrink.c: a run with a violation down to its minimal witness scenario (shrink.h). */
+int br_cmd_shrink(int argc, char **argv, atomic_int *stop);
 /* cmd_window.c: the width of a race window, swept over a barrier's stagger or an advance (window.h). */
 int br_cmd_window(int argc, char **argv, atomic_int *stop);
 

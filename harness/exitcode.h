@@ -12,6 +12,8 @@ enum {
     BR_EXIT_USAGE = 2,     /* bad command line, scenario, profile or input file */
     BR_EXIT_TARGET = 3,    /* the target could not be reached or answered nonsense */
     BR_EXIT_THRESHOLD = 4, /* load: a --threshold failed (and the oracle found nothing) */
+    BR_EXIT_UNDECIDED =
+        5, /* matrix: no cell failed, but a rate expectation could not be decided: more trials */
     BR_EXIT_INTERRUPTED =
         130 /* SIGINT or SIGTERM (128 + 2, as a shell reports it); partial results are written */
 };

@@ -9,6 +9,7 @@
 
 #include "oracle.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,16 @@ int br_history_check(const char *path, br_violations *out, br_history_check_stat
  * when they differ from those load.json recorded, or -1 with |err|; 0 in
  * |*is_load| (and nothing done) when FILE is neither.
  */
+/*
+ * Calls |fn| with each booking request (ok or indeterminate) of the history a
+ * load.json at |load_path| points to, as an oracle record whose times are
+ * microseconds since that load's start (bookrace merge feeds a merged oracle
+ * this way). Returns 0, |fn|'s first nonzero result, or -1 with |err|.
+ */
+int br_history_each_booking(const char *load_path, json_t *load_doc,
+                            int (*fn)(const br_op_record *booking, void *ctx), void *ctx, char *err,
+                            size_t errlen);
+
 long br_history_check_file(const char *path, FILE *out, int *is_load, char *err, size_t errlen);
 
 #endif

@@ -7,7 +7,6 @@
  */
 #include "judge.h"
 
-#include "alloc.h"
 #include "iso8601.h"
 
 #include <stdio.h>
@@ -197,12 +196,7 @@ static int is_target_error(const br_op_record *o)
 
 static void move(br_violations *to, const br_violation *v, const char *text)
 {
-    if (to->count == to->cap) {
-        to->cap = to->cap ? to->cap * 2 : 8;
-        to->items = xreallocarray(to->items, to->cap, sizeof(*to->items));
-    }
-    br_violation *x = &to->items[to->count++];
-    *x = *v;
+    br_violation *x = br_violations_add(to, v->kind, v->op_a, v->op_b);
     snprintf(x->text, sizeof(x->text), "%s", text);
 }
 
@@ -267,6 +261,8 @@ void br_judge_trial(const br_judge_input *in, br_violations *v, br_violations *e
             tally->invariant_violations++;
         v->items[kept++] = *x;
     }
+    v->listed[BR_VIOLATION_OUTCOME] -= v->count - kept; /* only outcome findings move */
+    v->total -= v->count - kept;
     v->count = kept;
 }
 

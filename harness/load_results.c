@@ -230,9 +230,10 @@ static json_t *oracle_json(const br_load_verdict *v)
         json_array_append_new(vj, json_pack("{s:s, s:s}", "kind",
                                             br_violation_kind_name(v->violations.items[i].kind), "text",
                                             v->violations.items[i].text));
-    return json_pack("{s:b, s:b, s:s, s:I, s:I, s:o}", "checked", v->checked, "groundTruth", v->truth.checked,
-                     "note", v->truth.note, "bookingsAcknowledged", (json_int_t)v->acknowledged,
-                     "bookingsHeld", (json_int_t)v->stored, "violations", vj);
+    return json_pack("{s:b, s:b, s:s, s:I, s:I, s:I, s:o}", "checked", v->checked, "groundTruth",
+                     v->truth.checked, "note", v->truth.note, "bookingsAcknowledged",
+                     (json_int_t)v->acknowledged, "bookingsHeld", (json_int_t)v->stored, "violationCount",
+                     (json_int_t)v->violations.total, "violations", vj);
 }
 
 json_t *br_load_results_json(const br_load_options *opt, const br_load_config *cfg, const br_load_plan *plan,
@@ -329,7 +330,10 @@ static void print_oracle(const br_load_verdict *v)
 {
     for (size_t i = 0; i < v->violations.count && i < 10; i++)
         printf("%s\n", v->violations.items[i].text);
-    printf("oracle: %zu acknowledged bookings, %zu violations%s%s\n", v->acknowledged, v->violations.count,
+    if (v->violations.total > v->violations.count)
+        printf("(%zu violations listed in load.json, at most %d of each kind)\n", v->violations.count,
+               BR_VIOLATIONS_LISTED_MAX);
+    printf("oracle: %zu acknowledged bookings, %zu violations%s%s\n", v->acknowledged, v->violations.total,
            v->truth.checked ? " (history and ground truth)" : " (history only: ",
            v->truth.checked ? "" : v->truth.note);
     if (!v->truth.checked)

@@ -41,6 +41,8 @@ static const char usage[] =
     "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode "
     "NAME]\n"
     "                       [--quiet]\n"
+    "       bookrace shrink RUN.json [-o MINIMAL.json] [--trials N] [--target TARGET.json]   (the minimal "
+    "witness)\n"
     "       bookrace window SCENARIO.json [--target ...] [--sweep barrier|advance] [--max 50ms] [--step "
     "1ms]\n"
     "                       [--trials N]   (the race window: reproduction rate by delay)\n"
@@ -51,6 +53,7 @@ static const char usage[] =
     "        that no two acknowledged bookings of one inspector overlap and none is lost; several\n"
     "        scenarios or a folder run as a suite with one results folder and one JUnit file (the CI gate)\n"
     "check   re-runs the oracle on a saved run.json\n"
+    "shrink  turns a run with a violation into the smallest scenario that still reproduces it\n"
     "window  measures how wide the race window is: the reproduction rate, with its 95% interval, at each\n"
     "        delay between the racers (or of an advance step), and the largest delay that still reproduces\n"
     "matrix  runs every scenario against a fresh bookd in every mode and compares each cell with its\n"
@@ -58,7 +61,8 @@ static const char usage[] =
     "\n"
     "exit codes: 0 the expectation held (no violation; with --expect-violation, at least one reproduced)\n"
     "            1 it did not; 2 bad command line, scenario or profile; 3 the target could not be reached\n"
-    "            or answered nonsense; 130 interrupted (partial results are still written)\n";
+    "            or answered nonsense; 4 load: a --threshold failed; 5 matrix: a rate expectation undecided\n"
+    "            (need more trials); 130 interrupted (partial results are still written)\n";
 
 typedef struct {
     const char *name;
@@ -69,7 +73,7 @@ typedef struct {
 static const command commands[] = {
     {"run", br_cmd_run, 1},       {"check", br_cmd_check, 0},     {"load", br_cmd_load, 1},
     {"report", br_cmd_report, 0}, {"compare", br_cmd_compare, 0}, {"matrix", br_cmd_matrix, 1},
-    {"merge", br_cmd_merge, 0},   {"window", br_cmd_window, 1},
+    {"merge", br_cmd_merge, 0},   {"shrink", br_cmd_shrink, 1},   {"window", br_cmd_window, 1},
 };
 
 static int usage_error(const char *what, const char *arg)

@@ -17,6 +17,8 @@
 #include "target.h"
 
 #include "iso8601.h"
+#include "stats.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -266,7 +268,10 @@ br_matrix *br_matrix_load(const char *path, char *err, size_t errlen)
 
 typedef struct {
     size_t trials, with_violations, violations, inconclusive;
+    size_t broke, conclusive; /* the rate: trials that broke the rule among the conclusive ones */
     int as_expected;
+    br_cell_verdict verdict;
+    char reason[256];
     char error[800];
     char run_path[600];
     double seconds;
@@ -342,22 +347,60 @@ static void stop_pods(cell_pods *cp, cell_result *out)
     rmdir(cp->dir);
 }
 
-/* Counts the run's trials and violations and compares them with the cell's expectation. */
-static void judge_cell(const br_run_result *r, int status, const br_matrix_row *row,
-                       const br_matrix_expect *expect, cell_result *out)
+static void expect_text(const br_matrix_expect *e, char *buf, size_t cap);
+
+br_cell_verdict br_matrix_judge(const br_matrix_expect *e, const size_t counts[5], char *reason, size_t cap)
 {
+    size_t total = 0, k = counts[BR_TRIAL_VIOLATION] + counts[BR_TRIAL_EXPECTATION];
+    for (int i = 0; i < 5; i++)
+        total += counts[i];
+    size_t n = br_verdict_conclusive(counts);
+    char rate[64], exp[32], extra[96] = "";
+    br_rate_format(k, n, rate, sizeof(rate));
+    expect_text(e, exp, sizeof(exp));
+    if (n < total)
+        snprintf(extra, sizeof(extra), " (%zu inconclusive, %zu target errors)",
+                 counts[BR_TRIAL_INCONCLUSIVE], counts[BR_TRIAL_TARGET_ERROR]);
+    br_cell_verdict v;
+    if (!e->violation)
+        v = total > 0 && k == 0 && n == total ? BR_CELL_AS_EXPECTED : BR_CELL_UNEXPECTED;
+    else if (e->share >= 1.0)
+        v = total > 0 && k == total ? BR_CELL_AS_EXPECTED : BR_CELL_UNEXPECTED;
+    else {
+        int at = br_rate_at_least(k, n, e->share);
+        v = at == 1 ? BR_CELL_AS_EXPECTED : at == 0 ? BR_CELL_UNEXPECTED : BR_CELL_UNDECIDED;
+    }
+    if (v == BR_CELL_UNDECIDED)
+        snprintf(reason, cap, "undecided: need more trials: %s with a violation%s cannot tell %s", rate,
+                 extra, exp);
+    else
+        snprintf(reason, cap, "%s with a violation%s; expected %s", rate, extra, exp);
+    return v;
+}
+
+/* Counts the run's trials and violations and compares them with the cell's expectation. */
+static void judge_cell(const br_run_result *r, int status, const br_matrix_expect *expect, cell_result *out)
+{
+    size_t counts[5];
     out->trials = r->trial_count;
     out->with_violations = br_run_trials_with_violations(r);
     out->inconclusive = br_run_trials_inconclusive(r);
     for (size_t t = 0; t < r->trial_count; t++)
         out->violations += r->trials[t].violations.count;
-    if (status != BR_RUN_OK)
+    br_run_class_counts(r, counts);
+    out->broke = counts[BR_TRIAL_VIOLATION] + counts[BR_TRIAL_EXPECTATION];
+    out->conclusive = br_verdict_conclusive(counts);
+    out->verdict = br_matrix_judge(expect, counts, out->reason, sizeof(out->reason));
+    if (status != BR_RUN_OK) {
         snprintf(out->error, sizeof(out->error), "%s", r->error[0] ? r->error : "interrupted");
-    if (expect->violation)
-        out->as_expected =
-            status == BR_RUN_OK && (double)out->with_violations >= expect->share * (double)row->repeat;
-    else
-        out->as_expected = status == BR_RUN_OK && out->violations == 0 && out->inconclusive == 0;
+        out->verdict = BR_CELL_UNEXPECTED;
+    }
+    out->as_expected = out->verdict == BR_CELL_AS_EXPECTED;
+}
+
+static const char *verdict_word(br_cell_verdict v)
+{
+    return v == BR_CELL_AS_EXPECTED ? "as-expected" : v == BR_CELL_UNDECIDED ? "undecided" : "unexpected";
 }
 
 /* Writes the cell's run into OUT/cells/ROW--MODE ('+' → 'p', '/' → '_') and notes its run.json. */
@@ -368,8 +411,11 @@ static void write_cell(const br_matrix *m, const br_matrix_row *row, const br_ma
     br_run_meta meta = {.scenario_file = row->file,
                         .target_file = m->target_file,
                         .expect_violation = expect->violation,
-                        .exit_code = out->as_expected ? BR_EXIT_HELD : BR_EXIT_NOT_HELD,
-                        .outcome = out->as_expected ? "as-expected" : "unexpected"};
+                        .exit_code = out->as_expected                    ? BR_EXIT_HELD
+                                     : out->verdict == BR_CELL_UNDECIDED ? BR_EXIT_UNDECIDED
+                                                                         : BR_EXIT_NOT_HELD,
+                        .outcome = verdict_word(out->verdict),
+                        .reason = out->reason};
     char cell_dir[800], err[800];
     snprintf(cell_dir, sizeof(cell_dir), "%s/cells/%s--%s", opts->out_dir, row->label, mode->name);
     for (char *p = cell_dir + strlen(opts->out_dir) + 7; *p; p++)
@@ -408,7 +454,7 @@ static void run_cell(const br_matrix *m, const br_matrix_row *row, const br_matr
     br_new_run_id(cfg.run_id);
     br_run_result r;
     int status = br_run(&cfg, &r);
-    judge_cell(&r, status, row, expect, out);
+    judge_cell(&r, status, expect, out);
     write_cell(m, row, mode, expect, opts, &cfg, &r, out);
     br_run_result_free(&r);
 done:
@@ -433,6 +479,7 @@ typedef struct {
     char *ran;
     size_t name_width; /* the widest row label, at least 8 */
     int all_ok;
+    size_t unexpected, undecided;
     double seconds;
 } matrix_outcome;
 
@@ -449,14 +496,35 @@ static void run_cells(const br_matrix *m, const br_matrix_options *opts, matrix_
             run_cell(m, &m->rows[r], &m->modes[k], &m->rows[r].expect[k], opts, c);
             o->ran[r * m->mode_count + k] = 1;
             o->all_ok &= c->as_expected;
+            o->unexpected += c->verdict == BR_CELL_UNEXPECTED;
+            o->undecided += c->verdict == BR_CELL_UNDECIDED;
             if (!opts->quiet) {
-                fprintf(stderr, "  %-*s  %-10s %zu/%zu %s%s%s (%.2fs)\n", (int)o->name_width,
-                        m->rows[r].label, m->modes[k].name, c->with_violations, c->trials,
-                        c->as_expected ? "as expected" : "UNEXPECTED", c->error[0] ? ": " : "", c->error,
-                        c->seconds);
+                fprintf(stderr, "  %-*s  %-10s %s: %s%s%s (%.2fs)\n", (int)o->name_width, m->rows[r].label,
+                        m->modes[k].name,
+                        c->as_expected                    ? "as expected"
+                        : c->verdict == BR_CELL_UNDECIDED ? "UNDECIDED"
+                                                          : "UNEXPECTED",
+                        c->reason, c->error[0] ? ": " : "", c->error, c->seconds);
             }
         }
     }
+}
+
+/* Under the table: every cell not as expected with its rate and interval, then the verdict. */
+static void print_notes(const br_matrix *m, const matrix_outcome *o)
+{
+    for (size_t i = 0; i < m->row_count * m->mode_count; i++)
+        if (o->ran[i] && !o->cells[i].as_expected)
+            printf("%s / %s: %s%s%s\n", m->rows[i / m->mode_count].label, m->modes[i % m->mode_count].name,
+                   o->cells[i].reason, o->cells[i].error[0] ? "; error: " : "", o->cells[i].error);
+    printf("cells read trials with a violation/conclusive trials; ok = as expected. ");
+    if (o->unexpected)
+        printf("SOME CELLS NOT AS EXPECTED");
+    else if (o->undecided)
+        printf("%zu cell(s) UNDECIDED: need more trials (raise the row's repeat)", o->undecided);
+    else
+        printf("%s", o->all_ok ? "every cell as expected" : "interrupted");
+    printf(" in %.1fs\n", o->seconds);
 }
 
 /* The table: scenario by mode, each cell violations/trials and whether it is as expected. */
@@ -477,16 +545,16 @@ static void print_table(const br_matrix *m, const matrix_outcome *o)
             else if (c->error[0])
                 snprintf(cell, sizeof(cell), "ERROR");
             else
-                snprintf(cell, sizeof(cell), "%zu/%zu %s", c->with_violations, c->trials,
-                         c->as_expected  ? "ok"
-                         : exp[0] == 'c' ? "FAIL:clean?"
-                                         : "FAIL:viol?");
+                snprintf(cell, sizeof(cell), "%zu/%zu %s", c->broke, c->conclusive,
+                         c->as_expected                    ? "ok"
+                         : c->verdict == BR_CELL_UNDECIDED ? "undecided"
+                         : exp[0] == 'c'                   ? "FAIL:clean?"
+                                                           : "FAIL:viol?");
             printf("  %-18s", cell);
         }
         printf("\n");
     }
-    printf("cells read violations/trials; ok = as expected. %s in %.1fs\n",
-           o->all_ok ? "every cell as expected" : "SOME CELLS NOT AS EXPECTED", o->seconds);
+    print_notes(m, o);
 }
 
 /* matrix.json: the matrix, its modes and every cell that ran. */
@@ -514,10 +582,15 @@ static char *matrix_json(const br_matrix *m, const matrix_outcome *o)
                                      "violations", (int)c->violations, "inconclusive", (int)c->inconclusive,
                                      "asExpected", c->as_expected, "seconds", c->seconds);
             json_object_set_new(cell, "error", c->error[0] ? json_string(c->error) : json_null());
+            json_object_set_new(cell, "verdict", json_string(verdict_word(c->verdict)));
+            json_object_set_new(cell, "reason", json_string(c->reason));
+            json_object_set_new(cell, "reproduction", br_rate_json(c->broke, c->conclusive));
             json_object_set_new(cell, "run", c->run_path[0] ? json_string(c->run_path) : json_null());
             json_array_append_new(jcells, cell);
         }
     json_object_set_new(doc, "modes", modes);
+    json_object_set_new(doc, "cellsUnexpected", json_integer((json_int_t)o->unexpected));
+    json_object_set_new(doc, "cellsUndecided", json_integer((json_int_t)o->undecided));
     json_object_set_new(doc, "cells", jcells);
     char *text = json_dumps(doc, JSON_INDENT(1));
     json_decref(doc);
@@ -529,16 +602,13 @@ static char *matrix_junit(const br_matrix *m, const matrix_outcome *o, size_t *l
 {
     char *junit = NULL;
     FILE *jf = open_memstream(&junit, len);
-    size_t failures = 0, cell_count = 0;
+    size_t cell_count = 0;
     for (size_t i = 0; i < m->row_count * m->mode_count; i++)
-        if (o->ran[i]) {
-            cell_count++;
-            failures += !o->cells[i].as_expected;
-        }
+        cell_count += o->ran[i];
     fprintf(jf,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"%s\" tests=\"%zu\" "
-            "failures=\"%zu\" time=\"%.3f\">\n",
-            m->name, cell_count, failures, o->seconds);
+            "failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
+            m->name, cell_count, o->unexpected, o->undecided, o->seconds);
     for (size_t r = 0; r < m->row_count; r++)
         for (size_t k = 0; k < m->mode_count; k++) {
             if (!o->ran[r * m->mode_count + k])
@@ -548,9 +618,15 @@ static char *matrix_junit(const br_matrix *m, const matrix_outcome *o, size_t *l
             expect_text(&m->rows[r].expect[k], exp, sizeof(exp));
             fprintf(jf, "  <testcase classname=\"bookrace.matrix.%s\" name=\"%s / %s\" time=\"%.3f\">",
                     m->rows[r].label, m->rows[r].label, m->modes[k].name, c->seconds);
-            if (!c->as_expected)
-                fprintf(jf, "<failure message=\"expected %s, got %zu/%zu trials with violations%s\"/>", exp,
-                        c->with_violations, c->trials, c->error[0] ? " (error)" : "");
+            /* Undecided is neither a pass nor a failure: a JUnit error, so no gate reads it as green. */
+            if (c->verdict == BR_CELL_UNDECIDED)
+                fputs("<error type=\"undecided\" message=\"", jf);
+            else if (!c->as_expected)
+                fprintf(jf, "<failure message=\"%s", c->error[0] ? "(error) " : "");
+            else
+                fputs("<system-out>", jf);
+            br_xml_escape(jf, c->reason);
+            fputs(c->as_expected ? "</system-out>" : "\"/>", jf);
             fprintf(jf, "</testcase>\n");
         }
     fprintf(jf, "</testsuite>\n</testsuites>\n");
@@ -592,9 +668,12 @@ int br_matrix_run(const br_matrix *m, const br_matrix_options *opts)
     o.seconds = (double)(br_wall_us() - started) / 1e6;
     print_table(m, &o);
     int write_failed = write_matrix_files(m, opts, &o) != 0;
+    size_t unexpected = o.unexpected, undecided = o.undecided;
     free(o.cells);
     free(o.ran);
     if (atomic_load(opts->stop))
         return BR_EXIT_INTERRUPTED;
-    return o.all_ok && !write_failed ? BR_EXIT_HELD : BR_EXIT_NOT_HELD;
+    if (unexpected || write_failed)
+        return BR_EXIT_NOT_HELD;
+    return undecided ? BR_EXIT_UNDECIDED : BR_EXIT_HELD;
 }

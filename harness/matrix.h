@@ -21,8 +21,23 @@ typedef struct {
 
 typedef struct {
     int violation; /* 1: expect violations in at least |share| of the trials; 0: expect clean */
-    double share;
+    double share;  /* 1.0: in every trial; below 1: a rate, judged on its 95% Wilson interval */
 } br_matrix_expect;
+
+/* What a cell showed against its expectation. */
+typedef enum { BR_CELL_AS_EXPECTED, BR_CELL_UNEXPECTED, BR_CELL_UNDECIDED } br_cell_verdict;
+
+/*
+ * Judges a cell from its trials of each class (br_trial_class). A trial counts
+ * as "with a violation" when the scenario's rule broke: an invariant violation
+ * or an outcome it rules out (a false conflict). "clean": none, and no
+ * inconclusive or target-error trial. "violation" (share 1.0): every trial.
+ * "violation>=SHARE": the rate over the conclusive trials, on its 95% interval:
+ * as expected when the whole interval is at or above SHARE, unexpected when it
+ * is wholly below, undecided when it straddles SHARE ("need more trials"), so a
+ * lucky or unlucky few trials neither pass nor fail. |reason| gets one line.
+ */
+br_cell_verdict br_matrix_judge(const br_matrix_expect *e, const size_t counts[5], char *reason, size_t cap);
 
 typedef struct {
     char *label; /* the row's name in the table: the scenario's unless the matrix gives one */

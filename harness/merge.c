@@ -586,13 +586,14 @@ static json_t *merged_oracle(br_merger *m, int64_t t0)
     for (size_t i = 0; i < v.count; i++)
         json_array_append_new(vj, json_pack("{s:s, s:s}", "kind", br_violation_kind_name(v.items[i].kind),
                                             "text", v.items[i].text));
+    size_t total = v.total + json_array_size(m->input_violations);
     br_violations_free(&v);
     json_array_extend(vj, m->input_violations);
-    return json_pack("{s:b, s:b, s:s, s:I, s:o, s:o}", "checked", m->oracle_checked, "groundTruth",
+    return json_pack("{s:b, s:b, s:s, s:I, s:I, s:o, s:o}", "checked", m->oracle_checked, "groundTruth",
                      m->oracle_checked && m->ground_truth_all, "note",
                      "history of every input checked together; ground truth as each input checked it",
-                     "bookingsAcknowledged", (json_int_t)acknowledged, "violations", vj, "bookings",
-                     bookings);
+                     "bookingsAcknowledged", (json_int_t)acknowledged, "violationCount", (json_int_t)total,
+                     "violations", vj, "bookings", bookings);
 }
 
 static json_t *merge_info(const br_merger *m, int64_t t0_start)

@@ -1232,6 +1232,8 @@ int br_run(const br_run_config *cfg, br_run_result *out)
         out->trial_count++;
         if (run_trial(&c) != 0 || c.trial->cls == BR_TRIAL_TARGET_ERROR)
             break; /* a failed target fails the next trial too: stop with what it answered */
+        if (cfg->after_trial && cfg->after_trial(cfg->after_trial_arg, c.trial) != 0)
+            break;
         if (atomic_load(cfg->stop)) {
             out->status = BR_RUN_EINTERRUPTED;
             break;

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct br_trial;
+
 typedef struct {
     const br_scenario *scenario;
     const br_target *target;
@@ -34,6 +36,11 @@ typedef struct {
     json_t *variables; /* merged scenario < profile < --var (vars.h); NULL: the scenario's own */
     int64_t day_us; /* the first trial's day (UTC midnight), resolved at run start; 0: the scenario's date */
     int free_day;   /* move each trial to the first day on which its inspectors hold no booking */
+    /* Called after each judged trial; a nonzero return ends the run there, as planned (status OK):
+     * run --until-reproduced stops at the first violation, shrink at a candidate that can no longer
+     * reach its rate. NULL: every trial runs. */
+    int (*after_trial)(void *arg, const struct br_trial *trial);
+    void *after_trial_arg;
     /* bookrace window: racer k of barrier steps[stagger_step] is released k * stagger_us after the first
      * (stagger_us 0: together, as every other barrier) */
     int64_t stagger_us;
@@ -77,7 +84,7 @@ typedef struct {
     int from_list;   /* book, hold: history index of the fetch whose list the slot came from; -1 */
 } br_history_op;
 
-typedef struct {
+typedef struct br_trial {
     int index;
     char date[11];
     br_history_op *ops;

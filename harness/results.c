@@ -4,6 +4,8 @@
 
 #include "iso8601.h"
 #include "jsonload.h"
+#include "stats.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -206,6 +208,33 @@ static json_t *trial_json(const br_trial *t)
     return j;
 }
 
+void br_run_reproduction(const br_run_result *r, size_t *k, size_t *n, size_t *first)
+{
+    size_t counts[5];
+    br_run_class_counts(r, counts);
+    *k = counts[BR_TRIAL_VIOLATION];
+    *n = br_verdict_conclusive(counts);
+    *first = 0;
+    for (size_t i = 0; i < r->trial_count && *first == 0; i++)
+        if (r->trials[i].cls == BR_TRIAL_VIOLATION)
+            *first = i + 1;
+}
+
+/* run.json's "reproduction": the rate with its 95% interval, and where the first violation came. */
+static json_t *reproduction_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta)
+{
+    size_t k, n, first, counts[5];
+    br_run_reproduction(r, &k, &n, &first);
+    br_run_class_counts(r, counts);
+    json_t *j = br_rate_json(k, n);
+    json_object_set_new(j, "inconclusive", json_integer((json_int_t)counts[BR_TRIAL_INCONCLUSIVE]));
+    json_object_set_new(j, "targetErrors", json_integer((json_int_t)counts[BR_TRIAL_TARGET_ERROR]));
+    json_object_set_new(j, "firstReproducedAtTrial", first ? json_integer((json_int_t)first) : json_null());
+    json_object_set_new(j, "untilReproduced", json_boolean(meta->until_reproduced));
+    json_object_set_new(j, "maxTrials", json_integer(cfg->repeat));
+    return j;
+}
+
 json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta)
 {
     const br_target *tg = cfg->target;
@@ -239,6 +268,8 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
                   cfg->repeat, "seed", (json_int_t)cfg->seed, "threads", cfg->threads, "expectation",
                   meta->expect_violation ? "violation" : "no-violation", "outcome", meta->outcome, "exitCode",
                   meta->exit_code);
+    if (cfg->scenario->source)
+        json_object_set(json_object_get(doc, "scenario"), "source", cfg->scenario->source);
     json_object_set_new(doc, "error", r->error[0] ? json_string(r->error) : json_null());
     json_object_set_new(doc, "reason", meta->reason ? json_string(meta->reason) : json_null());
     json_object_set_new(doc, "dateSpec",
@@ -250,6 +281,7 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
         json_object_set_new(doc, "variableSources", json_incref(meta->variable_sources));
     json_object_set_new(doc, "trialsReproduced", json_integer((json_int_t)br_run_trials_reproduced(r)));
     json_object_set_new(doc, "trialsInconclusive", json_integer((json_int_t)br_run_trials_inconclusive(r)));
+    json_object_set_new(doc, "reproduction", reproduction_json(cfg, r, meta));
     json_object_set_new(doc, "summary",
                         json_pack("{s:i, s:i, s:i, s:o, s:{s:{s:i, s:I}, s:{s:i, s:I}}}", "trials",
                                   (int)r->trial_count, "trialsWithViolations",
@@ -367,9 +399,18 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
             "%zu of %zu trials inconclusive (a racer without a definite answer, a barrier short of racers, "
             "or a required step refused for a reason the lines above give)\n",
             inconclusive, r->trial_count);
-    fprintf(out, "%s against %s: %zu of %zu trials reproduced a violation (%zu findings); expected %s: %s\n",
-            cfg->scenario->name, cfg->target->name, br_run_trials_reproduced(r), r->trial_count, violations,
+    size_t k, n, first;
+    char rate[64];
+    br_run_reproduction(r, &k, &n, &first);
+    fprintf(out, "%s against %s: reproduced in %s conclusive trials (%zu findings); expected %s: %s\n",
+            cfg->scenario->name, cfg->target->name, br_rate_format(k, n, rate, sizeof(rate)), violations,
             meta->expect_violation ? "a violation" : "none", meta->outcome);
+    if (meta->until_reproduced && first)
+        fprintf(out, "until reproduced: the first violation came at trial %zu of at most %d\n", first,
+                cfg->repeat);
+    else if (meta->until_reproduced)
+        fprintf(out, "until reproduced: no violation in %zu trials (--repeat %d)\n", r->trial_count,
+                cfg->repeat);
     if (meta->reason)
         fprintf(out, "verdict: %s: %s (exit %d)\n", meta->outcome, meta->reason, meta->exit_code);
     if (r->error[0])
@@ -474,6 +515,14 @@ static char *junit_xml(const br_run_config *cfg, const br_run_result *r, const b
     br_xml_escape(f, cfg->scenario->name);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" time=\"%.3f\">\n", r->trial_count, failures,
             r->error[0] ? 1 : 0, (double)(r->finished_wall_us - r->started_wall_us) / 1e6);
+    size_t k, n, first;
+    char rate[64];
+    br_run_reproduction(r, &k, &n, &first);
+    br_rate_format(k, n, rate, sizeof(rate));
+    fprintf(f, "  <properties>\n    <property name=\"reproduction\" value=\"%s\"/>\n", rate);
+    if (meta->until_reproduced)
+        fprintf(f, "    <property name=\"firstReproducedAtTrial\" value=\"%zu\"/>\n", first);
+    fprintf(f, "  </properties>\n");
     for (size_t t = 0; t < r->trial_count; t++) {
         const br_trial *tr = &r->trials[t];
         fprintf(f, "  <testcase classname=\"bookrace.");
@@ -490,7 +539,7 @@ static char *junit_xml(const br_run_config *cfg, const br_run_result *r, const b
             }
             fprintf(f, "</failure>\n");
         } else if (meta->expect_violation && br_run_trials_reproduced(r) == 0) {
-            fprintf(f, "    <failure message=\"expected a violation, none was reproduced\"/>\n");
+            fprintf(f, "    <failure message=\"expected a violation, none was reproduced: %s\"/>\n", rate);
         } else if (meta->expect_violation && has) {
             fprintf(f, "    <system-out>");
             for (size_t i = 0; i < tr->violations.count; i++) {

@@ -23,7 +23,15 @@ typedef struct {
     const char *reason;       /* the verdict's one line (verdict.h), or NULL */
     const char *date_spec;    /* the day as given (--date or the scenario's "date"), or NULL */
     json_t *variable_sources; /* {"NAME": "scenario" | "profile" | "command line"}, or NULL */
+    int until_reproduced;     /* run --until-reproduced: the trials stopped at the first violation */
 } br_run_meta;
+
+/*
+ * The run's reproduction rate: |k| trials classed as an invariant violation
+ * among the |n| conclusive ones (br_verdict_conclusive). |first| is the
+ * 1-based trial of the first violation, 0 when none.
+ */
+void br_run_reproduction(const br_run_result *r, size_t *k, size_t *n, size_t *first);
 
 /* Builds the run.json document (the caller owns it). Secret header values never appear in it. */
 json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);

@@ -43,6 +43,7 @@ void br_scenario_free(br_scenario *s)
     free(s->description);
     free(s->origin);
     json_decref(s->variables);
+    json_decref(s->source);
     for (size_t i = 0; i < s->actor_count; i++) {
         free(s->actors[i].name);
         free(s->actors[i].address);
@@ -565,6 +566,7 @@ br_scenario *br_scenario_from_json(json_t *root, const char *origin, char *err, 
         goto fail;
     }
     s->name = xstrdup(json_string_value(name));
+    s->source = json_incref(root);
     s->description = xstrdup(json_is_string(desc) ? json_string_value(desc) : "");
     char derr[400];
     if (!json_is_string(date) || json_string_length(date) >= sizeof(s->date_spec) ||

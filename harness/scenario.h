@@ -73,6 +73,7 @@ typedef struct {
     br_step *steps;
     size_t step_count;
     int expect_violation; /* "expect": "violation" (1) or "clean" (0, the default): what a run must show */
+    json_t *source;       /* the document as written: run.json keeps it, so shrink needs no other file */
 } br_scenario;
 
 /* Loads and validates a scenario file. NULL with "file:line:col: ..." or "file: steps[3] (book): ..." in

@@ -1,6 +1,7 @@
 /*
  * Wilson intervals and the rate judgements built on them (stats.h). Pure math,
- * unit-tested against published values.
+ * unit-tested against published values; br_rate_json only packs the same
+ * numbers for the result files, so every file states a rate the same way.
  */
 #include "stats.h"
 
@@ -42,4 +43,18 @@ int br_rate_at_least(size_t k, size_t n, double min_rate)
     if (hi < min_rate)
         return 0;
     return -1;
+}
+
+json_t *br_rate_json(size_t k, size_t n)
+{
+    double lo, hi;
+    char text[64];
+    br_wilson(k, n, BR_Z95, &lo, &hi);
+    /* Four decimals: the precision of the published tables the tests compare with. */
+    lo = round(lo * 1e4) / 1e4;
+    hi = round(hi * 1e4) / 1e4;
+    json_t *j = json_pack("{s:I, s:I, s:[f, f], s:s}", "k", (json_int_t)k, "n", (json_int_t)n, "ci95", lo, hi,
+                          "text", br_rate_format(k, n, text, sizeof(text)));
+    json_object_set_new(j, "rate", n ? json_real((double)k / (double)n) : json_null());
+    return j;
 }

@@ -8,6 +8,7 @@
 #ifndef BR_STATS_H
 #define BR_STATS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 /* z for a two-sided 95% interval. */
@@ -16,7 +17,7 @@
 /* Wilson score interval of k successes in n trials at |z|; n == 0 gives [0, 1]. */
 void br_wilson(size_t k, size_t n, double z, double *lo, double *hi);
 
-/* "9/10 (90%, 95% CI 60-98%)"; |cap| of 64 is always enough. Returns |buf|. */
+/* "9/10 (90%, 95% CI 59-99%)" (bounds rounded outwards); |cap| of 64 is always enough. Returns |buf|. */
 char *br_rate_format(size_t k, size_t n, char *buf, size_t cap);
 
 /*
@@ -26,5 +27,12 @@ char *br_rate_format(size_t k, size_t n, char *buf, size_t cap);
  * trials are needed).
  */
 int br_rate_at_least(size_t k, size_t n, double min_rate);
+
+/*
+ * The same rate as JSON, for run.json, matrix.json and shrink's log:
+ * {"k": 9, "n": 10, "rate": 0.9, "ci95": [0.5958, 0.9821], "text": "9/10 (90%, 95% CI 59-99%)"};
+ * "rate" is null when n is 0. The caller owns the object.
+ */
+json_t *br_rate_json(size_t k, size_t n);
 
 #endif

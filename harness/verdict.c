@@ -49,6 +49,11 @@ int br_status_is_target_error(long status)
     }
 }
 
+size_t br_verdict_conclusive(const size_t counts[5])
+{
+    return counts[BR_TRIAL_VIOLATION] + counts[BR_TRIAL_EXPECTATION] + counts[BR_TRIAL_CLEAN];
+}
+
 static void set(br_verdict *v, int code, const char *result)
 {
     v->exit_code = code;

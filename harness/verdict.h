@@ -55,6 +55,13 @@ const char *br_trial_class_name(br_trial_class c);
  */
 int br_status_is_target_error(long status);
 
+/*
+ * The trials that can speak to a reproduction rate: violation, expectation-failed
+ * and clean. Inconclusive and target-error trials showed neither the bug nor its
+ * absence, so a rate "k/n" counts k violations among these n (docs/oracle.md).
+ */
+size_t br_verdict_conclusive(const size_t counts[5]);
+
 /* The decision for a whole run. */
 typedef struct {
     int exit_code;      /* BR_EXIT_* values: 0 held, 1 did not, 3 target error */

@@ -6,7 +6,8 @@
  * by an earlier run's booking is reported as justified, the trial as
  * inconclusive, never as a failure of the fix. Against --fix none on a
  * persistent database, --free-day moves each run to a free day and every
- * scenario still reproduces the bug.
+ * scenario still reproduces the bug. --until-reproduced stops at the first
+ * violating trial and says which it was.
  *
  * The four scenarios without an `advance` step run against a real clock. The
  * three with one ("three minutes later") run against a virtual clock: with a
@@ -192,11 +193,97 @@ static void test_broken_build_still_reproduces_on_a_free_day(void **state)
     undeploy(&d);
 }
 
+/* bookrace run SCENARIO --until-reproduced --repeat CAP against |url| on |date|; the exit code. */
+static int run_until(const char *url, const char *date, const char *cap, int expect_violation,
+                     const char *out, char *output, size_t cap_out)
+{
+    char sc[600];
+    const char *argv[] = {bookrace_bin(),
+                          "run",
+                          source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)),
+                          "--base-url",
+                          url,
+                          "--date",
+                          date,
+                          "--out",
+                          out,
+                          "--quiet",
+                          "--until-reproduced",
+                          "--repeat",
+                          cap,
+                          expect_violation ? "--expect-violation" : NULL,
+                          NULL};
+    return test_run(argv, output, cap_out);
+}
+
+/* run.json's reproduction object, checked against the trials it summarises. */
+static json_t *reproduction(const char *out, size_t *trials)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/run.json", out);
+    json_error_t e;
+    json_t *doc = json_load_file(path, 0, &e);
+    if (doc == NULL)
+        fail_msg("no %s: %s", path, e.text);
+    *trials = json_array_size(json_object_get(doc, "trials"));
+    json_t *rep = json_incref(json_object_get(doc, "reproduction"));
+    json_decref(doc);
+    assert_non_null(rep);
+    return rep;
+}
+
+/*
+ * --until-reproduced stops at the first violating trial (--fix none double-books every burst, so that is
+ * trial 1) and says so; against A+C it runs the whole cap and states 0/n with its interval. The exit code
+ * is that of a reproduced violation: 0 with --expect-violation, 1 without.
+ */
+static void test_until_reproduced(void **state)
+{
+    (void)state;
+    deployment broken, fixed;
+    deploy(&broken, "none", "virtual:2026-12-01T07:00:00Z");
+    deploy(&fixed, "A+C", "virtual:2026-12-01T07:00:00Z");
+    char out[512], output[8192];
+    size_t trials;
+    test_temp_path(out, sizeof(out), "-until");
+    assert_int_equal(run_until(broken.url[0], "2026-12-01", "20", 1, out, output, sizeof(output)), 0);
+    assert_non_null(strstr(output, "(first at trial 1)"));
+    json_t *rep = reproduction(out, &trials);
+    assert_int_equal(trials, 1);
+    assert_int_equal(json_integer_value(json_object_get(rep, "firstReproducedAtTrial")), 1);
+    assert_true(json_is_true(json_object_get(rep, "untilReproduced")));
+    assert_int_equal(json_integer_value(json_object_get(rep, "maxTrials")), 20);
+    assert_string_equal(json_string_value(json_object_get(rep, "text")), "1/1 (100%, 95% CI 20-100%)");
+    json_decref(rep);
+    test_temp_path(out, sizeof(out), "-until");
+    assert_int_equal(run_until(broken.url[0], "2026-12-05", "20", 0, out, output, sizeof(output)), 1);
+
+    test_temp_path(out, sizeof(out), "-until");
+    assert_int_equal(run_until(fixed.url[0], "2026-12-01", "4", 1, out, output, sizeof(output)), 1);
+    rep = reproduction(out, &trials);
+    assert_int_equal(trials, 4);
+    assert_true(json_is_null(json_object_get(rep, "firstReproducedAtTrial")));
+    assert_string_equal(json_string_value(json_object_get(rep, "text")), "0/4 (0%, 95% CI 0-49%)");
+    json_decref(rep);
+    char junit[600], *xml = NULL;
+    snprintf(junit, sizeof(junit), "%s/junit.xml", out);
+    FILE *f = fopen(junit, "r");
+    assert_non_null(f);
+    size_t len = 0;
+    assert_int_not_equal(getdelim(&xml, &len, '\0', f), -1);
+    fclose(f);
+    assert_non_null(strstr(xml, "<property name=\"reproduction\" value=\"0/4 (0%, 95% CI 0-49%)\"/>"));
+    free(xml);
+    undeploy(&broken);
+    undeploy(&fixed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_build_five_runs_same_day),
         cmocka_unit_test(test_broken_build_still_reproduces_on_a_free_day),
+        cmocka_unit_test(test_until_reproduced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

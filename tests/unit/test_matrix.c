@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "matrix.h"
@@ -77,11 +78,52 @@ static void test_matrix_errors(void **state)
     remove("matrix-test.json");
 }
 
+/* counts: violation, target-error, inconclusive, expectation-failed, clean */
+static br_cell_verdict judge(const char *expect, size_t v, size_t t, size_t i, size_t e, size_t c,
+                             char *reason)
+{
+    br_matrix_expect ex = {.violation = strcmp(expect, "clean") != 0, .share = 1.0};
+    if (strncmp(expect, "violation>=", 11) == 0)
+        ex.share = strtod(expect + 11, NULL);
+    size_t counts[5] = {v, t, i, e, c};
+    return br_matrix_judge(&ex, counts, reason, 256);
+}
+
+/* Rate expectations are judged on the Wilson interval: too few trials is "undecided", never luck. */
+static void test_cell_judgement(void **state)
+{
+    (void)state;
+    char reason[256];
+    /* violation>=0.6: 5/5 cannot tell (56-100%), 10/10 can (72-100%), 0/10 is clearly below. */
+    assert_int_equal(judge("violation>=0.6", 5, 0, 0, 0, 0, reason), BR_CELL_UNDECIDED);
+    assert_string_equal(
+        reason, "undecided: need more trials: 5/5 (100%, 95% CI 56-100%) with a violation cannot tell "
+                "violation>=0.6");
+    assert_int_equal(judge("violation>=0.6", 10, 0, 0, 0, 0, reason), BR_CELL_AS_EXPECTED);
+    assert_int_equal(judge("violation>=0.6", 0, 0, 0, 0, 10, reason), BR_CELL_UNEXPECTED);
+    /* The old point rule passed 2/3 against >=0.6; the interval (20-94%) cannot tell. */
+    assert_int_equal(judge("violation>=0.6", 2, 0, 0, 0, 1, reason), BR_CELL_UNDECIDED);
+    /* A false conflict breaks the scenario's rule too (hold-race in C); inconclusive trials are left out. */
+    assert_int_equal(judge("violation>=0.5", 3, 0, 2, 7, 0, reason), BR_CELL_AS_EXPECTED);
+    assert_non_null(strstr(reason, "10/10 (100%, 95% CI 72-100%) with a violation (2 inconclusive"));
+    assert_int_equal(judge("violation>=0.5", 0, 0, 4, 0, 0, reason), BR_CELL_UNDECIDED);
+    /* "violation" means every trial; "clean" means none, and nothing inconclusive. */
+    assert_int_equal(judge("violation", 3, 0, 0, 0, 0, reason), BR_CELL_AS_EXPECTED);
+    assert_int_equal(judge("violation", 2, 0, 0, 0, 1, reason), BR_CELL_UNEXPECTED);
+    assert_int_equal(judge("violation", 2, 0, 1, 0, 0, reason), BR_CELL_UNEXPECTED);
+    assert_int_equal(judge("clean", 0, 0, 0, 0, 5, reason), BR_CELL_AS_EXPECTED);
+    assert_string_equal(reason, "0/5 (0%, 95% CI 0-44%) with a violation; expected clean");
+    assert_int_equal(judge("clean", 0, 0, 1, 0, 4, reason), BR_CELL_UNEXPECTED);
+    assert_int_equal(judge("clean", 0, 0, 0, 1, 4, reason), BR_CELL_UNEXPECTED);
+    assert_int_equal(judge("clean", 0, 0, 0, 0, 0, reason), BR_CELL_UNEXPECTED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_matrix_loads),
         cmocka_unit_test(test_matrix_errors),
+        cmocka_unit_test(test_cell_judgement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,24 @@ static void test_format(void **state)
     assert_string_equal(br_rate_format(0, 0, buf, sizeof(buf)), "0/0 (no trials)");
 }
 
+/* The JSON form carries the same numbers as the text, and no rate for no trials. */
+static void test_rate_json(void **state)
+{
+    (void)state;
+    json_t *j = br_rate_json(9, 10);
+    assert_int_equal(json_integer_value(json_object_get(j, "k")), 9);
+    assert_int_equal(json_integer_value(json_object_get(j, "n")), 10);
+    close_to(json_real_value(json_object_get(j, "rate")), 0.9);
+    close_to(json_real_value(json_array_get(json_object_get(j, "ci95"), 0)), 0.5958);
+    close_to(json_real_value(json_array_get(json_object_get(j, "ci95"), 1)), 0.9821);
+    assert_string_equal(json_string_value(json_object_get(j, "text")), "9/10 (90%, 95% CI 59-99%)");
+    json_decref(j);
+    j = br_rate_json(0, 0);
+    assert_true(json_is_null(json_object_get(j, "rate")));
+    close_to(json_real_value(json_array_get(json_object_get(j, "ci95"), 1)), 1.0);
+    json_decref(j);
+}
+
 static void test_rate_judgement(void **state)
 {
     (void)state;
@@ -71,6 +89,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_values),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_rate_json),
         cmocka_unit_test(test_rate_judgement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -121,6 +121,16 @@ static void test_run_with_expect_violation(void **state)
     assert_int_equal(r.exit_code, 1);
 }
 
+/* A rate counts violations among the trials that showed the bug or its absence. */
+static void test_conclusive_trials(void **state)
+{
+    (void)state;
+    size_t counts[5] = {3, 2, 4, 1, 5}; /* violation, target-error, inconclusive, expectation, clean */
+    assert_int_equal(br_verdict_conclusive(counts), 9);
+    size_t none[5] = {0, 1, 1, 0, 0};
+    assert_int_equal(br_verdict_conclusive(none), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_target_error_statuses),
         cmocka_unit_test(test_run_without_expect_violation),
         cmocka_unit_test(test_run_with_expect_violation),
+        cmocka_unit_test(test_conclusive_trials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
