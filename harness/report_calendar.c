@@ -322,13 +322,52 @@ static void group_block(FILE *f, const group *g, json_t *violations, const rp_cl
     fputs("</ul></details>\n</div>\n", f);
 }
 
-void rp_violation_groups(FILE *f, json_t *violations, const rp_cluster *clusters, size_t cluster_count,
-                         const char *where)
+/* Whether a listed group stands for cluster |c| (same inspector, same kind of double booking). */
+static int covered(const group *g, size_t n, const rp_cluster *c)
 {
-    size_t n;
+    const char *kind = c->stored ? "double-booking-stored" : "double-booking";
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(g[i].kind, kind) == 0 && strcmp(g[i].inspector, c->inspector) == 0)
+            return 1;
+    return 0;
+}
+
+/* Clusters the bookings show but no listed violation names (the result lists a bounded number). */
+static size_t unlisted_clusters(FILE *f, const group *g, size_t n, const rp_cluster *cl, size_t cl_count,
+                                const char *where, size_t room)
+{
+    size_t shown = 0, more = 0;
+    for (size_t c = 0; c < cl_count; c++) {
+        if (covered(g, n, &cl[c]))
+            continue;
+        if (shown == room) {
+            more++;
+            continue;
+        }
+        fputs("<div class=\"group\">\n<p class=\"headline\">", f);
+        rp_cluster_headline(f, &cl[c]);
+        fputs("</p>\n<p class=\"muted\">Its violation lines are not listed in ", f);
+        rp_esc(f, where);
+        fputs(" (it lists a bounded number of each kind); the bookings show it.</p>\n</div>\n", f);
+        shown++;
+    }
+    return more;
+}
+
+void rp_violation_groups(FILE *f, json_t *violations, size_t total, const rp_cluster *clusters,
+                         size_t cluster_count, const char *where)
+{
+    size_t n, listed = json_array_size(violations);
     group *g = collect_groups(violations, &n);
-    fprintf(f, "<p class=\"groups-summary\">%zu violation%s in %zu group%s (by kind and inspector):</p>\n",
-            json_array_size(violations), json_array_size(violations) == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    total = total > listed ? total : listed;
+    fprintf(f, "<p class=\"groups-summary\">%zu violation%s", total, total == 1 ? "" : "s");
+    if (total > listed) {
+        fprintf(f, " (%zu listed in ", listed);
+        rp_esc(f, where);
+        fputs(")", f);
+    }
+    fprintf(f, "%s in %zu group%s (by kind and inspector):</p>\n", total > listed ? "; the listed ones" : "",
+            n, n == 1 ? "" : "s");
     size_t rest = 0;
     for (size_t i = 0; i < n; i++) {
         if (i < RP_MAX_GROUPS)
@@ -339,6 +378,10 @@ void rp_violation_groups(FILE *f, json_t *violations, const rp_cluster *clusters
     if (n > RP_MAX_GROUPS)
         fprintf(f, "<p class=\"muted\">%zu more groups (%zu violations) omitted.</p>\n", n - RP_MAX_GROUPS,
                 rest);
+    size_t more =
+        unlisted_clusters(f, g, n, clusters, cluster_count, where, n < RP_MAX_GROUPS ? RP_MAX_GROUPS - n : 0);
+    if (more)
+        fprintf(f, "<p class=\"muted\">%zu more clusters of overlapping bookings omitted.</p>\n", more);
     free(g);
 }
 

@@ -97,10 +97,12 @@ void rp_cluster_headline(FILE *f, const rp_cluster *c);
  * The violations grouped by kind and inspector (the double bookings the
  * requests saw first, then by size): per group its clusters' headlines and
  * the individual violations behind a <details> disclosure (at most RP_MAX_PAIRS each; the rest counted).
- * |where| names the file holding them all ("run.json").
+ * |total| is the count the result states (a load lists a bounded number of
+ * each kind): clusters the bookings show but no listed violation names get
+ * their own headline. |where| names the file holding the list ("run.json").
  */
-void rp_violation_groups(FILE *f, json_t *violations, const rp_cluster *clusters, size_t cluster_count,
-                         const char *where);
+void rp_violation_groups(FILE *f, json_t *violations, size_t total, const rp_cluster *clusters,
+                         size_t cluster_count, const char *where);
 
 /*
  * One calendar per affected inspector-day (at most RP_MAX_CALENDARS): each

@@ -28,9 +28,11 @@ typedef struct {
 
 static logscale log_axis(double vmin, double vmax, int h)
 {
-    logscale s = {floor(log10(vmin < 1 ? 1 : vmin)), ceil(log10(vmax < 10 ? 10 : vmax)), h};
+    vmax = vmax < 10 ? 10 : vmax > 1e15 ? 1e15 : vmax;
+    vmin = vmin < 1 ? 1 : vmin > vmax ? vmax : vmin; /* no histogram at all leaves vmin at its start */
+    logscale s = {floor(log10(vmin)), ceil(log10(vmax)), h};
     if (s.d1 <= s.d0)
-        s.d1 = s.d0 + 1;
+        s.d0 = s.d1 - 1;
     return s;
 }
 
@@ -65,8 +67,8 @@ static void latency_curves(FILE *f, json_t *ops)
         json_t *first = json_array_get(json_object_get(op, "histogram"), 0);
         double mx = rp_num(json_object_get(op, "latencyUs"), "max");
         ymax = mx > ymax ? mx : ymax;
-        if (first && json_number_value(json_array_get(first, 0)) < ymin)
-            ymin = json_number_value(json_array_get(first, 0));
+        if (first && rp_clamp(json_number_value(json_array_get(first, 0))) < ymin)
+            ymin = rp_clamp(json_number_value(json_array_get(first, 0)));
     }
     double xmax = 5; /* p99.999 */
     double pw = W - CH_L - CH_R;
@@ -87,16 +89,16 @@ static void latency_curves(FILE *f, json_t *ops)
         double total = 0, seen = 0;
         size_t i;
         json_array_foreach (hist, i, b) {
-            total += json_number_value(json_array_get(b, 1));
+            total += rp_clamp(json_number_value(json_array_get(b, 1)));
         }
         if (total == 0)
             continue;
         fprintf(f, "<polyline class=\"curve\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
                 rp_palette[c % 7]);
         json_array_foreach (hist, i, b) {
-            seen += json_number_value(json_array_get(b, 1));
+            seen += rp_clamp(json_number_value(json_array_get(b, 1)));
             double p = seen / total, nines = p >= 1 ? xmax : -log10(1 - p);
-            double v = json_number_value(json_array_get(b, 0));
+            double v = rp_clamp(json_number_value(json_array_get(b, 0)));
             fprintf(f, "%.1f,%.1f ", CH_L + pw * ((nines > xmax ? xmax : nines) / xmax), ly(&ls, v));
         }
         fprintf(f, "\"/>\n<text x=\"%.0f\" y=\"%d\" fill=\"%s\" font-size=\"12\">", CH_L + pw + 10,
@@ -374,18 +376,20 @@ static void oracle_section(FILE *f, json_t *doc, const char *source_path, eviden
         fputs("<h2>Oracle</h2>\n<p class=\"muted\">The oracle did not run (--no-oracle).</p>\n", f);
         return;
     }
+    size_t total = rp_count(oracle, "violationCount");
+    total = total > json_array_size(v) ? total : json_array_size(v);
     fprintf(f,
             "<h2>Oracle</h2>\n<p id=\"verdict\" class=\"verdict %s\">%zu violations among %.0f acknowledged "
             "bookings (%s)</p>\n",
-            json_array_size(v) ? "bad" : "good", json_array_size(v), rp_num(oracle, "bookingsAcknowledged"),
+            total ? "bad" : "good", total, rp_num(oracle, "bookingsAcknowledged"),
             json_is_true(json_object_get(oracle, "groundTruth")) ? "history and ground truth"
                                                                  : "history only");
-    if (json_array_size(v) == 0)
+    if (total == 0)
         return;
     ev->drawn = 1;
     load_bookings(doc, source_path, &ev->bs, ev->err, sizeof(ev->err));
     ev->ncl = rp_clusters(&ev->bs, &ev->cl);
-    rp_violation_groups(f, v, ev->cl, ev->ncl, "load.json");
+    rp_violation_groups(f, v, rp_count(oracle, "violationCount"), ev->cl, ev->ncl, "load.json");
 }
 
 static void calendar_section(FILE *f, const evidence *ev)

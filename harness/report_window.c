@@ -134,7 +134,7 @@ static void window_table(FILE *f, json_t *points)
 {
     fputs("<h2>Points</h2>\n<table "
           "id=\"points\">\n<tr><th>delay</th><th>trials</th><th>reproduced</th><th>rate</th>"
-          "<th>95% interval</th><th>measured offset (median / max)</th><th class=\"l\"></th></tr>\n",
+          "<th>95% interval</th><th>measured offset (median / max)</th><th class=\"l\">note</th></tr>\n",
           f);
     size_t i;
     json_t *p;

@@ -497,7 +497,7 @@ static void write_history(const char *path, int n)
                                .status = 201,
                                .start_us = 1796083200000000LL + 8 * 3600000000LL,
                                .end_us = 1796083200000000LL + 10 * 3600000000LL};
-        snprintf(r.inspector, sizeof(r.inspector), "ana");
+        snprintf(r.inspector, sizeof(r.inspector), "%s", i < n - 3 ? "ana" : "li"); /* li: 3 bookings */
         br_history_append(w, 0, &r);
     }
     br_history_stats st;
@@ -511,7 +511,7 @@ static void test_load_violations(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(hist, sizeof(hist), "%s/history.jsonl.zst", dir);
     snprintf(path, sizeof(path), "%s/load.json", dir);
-    write_history(hist, 60);
+    write_history(hist, 63);
     json_t *doc = load_doc(1000, 100, 200, 500, 0, 0);
     json_t *v = json_object_get(json_object_get(doc, "oracle"), "violations");
     for (int i = 0; i < 1770; i++) /* 60 bookings on one slot: 1770 pairs */
@@ -519,6 +519,8 @@ static void test_load_violations(void **state)
             v, json_pack("{s:s, s:s}", "kind", "double-booking", "text",
                          "DOUBLE BOOKING inspector ana: 08:00-10:00 (...) overlaps 08:00-10:00"));
     json_object_set_new(doc, "history", json_pack("{s:s}", "file", "history.jsonl.zst"));
+    /* The result lists 1770 of 1773 violations: li's three pairs are only in the count. */
+    json_object_set_new(json_object_get(doc, "oracle"), "violationCount", json_integer(1773));
     json_t *ts = json_object_get(doc, "timeseries");
     json_object_set_new(json_array_get(ts, 0), "operations",
                         json_pack("{s:{s:i, s:i, s:i}}", "book", "requests", 10, "p50", 100, "p99", 900));
@@ -534,8 +536,14 @@ static void test_load_violations(void **state)
     assert_non_null(
         strstr(stream, "60 bookings acknowledged for ana 08:00-10:00 on 2026-12-01; 59 too many"));
     assert_non_null(strstr(stream, "1670 more omitted (load.json has them all)"));
-    /* The calendar draws at most its row limit and counts the rest. */
-    assert_int_equal(count_occurrences(stream, "<g class=\"booking flagged\">"), 40);
+    assert_non_null(strstr(stream, "class=\"verdict bad\">1773 violations among"));
+    assert_non_null(strstr(stream, "1773 violations (1770 listed in load.json); the listed ones in 1 group"));
+    assert_non_null(strstr(stream,
+                           "3 bookings acknowledged for li 08:00-10:00 on 2026-12-01; 2 too many</p>\n"
+                           "<p class=\"muted\">Its violation lines are not listed in load.json"));
+    /* ana's calendar draws at most its row limit and counts the rest; li's has its 3. */
+    assert_int_equal(count_occurrences(stream, "class=\"calendar\""), 2);
+    assert_int_equal(count_occurrences(stream, "<g class=\"booking flagged\">"), 40 + 3);
     assert_non_null(strstr(stream, "20 more bookings of that day not drawn."));
     assert_non_null(strstr(stream, "&lt;b&gt;c0"));
     /* Latency over time: a p99 and a p50 line per operation. */
