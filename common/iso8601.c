@@ -1,3 +1,10 @@
+/*
+ * RFC 3339 UTC timestamps (iso8601.h) for both programs: a strict parser
+ * (exact field widths, at most six fraction digits, "Z" or "+00:00" only) and
+ * a formatter that writes no fraction, milliseconds or microseconds, the
+ * shortest that is exact. Civil dates convert to days with Howard Hinnant's
+ * days_from_civil, so no time zone or libc locale is ever consulted.
+ */
 #include "iso8601.h"
 
 #include <stdio.h>

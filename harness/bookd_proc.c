@@ -1,3 +1,11 @@
+/*
+ * Starting and stopping bookd processes (bookd_proc.h): the matrix's pods and
+ * the integration tests' servers. bookd is started on 127.0.0.1 port 0, so
+ * parallel cells never fight over a port, and the port is read from the one
+ * line bookd prints once it listens; a bookd that exits or stays silent instead
+ * is reported with its exit status or the time waited, never waited for
+ * forever. Also where bookd is looked for: next to the running executable.
+ */
 #include "bookd_proc.h"
 
 #include <errno.h>
@@ -5,16 +13,25 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
-int br_server_start(br_server *s, const char *bin, const char *const *args, int timeout_ms, char *err,
-                    size_t errlen)
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Spawns |bin| (searched in PATH when it has no '/') with stdout on a pipe. 0, or -1 with |err|. */
+static int spawn(br_server *s, const char *bin, const char *const *args, char *err, size_t errlen)
 {
     const char *argv[64];
     int n = 0, fds[2];
@@ -24,8 +41,6 @@ int br_server_start(br_server *s, const char *bin, const char *const *args, int 
     for (int i = 0; args[i] && n < 63; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    memset(s, 0, sizeof(*s));
-    s->pid = -1;
     if (pipe(fds) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
@@ -34,7 +49,7 @@ int br_server_start(br_server *s, const char *bin, const char *const *args, int 
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
-    int rc = posix_spawn(&s->pid, bin, &fa, NULL, (char *const *)argv, environ);
+    int rc = posix_spawnp(&s->pid, bin, &fa, NULL, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     if (rc != 0) {
@@ -44,21 +59,57 @@ int br_server_start(br_server *s, const char *bin, const char *const *args, int 
         return -1;
     }
     s->stdout_fd = fds[0];
+    return 0;
+}
+
+/*
+ * Reads the first line into s->line within |timeout_ms| in all. 0; 1 when stdout closed first (the process
+ * exited); -1 when the time ran out.
+ */
+static int read_first_line(br_server *s, int timeout_ms)
+{
+    int64_t deadline = monotonic_ms() + timeout_ms;
     size_t len = 0;
+    int rc = 0;
     while (len + 1 < sizeof(s->line)) {
+        int64_t left = deadline - monotonic_ms();
         struct pollfd p = {.fd = s->stdout_fd, .events = POLLIN};
-        if (poll(&p, 1, timeout_ms) != 1 || read(s->stdout_fd, s->line + len, 1) != 1) {
-            s->line[len] = '\0';
-            snprintf(err, errlen, "%s did not start listening (%s)", bin,
-                     len ? s->line : "it printed nothing");
-            br_server_stop(s);
-            return -1;
+        int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        ssize_t got = ready == 1 ? read(s->stdout_fd, s->line + len, 1) : -1;
+        if (got != 1) {
+            rc = got == 0 ? 1 : -1;
+            break;
         }
         if (s->line[len] == '\n')
             break;
         len++;
     }
     s->line[len] = '\0';
+    return rc;
+}
+
+int br_server_start(br_server *s, const char *bin, const char *const *args, int timeout_ms, char *err,
+                    size_t errlen)
+{
+    memset(s, 0, sizeof(*s));
+    s->pid = -1;
+    if (spawn(s, bin, args, err, errlen) != 0)
+        return -1;
+    int rc = read_first_line(s, timeout_ms);
+    if (rc != 0) {
+        char printed[sizeof(s->line) + 32];
+        snprintf(printed, sizeof(printed), "%s%s", s->line[0] ? "it printed: " : "it printed nothing",
+                 s->line);
+        int status = br_server_stop(s);
+        if (rc > 0)
+            snprintf(err, errlen, "%s exited with status %d before listening (%s; its reason is on stderr)",
+                     bin, status, printed);
+        else
+            snprintf(err, errlen, "%s did not start listening within %d ms (%s)", bin, timeout_ms, printed);
+        return -1;
+    }
     const char *at = strstr(s->line, "listening on ");
     const char *colon = at ? strchr(at + 13, ':') : NULL;
     const char *space = colon ? strchr(colon, ' ') : NULL;

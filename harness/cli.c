@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +145,7 @@ int br_cli_duration(const char *s, double *out_s)
 {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || v < 0)
+    if (end == s || !isfinite(v) || v < 0) /* "inf", "nan" and 1e400 are no durations */
         return -1;
     if (strcmp(end, "ms") == 0)
         v /= 1000;
@@ -153,6 +154,8 @@ int br_cli_duration(const char *s, double *out_s)
     else if (strcmp(end, "m") == 0)
         v *= 60;
     else if (*end != '\0' && strcmp(end, "s") != 0)
+        return -1;
+    if (!isfinite(v)) /* "1e307m" */
         return -1;
     *out_s = v;
     return 0;

@@ -319,12 +319,12 @@ static void print_quiet_line(const br_scenario *sc, const br_run_result *result,
                              const char *reason, int rc)
 {
     size_t k, n, first;
-    char rate[64], line[2400] /* name and reason < 1024 bytes each */, until[96] = "";
+    char rate[128], line[2400] /* name and reason < 1024 bytes each */, until[96] = "";
     br_run_reproduction(result, &k, &n, &first);
     if (meta->until_reproduced && first)
         snprintf(until, sizeof(until), " (first at trial %zu)", first);
-    snprintf(line, sizeof(line), "%s: reproduced in %s conclusive trials%s; %s: %s (exit %d)\n", sc->name,
-             br_rate_format(k, n, rate, sizeof(rate)), until, meta->outcome, reason, rc);
+    snprintf(line, sizeof(line), "%s: %s%s; %s: %s (exit %d)\n", sc->name,
+             br_run_rate_phrase(k, n, rate, sizeof(rate)), until, meta->outcome, reason, rc);
     char *clean = br_redact_text(&result->secrets, line, strlen(line), NULL, NULL);
     fputs(clean, stdout);
     free(clean);
@@ -547,28 +547,6 @@ static void suite_report_html(const char *dir)
     free(html);
 }
 
-static void html_escape(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 static const char *expectation_word(int expect_violation)
 {
     return expect_violation ? "violation" : "clean";
@@ -577,12 +555,12 @@ static const char *expectation_word(int expect_violation)
 /* summary.txt (and stdout): one line per scenario, then the verdict. */
 static void suite_summary(FILE *f, const suite_row *rows, size_t n, const br_suite_list *list, int rc)
 {
-    char rate[64];
+    char rate[128];
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%-14s %-28s expect %-9s reproduced in %s conclusive trials (exit %d)  %s\n",
-                rows[i].outcome, rows[i].name, expectation_word(rows[i].expect_violation),
-                br_rate_format(rows[i].reproduced, rows[i].conclusive, rate, sizeof(rate)), rows[i].exit_code,
-                rows[i].path);
+        fprintf(f, "%-14s %-28s expect %-9s %s (exit %d)  %s\n", rows[i].outcome, rows[i].name,
+                expectation_word(rows[i].expect_violation),
+                br_run_rate_phrase(rows[i].reproduced, rows[i].conclusive, rate, sizeof(rate)),
+                rows[i].exit_code, rows[i].path);
     for (size_t i = 0; i < list->count; i++)
         if (list->items[i].skip_reason)
             fprintf(f, "%-14s %s: %s\n", "skipped", list->items[i].path, list->items[i].skip_reason);
@@ -626,14 +604,14 @@ static void suite_index_html(FILE *f, const suite_row *rows, size_t n, int rc)
             rc);
     for (size_t i = 0; i < n; i++) {
         fputs("<tr><td><a href=\"", f);
-        html_escape(f, rows[i].name);
+        br_xml_escape(f, rows[i].name);
         fputs("/report.html\">", f);
-        html_escape(f, rows[i].name);
+        br_xml_escape(f, rows[i].name);
         char rate[64];
         fprintf(f, "</a></td><td>%s</td><td class=\"%s\">%s</td><td>%s</td><td>",
                 expectation_word(rows[i].expect_violation), rows[i].outcome, rows[i].outcome,
                 br_rate_format(rows[i].reproduced, rows[i].conclusive, rate, sizeof(rate)));
-        html_escape(f, rows[i].path);
+        br_xml_escape(f, rows[i].path);
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n</body></html>\n", f);

@@ -769,6 +769,26 @@ static int prime_all(burst *b)
     return BR_H2_OK;
 }
 
+/* Appends what nghttp2 has queued for |c| to a buffer that grows to twice what it needs plus |initial|;
+ * sends nothing. */
+static int drain_into(burst *b, h2conn *c, uint8_t **buf, size_t *len, size_t *cap, size_t initial)
+{
+    for (;;) {
+        const uint8_t *data;
+        ssize_t n = nghttp2_session_mem_send(c->session, &data);
+        if (n < 0)
+            return fail(b, BR_H2_EPROTO, "%s: %s", c->origin.authority, nghttp2_strerror((int)n));
+        if (n == 0)
+            return BR_H2_OK;
+        if (*len + (size_t)n > *cap) {
+            *cap = (*len + (size_t)n) * 2 + initial;
+            *buf = xrealloc(*buf, *cap);
+        }
+        memcpy(*buf + *len, data, (size_t)n);
+        *len += (size_t)n;
+    }
+}
+
 /* Serialises every stream's final frame of one connection into its release buffer, sending nothing. */
 static int build_release(burst *b, h2conn *c)
 {
@@ -778,20 +798,7 @@ static int build_release(burst *b, h2conn *c)
         if (!st->closed)
             nghttp2_session_resume_data(c->session, st->id);
     }
-    for (;;) {
-        const uint8_t *data;
-        ssize_t len = nghttp2_session_mem_send(c->session, &data);
-        if (len < 0)
-            return fail(b, BR_H2_EPROTO, "%s: %s", c->origin.authority, nghttp2_strerror((int)len));
-        if (len == 0)
-            return BR_H2_OK;
-        if (c->release_len + (size_t)len > c->release_cap) {
-            c->release_cap = (c->release_len + (size_t)len) * 2 + RELEASE_BUF_INITIAL;
-            c->release_buf = xrealloc(c->release_buf, c->release_cap);
-        }
-        memcpy(c->release_buf + c->release_len, data, (size_t)len);
-        c->release_len += (size_t)len;
-    }
+    return drain_into(b, c, &c->release_buf, &c->release_len, &c->release_cap, RELEASE_BUF_INITIAL);
 }
 
 static int64_t data_segs_out(int fd)
@@ -867,20 +874,7 @@ static int build_stream_final(burst *b, h2stream *st)
     st->released = 1;
     if (!st->closed)
         nghttp2_session_resume_data(c->session, st->id);
-    for (;;) {
-        const uint8_t *data;
-        ssize_t len = nghttp2_session_mem_send(c->session, &data);
-        if (len < 0)
-            return fail(b, BR_H2_EPROTO, "%s: %s", c->origin.authority, nghttp2_strerror((int)len));
-        if (len == 0)
-            return BR_H2_OK;
-        if (st->final_len + (size_t)len > st->final_cap) {
-            st->final_cap = (st->final_len + (size_t)len) * 2 + 64;
-            st->final_buf = xrealloc(st->final_buf, st->final_cap);
-        }
-        memcpy(st->final_buf + st->final_len, data, (size_t)len);
-        st->final_len += (size_t)len;
-    }
+    return drain_into(b, c, &st->final_buf, &st->final_len, &st->final_cap, 64);
 }
 
 /* Whether a burst's streams are released at different times (a window sweep's delay). */
@@ -909,8 +903,9 @@ static int release_staggered(burst *b, br_h2_report *rep)
     for (size_t k = 0; k < b->n && rc == BR_H2_OK; k++) {
         h2stream *st = &b->streams[order[k]];
         h2_wait_until(t0 + st->req->release_offset_us);
+        st->req->last_byte_us =
+            now_us(); /* before the write, as the pool's uncork: the server may preempt it */
         int calls = conn_write_all(st->conn, st->final_buf, st->final_len, b->deadline_us);
-        st->req->last_byte_us = now_us();
         rep->writes += calls > 0 ? calls : 1;
         rep->release_bytes += st->final_len;
         if (calls < 0 && !st->closed)
@@ -956,8 +951,8 @@ static void fail_open_streams(h2conn *c, const char *why)
             continue;
         st->closed = 1;
         st->req->complete_us = now_us();
-        if (st->req->error[0] == '\0')
-            snprintf(st->req->error, sizeof(st->req->error), "%s", why);
+        if (st->req->error[0] == '\0') /* a longer reason is cut, as error[] says */
+            snprintf(st->req->error, sizeof(st->req->error), "%.*s", (int)sizeof(st->req->error) - 1, why);
     }
 }
 

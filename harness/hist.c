@@ -1,3 +1,10 @@
+/*
+ * Latency histograms (hist.h): a value's bucket is found from its highest set
+ * bit (the power of two) and the next ten bits (the linear sub-bucket), so
+ * recording is a few instructions with no search and no lock, and two
+ * histograms merge exactly by adding counts. Percentiles walk the counts and
+ * answer a bucket's upper bound, as HdrHistogram does.
+ */
 #include "hist.h"
 
 #include <string.h>

@@ -1,3 +1,10 @@
+/*
+ * Loading JSON files (jsonload.h) for every input a person writes: scenarios,
+ * target profiles, matrices, results. A parse error names file:line:column, a
+ * duplicate key is an error rather than a silent last-one-wins, and
+ * br_json_check_keys refuses keys a format does not know, so a typo such as
+ * "barier" is said instead of ignored.
+ */
 #include "jsonload.h"
 
 #include <errno.h>

@@ -1,3 +1,10 @@
+/*
+ * RFC 6901 JSON pointers (jsonptr.h): how a target profile says where in a
+ * backend's response the slot list, a booking's id or its inspector is
+ * ("/inspection/_id"). Tokens are unescaped (~1 is '/', ~0 is '~') into a
+ * stack buffer, or the heap for a long one; an array index must be plain
+ * decimal digits, as the RFC requires.
+ */
 #include "jsonptr.h"
 
 #include "alloc.h"

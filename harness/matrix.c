@@ -225,27 +225,29 @@ static int load_row(br_matrix *m, size_t i, json_t *v, const char *path, char *e
 
 #undef FAIL
 
+/* The size of the non-empty array under |key|, or 0 with |err| when it is not one. */
+static size_t nonempty_array(json_t *root, const char *key, const char *path, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(root, key);
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        snprintf(err, errlen, "%s: %s must be a non-empty array", path, key);
+    return json_is_array(v) ? json_array_size(v) : 0;
+}
+
 /* Reads the modes and scenarios arrays (after the header, whose min_share rows default to). */
 static int load_table(br_matrix *m, json_t *root, const char *path, char *err, size_t errlen)
 {
-    json_t *modes = json_object_get(root, "modes"), *rows = json_object_get(root, "scenarios");
-    if (!json_is_array(modes) || json_array_size(modes) == 0) {
-        snprintf(err, errlen, "%s: modes must be a non-empty array", path);
+    if ((m->mode_count = nonempty_array(root, "modes", path, err, errlen)) == 0)
         return -1;
-    }
-    m->mode_count = json_array_size(modes);
     m->modes = xcalloc(m->mode_count, sizeof(br_matrix_mode));
     for (size_t i = 0; i < m->mode_count; i++)
-        if (load_mode(m, i, json_array_get(modes, i), path, err, errlen) != 0)
+        if (load_mode(m, i, json_array_get(json_object_get(root, "modes"), i), path, err, errlen) != 0)
             return -1;
-    if (!json_is_array(rows) || json_array_size(rows) == 0) {
-        snprintf(err, errlen, "%s: scenarios must be a non-empty array", path);
+    if ((m->row_count = nonempty_array(root, "scenarios", path, err, errlen)) == 0)
         return -1;
-    }
-    m->row_count = json_array_size(rows);
     m->rows = xcalloc(m->row_count, sizeof(br_matrix_row));
     for (size_t i = 0; i < m->row_count; i++)
-        if (load_row(m, i, json_array_get(rows, i), path, err, errlen) != 0)
+        if (load_row(m, i, json_array_get(json_object_get(root, "scenarios"), i), path, err, errlen) != 0)
             return -1;
     return 0;
 }
@@ -605,10 +607,10 @@ static char *matrix_junit(const br_matrix *m, const matrix_outcome *o, size_t *l
     size_t cell_count = 0;
     for (size_t i = 0; i < m->row_count * m->mode_count; i++)
         cell_count += o->ran[i];
-    fprintf(jf,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"%s\" tests=\"%zu\" "
-            "failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
-            m->name, cell_count, o->unexpected, o->undecided, o->seconds);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", jf);
+    br_xml_escape(jf, m->name);
+    fprintf(jf, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n", cell_count,
+            o->unexpected, o->undecided, o->seconds);
     for (size_t r = 0; r < m->row_count; r++)
         for (size_t k = 0; k < m->mode_count; k++) {
             if (!o->ran[r * m->mode_count + k])
@@ -616,8 +618,14 @@ static char *matrix_junit(const br_matrix *m, const matrix_outcome *o, size_t *l
             const cell_result *c = &o->cells[r * m->mode_count + k];
             char exp[32];
             expect_text(&m->rows[r].expect[k], exp, sizeof(exp));
-            fprintf(jf, "  <testcase classname=\"bookrace.matrix.%s\" name=\"%s / %s\" time=\"%.3f\">",
-                    m->rows[r].label, m->rows[r].label, m->modes[k].name, c->seconds);
+            /* Names are the matrix author's text: escaped, or a '&' or '"' in one breaks the whole file. */
+            fputs("  <testcase classname=\"bookrace.matrix.", jf);
+            br_xml_escape(jf, m->rows[r].label);
+            fputs("\" name=\"", jf);
+            br_xml_escape(jf, m->rows[r].label);
+            fputs(" / ", jf);
+            br_xml_escape(jf, m->modes[k].name);
+            fprintf(jf, "\" time=\"%.3f\">", c->seconds);
             /* Undecided is neither a pass nor a failure: a JUnit error, so no gate reads it as green. */
             if (c->verdict == BR_CELL_UNDECIDED)
                 fputs("<error type=\"undecided\" message=\"", jf);

@@ -1,5 +1,13 @@
 /*
- * The oracle (oracle.h): pure checks over a history and the ground truth.
+ * The oracle (oracle.h): classifies each response by the profile's status
+ * lists, then checks the history (acknowledged bookings of one inspector,
+ * sorted by start, must not overlap), the ground truth (every acknowledged
+ * booking still there and active, no two active stored bookings overlapping,
+ * none of this run's that no request created) and the outcomes a scenario
+ * ruled out, each violation explained in words naming the operations and
+ * times involved. Pure: no I/O, so `bookrace check` and the unit tests call it
+ * on saved or hand-written histories.
+ *
  * Every lookup a pair check needs (was this booking cancelled, which request
  * acknowledged that stored booking, did an indeterminate request aim at this
  * slot) goes through a sorted index built once per check, so a load's tens of

@@ -375,13 +375,18 @@ static int64_t run_batch(run_ctx *c, pending *ps, size_t n, int barrier_step, br
 
 /* The release a barrier asks for: its own, or single-packet when it names none and the target says "http":
  * "2". */
-static br_release barrier_release(const run_ctx *c, const br_step *barrier)
+br_release br_barrier_release(const br_step *barrier, int target_http2)
 {
     if (barrier == NULL)
         return BR_RELEASE_PLAIN;
-    if (!barrier->release_given && c->tg->http2)
+    if (!barrier->release_given && target_http2)
         return BR_RELEASE_SINGLE_PACKET;
     return barrier->release;
+}
+
+static br_release barrier_release(const run_ctx *c, const br_step *barrier)
+{
+    return br_barrier_release(barrier, c->tg->http2);
 }
 
 /* ---- steps ----------------------------------------------------------------------------------------- */
@@ -546,8 +551,44 @@ static int after_write(run_ctx *c, const br_step *st, pending *p, br_history_op 
     return 0;
 }
 
-static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const saved_value *list, char *why,
-                             size_t whylen)
+const br_slot *br_pick_slot(br_pick_rule rule, int nth, uint64_t random_key, const br_slot *other,
+                            const br_slot *const *cands, size_t n)
+{
+    const slot *chosen = NULL;
+    switch (rule) {
+    case BR_PICK_FIRST:
+        return n ? cands[0] : NULL;
+    case BR_PICK_NTH:
+        return nth >= 0 && (size_t)nth < n ? cands[nth] : NULL;
+    case BR_PICK_RANDOM:
+        return n ? cands[mix64(random_key) % n] : NULL;
+    case BR_PICK_SAME_AS:
+        for (size_t i = 0; i < n && other && !chosen; i++)
+            if (strcmp(cands[i]->inspector, other->inspector) == 0 && cands[i]->start_us == other->start_us)
+                chosen = cands[i];
+        return chosen;
+    case BR_PICK_OVERLAPPING: {
+        int64_t best = INT64_MAX;
+        for (size_t i = 0; i < n && other; i++) {
+            const slot *s = cands[i];
+            if (strcmp(s->inspector, other->inspector) != 0 || s->start_us == other->start_us ||
+                !(s->start_us < other->end_us && other->start_us < s->end_us))
+                continue;
+            int64_t d = llabs(s->start_us - other->start_us);
+            if (d < best) {
+                best = d;
+                chosen = s;
+            }
+        }
+        return chosen;
+    }
+    }
+    return NULL;
+}
+
+/* The candidates of a pick: the list's slots, or those of the inspector the step's filter names. */
+static const slot **pick_candidates(run_ctx *c, const br_step *st, int actor, const saved_value *list,
+                                    size_t *n, char *why, size_t whylen)
 {
     char err[256];
     char *only = NULL;
@@ -562,12 +603,21 @@ static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const sav
         }
     }
     const slot **cands = xcalloc(list->list_count + 1, sizeof(*cands));
-    size_t n = 0;
+    *n = 0;
     for (size_t i = 0; i < list->list_count; i++)
         if (only == NULL || strcmp(list->list[i].inspector, only) == 0)
-            cands[n++] = &list->list[i];
+            cands[(*n)++] = &list->list[i];
     free(only);
-    const slot *chosen = NULL;
+    return cands;
+}
+
+static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const saved_value *list, char *why,
+                             size_t whylen)
+{
+    size_t n = 0;
+    const slot **cands = pick_candidates(c, st, actor, list, &n, why, whylen);
+    if (cands == NULL)
+        return NULL;
     const saved_value *other = NULL;
     if (st->rule == BR_PICK_SAME_AS || st->rule == BR_PICK_OVERLAPPING) {
         other = find_saved(&c->actors[st->other_actor], st->other_pick, BR_STEP_PICK);
@@ -578,42 +628,10 @@ static const slot *pick_slot(run_ctx *c, const br_step *st, int actor, const sav
             return NULL;
         }
     }
-    switch (st->rule) {
-    case BR_PICK_FIRST:
-        chosen = n ? cands[0] : NULL;
-        break;
-    case BR_PICK_NTH:
-        chosen = (size_t)st->nth < n ? cands[st->nth] : NULL;
-        break;
-    case BR_PICK_RANDOM:
-        if (n) {
-            uint64_t r = mix64(c->cfg->seed ^ mix64(((uint64_t)c->trial->index << 40) ^
-                                                    ((uint64_t)actor << 20) ^ (uint64_t)(st - c->sc->steps)));
-            chosen = cands[r % n];
-        }
-        break;
-    case BR_PICK_SAME_AS:
-        for (size_t i = 0; i < n && !chosen; i++)
-            if (strcmp(cands[i]->inspector, other->picked.inspector) == 0 &&
-                cands[i]->start_us == other->picked.start_us)
-                chosen = cands[i];
-        break;
-    case BR_PICK_OVERLAPPING: {
-        int64_t best = INT64_MAX;
-        for (size_t i = 0; i < n; i++) {
-            const slot *s = cands[i];
-            if (strcmp(s->inspector, other->picked.inspector) != 0 || s->start_us == other->picked.start_us ||
-                !(s->start_us < other->picked.end_us && other->picked.start_us < s->end_us))
-                continue;
-            int64_t d = llabs(s->start_us - other->picked.start_us);
-            if (d < best) {
-                best = d;
-                chosen = s;
-            }
-        }
-        break;
-    }
-    }
+    /* choose random: the run's seed, the trial, the actor and the step, so a seed replays a run's picks. */
+    uint64_t key = c->cfg->seed ^ mix64(((uint64_t)c->trial->index << 40) ^ ((uint64_t)actor << 20) ^
+                                        (uint64_t)(st - c->sc->steps));
+    const slot *chosen = br_pick_slot(st->rule, st->nth, key, other ? &other->picked : NULL, cands, n);
     if (chosen == NULL)
         snprintf(why, whylen, "no slot in '%s' (%zu slots, %zu after the inspector filter) matches choose %s",
                  st->from, list->list_count, n,

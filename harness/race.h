@@ -120,6 +120,22 @@ typedef struct {
     br_secrets secrets; /* expanded secret header values, redacted from everything kept and written */
 } br_run_result;
 
+/*
+ * The race runner's pure decisions, callable without a target (tests/unit/test_race.c).
+ *
+ * The slot a pick step chooses among |n| candidates (the fetched list after the
+ * step's inspector filter): first; the |nth| (from 0); one chosen by |random_key|
+ * (the same key, the same slot: a run's seed replays its picks); the one of
+ * |other| (another actor's pick: same inspector and start); or the slot of
+ * |other|'s inspector that overlaps it and starts nearest to it (not |other|
+ * itself). NULL when none qualifies.
+ */
+const br_slot *br_pick_slot(br_pick_rule rule, int nth, uint64_t random_key, const br_slot *other,
+                            const br_slot *const *cands, size_t n);
+/* How the step after |barrier| is released: plain without a barrier; the barrier's own release when it
+ * names one; single-packet when it names none and the target speaks HTTP/2 ("http": "2"); else last-byte. */
+br_release br_barrier_release(const br_step *barrier, int target_http2);
+
 /* Runs every trial. Always fills |out| with what was recorded, even on error or interruption. */
 int br_run(const br_run_config *cfg, br_run_result *out);
 void br_run_result_free(br_run_result *r);

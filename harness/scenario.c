@@ -1,3 +1,11 @@
+/*
+ * Loading race scenarios (scenario.h). Everything that can be known before a
+ * request is sent is checked here, with the file and the step in every
+ * message: step kinds and the keys each allows, actors (listed, or generated
+ * from a count), the names each step reads having been saved by an earlier
+ * step of the same actor, and every barrier being followed by a step that
+ * sends requests for each actor it names.
+ */
 #include "scenario.h"
 
 #include "alloc.h"

@@ -1,3 +1,12 @@
+/*
+ * Templates (template.h): "${...}" placeholders filled from the request's
+ * context (actor, slot, variables, booking, hold, date, environment). In text
+ * a value is spliced in, percent-encoded where the caller asks (paths and
+ * queries) and refused when it holds a line break (a header injection); in a
+ * JSON body a string that is exactly one placeholder keeps the value's type.
+ * br_template_check validates a template when the profile is loaded, so a
+ * typo fails before any request rather than in the middle of a race.
+ */
 #include "template.h"
 
 #include "alloc.h"

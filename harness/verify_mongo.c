@@ -1,3 +1,10 @@
+/*
+ * The ground truth straight from MongoDB (verify_mongo.h): the profile's
+ * "mongo" section is read and checked here whether or not bookrace was built
+ * with libmongoc, so a profile means the same everywhere; the read itself
+ * (one find over the run's time range, fields by the profile's dotted paths)
+ * exists only with BOOKRACE_MONGO, and without it says how to get it.
+ */
 #include "verify_mongo.h"
 
 #include "alloc.h"
@@ -103,7 +110,6 @@ int br_mongo_verify_from_json(br_mongo_verify *v, json_t *mongo, const char *ori
     return 0;
 }
 
-/* A field's value as text (strings, ObjectIds, integers); "" when absent. */
 #ifndef BOOKRACE_HAVE_MONGO
 int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us, const char *run_tag,
                         br_truth_booking **out, size_t *count, char *err, size_t errlen)
@@ -117,6 +123,7 @@ int br_mongo_read_truth(const br_mongo_verify *v, int64_t from_us, int64_t to_us
     return -1;
 }
 #else
+/* A field's value as text (strings, ObjectIds, integers); "" when absent. */
 static void field_text(const bson_t *doc, const char *path, char *out, size_t cap)
 {
     bson_iter_t it, f;

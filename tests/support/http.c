@@ -1,3 +1,9 @@
+/*
+ * Test support (http.h): the HTTP side of integration tests, with libcurl's
+ * easy interface for one call at a time, multi for parallel ones, and a raw
+ * socket for bytes no client library would send. Transport errors fail the
+ * test on the spot, so a test's assertions are only about answers.
+ */
 #include "http.h"
 
 #include <setjmp.h>

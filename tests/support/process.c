@@ -1,3 +1,9 @@
+/*
+ * Test support (process.h): real child processes for integration tests. bookd
+ * is started through bookd_proc.c, the same start-up the matrix uses, and
+ * every child is tracked so that one a failed assertion left running is
+ * killed when the test program exits.
+ */
 #include "process.h"
 
 #include "bookd_proc.h"
