@@ -319,12 +319,12 @@ static void print_quiet_line(const br_scenario *sc, const br_run_result *result,
                              const char *reason, int rc)
 {
     size_t k, n, first;
-    char rate[64], line[2400] /* name and reason < 1024 bytes each */, until[96] = "";
+    char rate[128], line[2400] /* name and reason < 1024 bytes each */, until[96] = "";
     br_run_reproduction(result, &k, &n, &first);
     if (meta->until_reproduced && first)
         snprintf(until, sizeof(until), " (first at trial %zu)", first);
-    snprintf(line, sizeof(line), "%s: reproduced in %s conclusive trials%s; %s: %s (exit %d)\n", sc->name,
-             br_rate_format(k, n, rate, sizeof(rate)), until, meta->outcome, reason, rc);
+    snprintf(line, sizeof(line), "%s: %s%s; %s: %s (exit %d)\n", sc->name,
+             br_run_rate_phrase(k, n, rate, sizeof(rate)), until, meta->outcome, reason, rc);
     char *clean = br_redact_text(&result->secrets, line, strlen(line), NULL, NULL);
     fputs(clean, stdout);
     free(clean);
@@ -555,12 +555,12 @@ static const char *expectation_word(int expect_violation)
 /* summary.txt (and stdout): one line per scenario, then the verdict. */
 static void suite_summary(FILE *f, const suite_row *rows, size_t n, const br_suite_list *list, int rc)
 {
-    char rate[64];
+    char rate[128];
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%-14s %-28s expect %-9s reproduced in %s conclusive trials (exit %d)  %s\n",
-                rows[i].outcome, rows[i].name, expectation_word(rows[i].expect_violation),
-                br_rate_format(rows[i].reproduced, rows[i].conclusive, rate, sizeof(rate)), rows[i].exit_code,
-                rows[i].path);
+        fprintf(f, "%-14s %-28s expect %-9s %s (exit %d)  %s\n", rows[i].outcome, rows[i].name,
+                expectation_word(rows[i].expect_violation),
+                br_run_rate_phrase(rows[i].reproduced, rows[i].conclusive, rate, sizeof(rate)),
+                rows[i].exit_code, rows[i].path);
     for (size_t i = 0; i < list->count; i++)
         if (list->items[i].skip_reason)
             fprintf(f, "%-14s %s: %s\n", "skipped", list->items[i].path, list->items[i].skip_reason);

@@ -903,8 +903,9 @@ static int release_staggered(burst *b, br_h2_report *rep)
     for (size_t k = 0; k < b->n && rc == BR_H2_OK; k++) {
         h2stream *st = &b->streams[order[k]];
         h2_wait_until(t0 + st->req->release_offset_us);
+        st->req->last_byte_us =
+            now_us(); /* before the write, as the pool's uncork: the server may preempt it */
         int calls = conn_write_all(st->conn, st->final_buf, st->final_len, b->deadline_us);
-        st->req->last_byte_us = now_us();
         rep->writes += calls > 0 ? calls : 1;
         rep->release_bytes += st->final_len;
         if (calls < 0 && !st->closed)

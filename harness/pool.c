@@ -322,13 +322,20 @@ static void hand_over(br_request *r, int *fd)
     curl_easy_pause(r->easy, CURLPAUSE_CONT);
 }
 
+/*
+ * Sends the racer's corked final byte. Its time is taken before the call: on
+ * loopback the syscall also runs the receiving side and wakes the server,
+ * which may preempt this thread for hundreds of microseconds before the call
+ * returns (bench/race-window.sh measured sender gaps off by that much while
+ * the receiver's kernel timestamps were exact).
+ */
 static void uncork(br_request *r, int fd)
 {
     int zero = 0;
     if (fd < 0)
         return;
-    setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
     r->last_byte_us = br_monotonic_us();
+    setsockopt(fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
 }
 
 /*

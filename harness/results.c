@@ -228,6 +228,16 @@ void br_run_reproduction(const br_run_result *r, size_t *k, size_t *n, size_t *f
             *first = i + 1;
 }
 
+char *br_run_rate_phrase(size_t k, size_t n, char *buf, size_t cap)
+{
+    char rate[64];
+    if (n == 0)
+        snprintf(buf, cap, "no conclusive trial to rate");
+    else
+        snprintf(buf, cap, "reproduced in %s conclusive trials", br_rate_format(k, n, rate, sizeof(rate)));
+    return buf;
+}
+
 /* run.json's "reproduction": the rate with its 95% interval, and where the first violation came. */
 static json_t *reproduction_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta)
 {
@@ -408,10 +418,10 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
             "or a required step refused for a reason the lines above give)\n",
             inconclusive, r->trial_count);
     size_t k, n, first;
-    char rate[64];
+    char rate[128];
     br_run_reproduction(r, &k, &n, &first);
-    fprintf(out, "%s against %s: reproduced in %s conclusive trials (%zu findings); expected %s: %s\n",
-            cfg->scenario->name, cfg->target->name, br_rate_format(k, n, rate, sizeof(rate)), violations,
+    fprintf(out, "%s against %s: %s (%zu findings); expected %s: %s\n", cfg->scenario->name,
+            cfg->target->name, br_run_rate_phrase(k, n, rate, sizeof(rate)), violations,
             meta->expect_violation ? "a violation" : "none", meta->outcome);
     if (meta->until_reproduced && first)
         fprintf(out, "until reproduced: the first violation came at trial %zu of at most %d\n", first,

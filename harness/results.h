@@ -32,6 +32,8 @@ typedef struct {
  * 1-based trial of the first violation, 0 when none.
  */
 void br_run_reproduction(const br_run_result *r, size_t *k, size_t *n, size_t *first);
+/* "reproduced in 9/10 (90%, 95% CI 59-99%) conclusive trials", or "no conclusive trial to rate" for n 0. */
+char *br_run_rate_phrase(size_t k, size_t n, char *buf, size_t cap);
 
 /* Builds the run.json document (the caller owns it). Secret header values never appear in it. */
 json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta);

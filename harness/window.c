@@ -2,13 +2,15 @@
  * window.c: the sweep grid, point rates, release precision and the window
  * estimator of `bookrace window` (window.h). Pure: the command (cmd_window.c)
  * measures, this decides what the measurements say, so every rule here is
- * unit-tested without a target. The window is where the reproduction rate
- * falls through half its peak (window.h says why not the largest reproducing
- * delay); its bracket comes from the points' Wilson intervals, so a sweep with
- * too few trials says so (an unbounded or zero bracket) instead of guessing.
+ * unit-tested without a target. The window is where the reproduction rate,
+ * fitted as non-increasing in the delay, falls through half its peak
+ * (window.h says why not the largest reproducing delay); its bracket comes
+ * from the points' Wilson intervals, so a sweep with too few trials says so
+ * (an unbounded or zero bracket) instead of guessing.
  */
 #include "window.h"
 
+#include "alloc.h"
 #include "stats.h"
 
 #include <math.h>
@@ -97,12 +99,49 @@ static int usable(const br_window_point *p)
     return p->resolvable && p->trials > 0;
 }
 
-/* The last usable point at or above |level|, and the first usable point after it (n when none). */
-static void crossing(const br_window_point *pts, size_t n, double level, size_t *above, size_t *below)
+/*
+ * The rate curve fitted as non-increasing in the delay (isotonic regression,
+ * pool-adjacent-violators, each point weighted by its trials): the maximum
+ * likelihood curve under "a longer delay never makes the race likelier".
+ * One noisy point (a stall of the machine that made 5 of 10 trials reproduce
+ * well past the edge) is pooled with its neighbours instead of moving the
+ * crossing. |fit| gets a value for every usable point.
+ */
+static void fit_decreasing(const br_window_point *pts, size_t n, double *fit)
+{
+    size_t *start = xcalloc(n + 1, sizeof(size_t));
+    double *k = xcalloc(n + 1, sizeof(double)), *w = xcalloc(n + 1, sizeof(double));
+    size_t blocks = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!usable(&pts[i]))
+            continue;
+        start[blocks] = i;
+        k[blocks] = (double)pts[i].reproduced;
+        w[blocks] = (double)pts[i].trials;
+        blocks++;
+        while (blocks > 1 && k[blocks - 1] / w[blocks - 1] > k[blocks - 2] / w[blocks - 2]) {
+            k[blocks - 2] += k[blocks - 1];
+            w[blocks - 2] += w[blocks - 1];
+            blocks--;
+        }
+    }
+    for (size_t b = 0; b < blocks; b++) {
+        size_t end = b + 1 < blocks ? start[b + 1] : n;
+        for (size_t i = start[b]; i < end; i++)
+            fit[i] = k[b] / w[b];
+    }
+    free(start);
+    free(k);
+    free(w);
+}
+
+/* The last usable point whose fitted rate is at or above |level|, and the next usable point (n when none). */
+static void crossing(const br_window_point *pts, const double *fit, size_t n, double level, size_t *above,
+                     size_t *below)
 {
     *above = *below = n;
     for (size_t i = 0; i < n; i++)
-        if (usable(&pts[i]) && pts[i].rate >= level)
+        if (usable(&pts[i]) && fit[i] >= level)
             *above = i;
     for (size_t i = *above + 1; i < n; i++)
         if (usable(&pts[i])) {
@@ -122,33 +161,39 @@ static void witnesses(const br_window_point *pts, size_t n, br_window_estimate *
         }
 }
 
+/* lo and hi from the points' own intervals around the crossing between |a| and |b|. */
+static void bracket(const br_window_point *pts, size_t n, size_t a, size_t b, br_window_estimate *out)
+{
+    for (size_t i = 0; i <= a; i++)
+        if (usable(&pts[i]) && pts[i].ci_lo > out->half_rate)
+            out->lo_us = pts[i].delay_us;
+    for (size_t i = b; i < n && !out->hi_bounded; i++)
+        if (usable(&pts[i]) && pts[i].ci_hi < out->half_rate) {
+            out->hi_bounded = 1;
+            out->hi_us = pts[i].delay_us;
+        }
+}
+
 void br_window_estimate_of(const br_window_point *points, size_t n, br_window_estimate *out)
 {
     *out = (br_window_estimate){0};
+    double *fit = xcalloc(n + 1, sizeof(double));
+    fit_decreasing(points, n, fit);
     for (size_t i = 0; i < n; i++)
-        if (usable(&points[i]) && points[i].rate > out->peak_rate)
-            out->peak_rate = points[i].rate;
-    if (out->peak_rate <= 0)
-        return;
-    out->found = 1;
-    out->half_rate = out->peak_rate / 2;
-    witnesses(points, n, out);
-    size_t a, b;
-    crossing(points, n, out->half_rate, &a, &b);
-    const br_window_point *pa = &points[a];
-    for (size_t i = 0; i <= a; i++)
-        if (usable(&points[i]) && points[i].ci_lo > out->half_rate)
-            out->lo_us = points[i].delay_us;
-    if (b == n) { /* still at or above half the peak at the largest delay measured */
-        out->estimate_us = pa->delay_us;
-        return;
-    }
-    const br_window_point *pb = &points[b];
-    double f = (pa->rate - out->half_rate) / (pa->rate - pb->rate);
-    out->estimate_us = pa->delay_us + (int64_t)llround(f * (double)(pb->delay_us - pa->delay_us));
-    for (size_t i = b; i < n && !out->hi_bounded; i++)
-        if (usable(&points[i]) && points[i].ci_hi < out->half_rate) {
-            out->hi_bounded = 1;
-            out->hi_us = points[i].delay_us;
+        if (usable(&points[i]) && fit[i] > out->peak_rate)
+            out->peak_rate = fit[i];
+    if (out->peak_rate > 0) {
+        out->found = 1;
+        out->half_rate = out->peak_rate / 2;
+        witnesses(points, n, out);
+        size_t a, b;
+        crossing(points, fit, n, out->half_rate, &a, &b);
+        out->estimate_us = points[a].delay_us;
+        if (b < n) {
+            double f = (fit[a] - out->half_rate) / (fit[a] - fit[b]);
+            out->estimate_us += (int64_t)llround(f * (double)(points[b].delay_us - points[a].delay_us));
         }
+        bracket(points, n, a, b, out);
+    }
+    free(fit);
 }

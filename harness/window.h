@@ -67,9 +67,9 @@ int br_window_resolvable(int64_t delay_us, int64_t precision_us);
 
 typedef struct {
     int found;           /* some resolvable delay reproduced; nothing below is meaningful otherwise */
-    double peak_rate;    /* the highest rate measured (at a resolvable delay) */
+    double peak_rate;    /* the fitted (non-increasing) rate curve's highest value: its first plateau */
     double half_rate;    /* peak_rate / 2: the level whose crossing is the window's edge */
-    int64_t estimate_us; /* where the rate falls through half_rate (interpolated between grid points) */
+    int64_t estimate_us; /* where the fitted rate falls through half_rate (interpolated between points) */
     int64_t lo_us;       /* the largest delay at or before the crossing whose interval lies above half_rate
                             (0 when none does: too few trials to bound the window from below) */
     int64_t hi_us;       /* the smallest delay after the crossing whose interval lies below half_rate */
@@ -82,9 +82,14 @@ typedef struct {
  * The window of a measured sweep (points in increasing delay), as the delay
  * at which the reproduction rate falls through half its peak: the "full width
  * at half maximum" of the rate curve, which does not grow with the number of
- * trials as the largest reproducing delay does (the tail of the jitter).
- * Bracketed by the 95% intervals: lo is the last delay confidently above the
- * half rate, hi the first confidently below it. Unresolvable delays and points
+ * trials as the largest reproducing delay does (the tail of the jitter). The
+ * rates are first fitted as non-increasing in the delay (isotonic regression,
+ * weighted by trials), so one point inflated by a stall of a noisy machine
+ * is pooled with its neighbours rather than taken as the edge; the peak is
+ * the fitted curve's, the crossing interpolated between the fitted values of
+ * the two points around it. Bracketed by the raw 95% intervals: lo is the
+ * last delay at or before the crossing confidently above the half rate, hi
+ * the first after it confidently below. Unresolvable delays and points
  * without conclusive trials are ignored.
  */
 void br_window_estimate_of(const br_window_point *points, size_t n, br_window_estimate *out);
