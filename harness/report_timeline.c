@@ -137,6 +137,8 @@ static double ax_x(const axis *ax, int64_t t)
 
 static void tick_label(double t_us, double step_us, char *buf, size_t cap)
 {
+    if (fabs(t_us) < step_us * 1e-6)
+        t_us = 0; /* no "-0 ms" from rounding */
     int seconds = fabs(t_us) >= 1e6;
     int d = (int)ceil(-log10(step_us / (seconds ? 1e6 : 1e3)));
     d = d < 0 ? 0 : d > (seconds ? 6 : 3) ? (seconds ? 6 : 3) : d;
@@ -300,8 +302,13 @@ static void draw_releases(FILE *f, const axis *ax, json_t *trial, int lanes, int
                 "stroke-dasharray=\"4,3\"/><text x=\"%.1f\" y=\"18\" font-size=\"11\">",
                 x, x, height - 18, x + 3);
         rp_esc(f, rp_str(barrier, "release"));
-        fprintf(f, " release, %d racers, spread %.0f us</text>\n", rp_int(barrier, "racers"),
+        fprintf(f, " release, %d racers, spread %.0f us", rp_int(barrier, "racers"),
                 rp_num(barrier, "skewUs"));
+        if (rp_num(barrier, "staggerUs") > 0) {
+            char d[32];
+            fprintf(f, " (staggered %s)", rp_fmt_dur((int64_t)rp_num(barrier, "staggerUs"), d, sizeof(d)));
+        }
+        fputs("</text>\n", f);
         size_t i;
         json_t *op;
         json_array_foreach (history, i, op) {
@@ -378,6 +385,22 @@ void rp_timeline(FILE *f, json_t *trial)
 
 /* ---- release spread -------------------------------------------------------------------------------- */
 
+/* "last-byte", "single-packet: 1 connection, 1 write, 1 TCP segment", "...; staggered 5 ms per racer". */
+static void release_words(FILE *f, json_t *barrier)
+{
+    json_t *h2 = json_object_get(barrier, "http2");
+    char d[32];
+    rp_esc(f, rp_str(barrier, "release"));
+    if (json_is_object(h2))
+        fprintf(f, ": %d connection%s, %d write%s, %d TCP segment%s", rp_int(h2, "connections"),
+                rp_int(h2, "connections") == 1 ? "" : "s", rp_int(h2, "writes"),
+                rp_int(h2, "writes") == 1 ? "" : "s", rp_int(h2, "segments"),
+                rp_int(h2, "segments") == 1 ? "" : "s");
+    if (rp_num(barrier, "staggerUs") > 0)
+        fprintf(f, "; staggered %s per racer",
+                rp_fmt_dur((int64_t)rp_num(barrier, "staggerUs"), d, sizeof(d)));
+}
+
 enum { RS_W = 700, RS_L = 110, RS_ROW = 12 };
 
 static void spread_chart(FILE *f, json_t *history, json_t *barrier)
@@ -398,22 +421,34 @@ static void spread_chart(FILE *f, json_t *history, json_t *barrier)
         return;
     size_t rows = racers > 32 ? 32 : racers;
     int height = 30 + RS_ROW * (int)rows + 24;
-    double span = last - first > 1 ? last - first : 1, step = rp_nice_step(span, 6);
-    double xmax = ceil(span / step) * step;
-    fprintf(f, "<h3>Release of the barrier at step %d: %zu racers, last bytes within %.0f us (",
-            rp_int(barrier, "barrierStep"), racers, last - first);
-    rp_esc(f, rp_str(barrier, "release"));
+    double stagger = rp_num(barrier, "staggerUs"),
+           nominal_last = stagger > 0 ? stagger * (double)(rows - 1) : 0;
+    double span = last - first > nominal_last ? last - first : nominal_last;
+    double step = rp_nice_step(span > 1 ? span : 1, 6), xmax = ceil((span > 1 ? span : 1) / step) * step;
+    char within[32];
+    fprintf(f, "<h3>Release of the barrier at step %d: %zu racers, last bytes within %s (",
+            rp_int(barrier, "barrierStep"), racers,
+            rp_fmt_dur((int64_t)(last - first), within, sizeof(within)));
+    release_words(f, barrier);
     fprintf(
         f, ")</h3>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"spread\" width=\"%d\" height=\"%d\">\n",
         RS_W, height);
     for (double t = 0; t <= xmax + step / 2; t += step) {
+        char lab[32];
         double x = RS_L + (RS_W - RS_L - 20) * t / xmax;
         fprintf(
             f,
             "<line x1=\"%.1f\" y1=\"20\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e4e4e4\"/><text x=\"%.1f\" y=\"%d\" "
-            "font-size=\"10\" text-anchor=\"middle\" fill=\"#555\">+%.0f us</text>\n",
-            x, x, height - 18, x, height - 6, t);
+            "font-size=\"10\" text-anchor=\"middle\" fill=\"#555\">+%s</text>\n",
+            x, x, height - 18, x, height - 6, rp_fmt_dur((int64_t)t, lab, sizeof(lab)));
     }
+    for (size_t k = 0; stagger > 0 && k < rows; k++) /* where a staggered release meant each racer to be */
+        fprintf(f,
+                "<circle class=\"nominal\" cx=\"%.1f\" cy=\"%d\" r=\"5\" fill=\"none\" "
+                "stroke=\"#999\"><title>racer "
+                "%zu's nominal release: +%.0f us</title></circle>\n",
+                RS_L + (RS_W - RS_L - 20) * stagger * (double)k / xmax, 30 + RS_ROW * (int)k, k,
+                stagger * (double)k);
     size_t row = 0;
     json_array_foreach (history, i, op) {
         if (!json_is_integer(json_object_get(op, "barrier")) ||

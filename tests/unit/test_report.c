@@ -289,10 +289,9 @@ static void test_timeline_break(void **state)
     json_decref(doc);
 }
 
-/* 16 racers acknowledged on one slot: one group, 15 too many, 120 pairs behind a disclosure. */
-static void test_burst_groups(void **state)
+/* 16 racers acknowledged on one slot, released by |barrier| (barrierStep 2). */
+static json_t *burst_doc(json_t *barrier)
 {
-    (void)state;
     json_t *h = json_array(), *v = json_array(), *barriers = json_array();
     for (int a = 0; a < 16; a++) {
         char name[32];
@@ -305,10 +304,17 @@ static void test_burst_groups(void **state)
     for (int a = 0; a < 16; a++)
         for (int b = a + 1; b < 16; b++)
             json_array_append_new(v, violation(a, b, "DOUBLE BOOKING inspector martin: 08:00-10:00 pair"));
-    json_array_append_new(barriers,
-                          json_pack("{s:i, s:i, s:s, s:i, s:i, s:i}", "step", 3, "barrierStep", 2, "release",
-                                    "last-byte", "racers", 16, "skewUs", 30, "releasedUs", 3000));
-    json_t *doc = run_doc(h, v, barriers, 0);
+    json_array_append_new(barriers, barrier);
+    return run_doc(h, v, barriers, 0);
+}
+
+/* One group, 15 too many, 120 pairs behind a disclosure. */
+static void test_burst_groups(void **state)
+{
+    (void)state;
+    json_t *doc =
+        burst_doc(json_pack("{s:i, s:i, s:s, s:i, s:i, s:i}", "step", 3, "barrierStep", 2, "release",
+                            "last-byte", "racers", 16, "skewUs", 30, "releasedUs", 3000));
     char *html = render(doc);
     assert_well_formed(html);
     assert_non_null(strstr(html, "120 violations in 1 group"));
@@ -322,6 +328,31 @@ static void test_burst_groups(void **state)
     assert_int_equal(count_occurrences(html, "class=\"racer\""), 16);
     assert_int_equal(count_occurrences(html, "class=\"racer-release\""), 16);
     assert_non_null(strstr(html, "16 racers, last bytes within 30 us (last-byte)"));
+    free(html);
+    json_decref(doc);
+}
+
+/* What the release was: a staggered one (a window sweep's point) marks where each racer was meant to be; an
+ * HTTP/2 single-packet one says how many connections, writes and segments carried it. */
+static void test_release_details(void **state)
+{
+    (void)state;
+    json_t *doc =
+        burst_doc(json_pack("{s:i, s:s, s:i, s:i, s:i, s:i}", "barrierStep", 2, "release", "last-byte",
+                            "racers", 16, "skewUs", 30, "releasedUs", 3000, "staggerUs", 1000));
+    char *html = render(doc);
+    assert_non_null(strstr(html, "last bytes within 30 us (last-byte; staggered 1 ms per racer)"));
+    assert_non_null(strstr(html, "spread 30 us (staggered 1 ms)"));
+    assert_int_equal(count_occurrences(html, "class=\"nominal\""), 16);
+    assert_non_null(strstr(html, "racer 15's nominal release: +15000 us"));
+    free(html);
+    json_decref(doc);
+    doc = burst_doc(json_pack("{s:i, s:s, s:i, s:i, s:i, s:{s:i, s:i, s:i}}", "barrierStep", 2, "release",
+                              "single-packet", "racers", 16, "skewUs", 0, "releasedUs", 3000, "http2",
+                              "connections", 2, "writes", 1, "segments", 3));
+    html = render(doc);
+    assert_non_null(strstr(html, "(single-packet: 2 connections, 1 write, 3 TCP segments)"));
+    assert_null(strstr(html, "class=\"nominal\""));
     free(html);
     json_decref(doc);
 }
@@ -563,15 +594,41 @@ static void test_load_violations(void **state)
     rmdir(dir);
 }
 
+/* A load.json that carries its bookings (a merge of inputs without streams) needs no history file. */
+static void test_load_inline_bookings(void **state)
+{
+    (void)state;
+    json_t *doc = load_doc(1000, 100, 200, 500, 1, 0);
+    json_object_set_new(
+        json_object_get(doc, "oracle"), "bookings",
+        json_pack("[{s:s, s:s, s:s, s:i, s:s, s:i, s:s}, {s:s, s:s, s:s, s:i, s:s, s:i, s:s},"
+                  " {s:s, s:s, s:s, s:i, s:s, s:i, s:s}]",
+                  "inspector", "ana", "start", "2026-12-01T08:00:00Z", "end", "2026-12-01T10:00:00Z",
+                  "status", 201, "outcome", "ok", "sendUs", 5, "actor", "c0", "inspector", "ana", "start",
+                  "2026-12-01T09:00:00Z", "end", "2026-12-01T11:00:00Z", "status", 201, "outcome", "ok",
+                  "sendUs", 9, "actor", "c1", "inspector", "ana", "start", "2026-12-01T09:30:00Z", "end",
+                  "2026-12-01T11:30:00Z", "status", 409, "outcome", "fail", "sendUs", 12, "actor", "c2"));
+    char *html = render(doc);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "2 bookings acknowledged for ana 08:00-11:00 on 2026-12-01; 1 too many"));
+    assert_int_equal(count_occurrences(html, "class=\"calendar\""), 1);
+    /* The refused booking is not drawn: a calendar shows what the backend acknowledged. */
+    assert_int_equal(count_occurrences(html, "<g class=\"booking"), 2);
+    assert_null(strstr(html, ">c2 "));
+    free(html);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compare_thresholds), cmocka_unit_test(test_load_report),
-        cmocka_unit_test(test_race_report),        cmocka_unit_test(test_calendar_overlap),
-        cmocka_unit_test(test_timeline_break),     cmocka_unit_test(test_burst_groups),
-        cmocka_unit_test(test_cluster_counts),     cmocka_unit_test(test_hostile_names),
-        cmocka_unit_test(test_window_report),      cmocka_unit_test(test_matrix_report),
-        cmocka_unit_test(test_load_violations),
+        cmocka_unit_test(test_compare_thresholds),   cmocka_unit_test(test_load_report),
+        cmocka_unit_test(test_race_report),          cmocka_unit_test(test_calendar_overlap),
+        cmocka_unit_test(test_timeline_break),       cmocka_unit_test(test_burst_groups),
+        cmocka_unit_test(test_cluster_counts),       cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_window_report),        cmocka_unit_test(test_matrix_report),
+        cmocka_unit_test(test_load_violations),      cmocka_unit_test(test_release_details),
+        cmocka_unit_test(test_load_inline_bookings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
