@@ -4,7 +4,9 @@
  * machine: against --fix A-notx --race-window-us 20000 the racers 0 and 5 ms
  * apart land inside the 20 ms check-then-insert pause (both booked), 60 ms
  * apart well after the first insert (refused); the window found is bracketed
- * by 5 and 60 ms, consistent with 20 ms. Against A+C nothing reproduces at
+ * by 5 and 60 ms, consistent with 20 ms; the same over HTTP/2, where the
+ * staggered single-packet barrier must write each racer's final frame on its
+ * own (two writes). Against A+C nothing reproduces at
  * any delay and --expect-no-window holds. The advance sweep against the
  * incident's five-minute slot cache (virtual clock) reproduces at 0 and 200 s
  * and not at 400 s; against the versioned cache never. And the refusals: a
@@ -69,7 +71,7 @@ static int window(const char *scenario, const char *url, const char *const *extr
     test_temp_path(dir, sizeof(dir), "-window");
     const char *argv[32] = {bookrace_bin(),
                             "window",
-                            source_path(scenario, sc, sizeof(sc)),
+                            scenario[0] == '/' ? scenario : source_path(scenario, sc, sizeof(sc)),
                             "--target",
                             source_path("scenarios/targets/bookd.json", target, sizeof(target)),
                             "--base-url",
@@ -136,6 +138,53 @@ static void test_barrier_window_of_a_notx(void **state)
     assert_true(num(w, "estimate") > 5000 && num(w, "estimate") < 60000);
     assert_true(num(doc, "precision_us") >= 1);
     assert_non_null(strstr(out, "window: "));
+    json_decref(doc);
+    unserve(&s);
+}
+
+/* The same over HTTP/2: a staggered single-packet barrier writes each racer's final frame on its own. */
+static void test_barrier_window_over_http2(void **state)
+{
+    (void)state;
+    server s;
+    serve(&s, (const char *const[]){"--fix", "A-notx", "--race-window-us", "20000", NULL});
+    char sc[600], src[1024], out[65536];
+    test_temp_path(sc, sizeof(sc), "-pair-h2.json");
+    FILE *in = fopen(source_path("scenarios/window-pair.json", src, sizeof(src)), "r");
+    assert_non_null(in);
+    char text[4096];
+    size_t len = fread(text, 1, sizeof(text) - 1, in);
+    fclose(in);
+    text[len] = '\0';
+    char *release = strstr(text, "\"last-byte\"");
+    assert_non_null(release);
+    FILE *f = fopen(sc, "w");
+    assert_non_null(f);
+    fprintf(f, "%.*s\"single-packet\"%s", (int)(release - text), text, release + strlen("\"last-byte\""));
+    fclose(f);
+    json_t *doc;
+    char run[700];
+    int rc = window(sc, s.url, (const char *const[]){"--delays", "5ms,60ms", "--trials", "4", NULL}, &doc,
+                    out, sizeof(out));
+    if (rc != 0 || doc == NULL)
+        fail_msg("bookrace window (single-packet) exited %d:\n%s", rc, out);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(num(point(doc, i), "reproduced"), i < 2 ? num(point(doc, i), "trials") : 0);
+    /* The 5 ms point's barriers: HTTP/2, two writes (one per racer), the stagger asked recorded. */
+    const char *results = strstr(out, "results: ");
+    assert_non_null(results);
+    snprintf(run, sizeof(run), "%.*s/points/001-5000us/run.json", (int)strcspn(results + 9, "\n"),
+             results + 9);
+    json_error_t jerr;
+    json_t *r = json_load_file(run, 0, &jerr);
+    if (r == NULL)
+        fail_msg("%s: %s", run, jerr.text);
+    json_t *b =
+        json_array_get(json_object_get(json_array_get(json_object_get(r, "trials"), 0), "barriers"), 0);
+    assert_string_equal(json_string_value(json_object_get(b, "release")), "single-packet");
+    assert_int_equal(num(b, "staggerUs"), 5000);
+    assert_int_equal(num(json_object_get(b, "http2"), "writes"), 2);
+    json_decref(r);
     json_decref(doc);
     unserve(&s);
 }
@@ -232,6 +281,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_barrier_window_of_a_notx),
+        cmocka_unit_test(test_barrier_window_over_http2),
         cmocka_unit_test(test_no_window_with_the_fix),
         cmocka_unit_test(test_advance_sweep_of_the_ttl_cache),
         cmocka_unit_test(test_refusals),
