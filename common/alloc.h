@@ -20,6 +20,8 @@ void *xrealloc(void *ptr, size_t size);
 /* xrealloc of |count| elements of |size| bytes, aborting on overflow of the product as well. */
 void *xreallocarray(void *ptr, size_t count, size_t size);
 char *xstrdup(const char *s);
+/* |count| zeroed elements of |size| bytes aligned to |align| (a power of two); free() releases it. */
+void *xaligned_calloc(size_t align, size_t count, size_t size);
 char *xstrndup(const char *s, size_t n);
 /* A NUL-terminated copy of |n| bytes that may hold NUL bytes themselves (memcpy, not strndup). */
 char *xmemdup0(const void *p, size_t n);
