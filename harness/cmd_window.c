@@ -463,7 +463,7 @@ static void print_table(FILE *f, const window_options *o, const window_inputs *i
     for (size_t i = 0; i < s->measured; i++)
         print_point(f, &s->points[i], o->sweep == BR_SWEEP_BARRIER);
     if (o->sweep == BR_SWEEP_BARRIER)
-        fprintf(f, "release precision: %lld us (90th percentile of the gaps between racers at delay 0)\n",
+        fprintf(f, "release precision: %lld us (median gap between racers at delay 0)\n",
                 (long long)s->precision_us);
     print_window(f, e, s->points, s->measured);
 }

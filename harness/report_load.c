@@ -281,7 +281,11 @@ static void add_record(rp_bookings *bs, br_history_reader *r, const br_history_r
     rp_bookings_add(bs, &b);
 }
 
-/* Reads the bookings of |path|; returns 0, or -1 with |err|. */
+/*
+ * Reads the bookings of |path|; returns 0, or -1 with |err|. Not
+ * br_history_each_booking (history_check.c): a calendar needs the actors'
+ * names and, for stored double bookings, the truth records, in one pass.
+ */
 static int history_bookings(const char *path, rp_bookings *bs, int with_truth, char *err, size_t errlen)
 {
     br_history_reader *r = br_history_reader_open(path, err, errlen);
@@ -344,17 +348,16 @@ static void load_bookings(json_t *doc, const char *source_path, rp_bookings *bs,
         json_bookings(json_object_get(oracle, "bookings"), bs);
         return;
     }
-    if (!file[0]) {
-        snprintf(err, errlen, "load.json names no streamed history");
+    if (!file[0] || strchr(file, '/') != NULL) { /* a name beside load.json, as bookrace check reads it */
+        snprintf(err, errlen, "load.json names no streamed history beside it");
         return;
     }
-    if (source_path == NULL && file[0] != '/') {
+    if (source_path == NULL) {
         snprintf(err, errlen, "the report was not given load.json's path");
         return;
     }
-    const char *slash = source_path && file[0] != '/' ? strrchr(source_path, '/') : NULL;
-    snprintf(path, sizeof(path), "%.*s%s", slash ? (int)(slash - source_path + 1) : 0,
-             source_path ? source_path : "", file);
+    const char *slash = strrchr(source_path, '/');
+    snprintf(path, sizeof(path), "%.*s%s", slash ? (int)(slash - source_path + 1) : 0, source_path, file);
     int with_truth = has_kind(json_object_get(oracle, "violations"), "double-booking-stored");
     if (history_bookings(path, bs, with_truth, err, errlen) != 0)
         rp_bookings_free(bs);

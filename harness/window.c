@@ -85,8 +85,8 @@ int64_t br_window_precision(int64_t *gaps_at_zero_us, size_t n)
         return 0;
     for (size_t i = 0; i < n; i++)
         gaps_at_zero_us[i] = llabs(gaps_at_zero_us[i]);
-    int64_t p90 = br_window_percentile(gaps_at_zero_us, n, 90);
-    return p90 < 1 ? 1 : p90;
+    int64_t median = br_window_percentile(gaps_at_zero_us, n, 50);
+    return median < 1 ? 1 : median;
 }
 
 int br_window_resolvable(int64_t delay_us, int64_t precision_us)

@@ -55,9 +55,12 @@ void br_window_point_offsets(br_window_point *p, int64_t *gaps_us, size_t n);
 int64_t br_window_percentile(int64_t *v, size_t n, double pct);
 
 /*
- * The release precision: the 90th percentile of the gaps between consecutive
- * racers of a release meant to be simultaneous (delay 0), at least 1 us. A
- * delay below it cannot be told from the simultaneous release's own jitter.
+ * The release precision: the median of the gaps (absolute) between
+ * consecutive racers of a release meant to be simultaneous (delay 0), at
+ * least 1 us. A delay below it cannot be told from the simultaneous release's
+ * own jitter. The median, not a high percentile: with the few trials of a
+ * sweep point a high percentile is the largest gap, and one stall of a shared
+ * machine (5 ms under ASan) would make every delay below it unresolvable.
  * 0 when |n| is 0 (nothing measured: every delay is taken as resolvable).
  */
 int64_t br_window_precision(int64_t *gaps_at_zero_us, size_t n);
