@@ -89,6 +89,12 @@ int64_t br_window_precision(int64_t *gaps_at_zero_us, size_t n)
     return median < 1 ? 1 : median;
 }
 
+int br_window_slipped(int64_t gap_us, int64_t delay_us, int64_t precision_us)
+{
+    int64_t tolerance = delay_us / 10 > precision_us ? delay_us / 10 : precision_us;
+    return llabs(gap_us - delay_us) > tolerance;
+}
+
 int br_window_resolvable(int64_t delay_us, int64_t precision_us)
 {
     return delay_us == 0 || delay_us >= precision_us;

@@ -81,6 +81,13 @@ static void test_precision(void **state)
     int64_t zero[] = {0, 0};
     assert_int_equal(br_window_precision(zero, 2), 1);
     assert_int_equal(br_window_precision(NULL, 0), 0);
+    /* A gap misses its delay by more than the precision, or than a tenth of the delay when larger. */
+    assert_false(br_window_slipped(1090, 1000, 50)); /* within a tenth of 1 ms */
+    assert_true(br_window_slipped(1120, 1000, 50));
+    assert_true(br_window_slipped(160, 100, 50)); /* within a tenth, but not within the precision */
+    assert_true(br_window_slipped(-40, 250, 50)); /* the first racer left late: the delay collapsed */
+    assert_false(br_window_slipped(21900, 20000, 50));
+    assert_true(br_window_slipped(22100, 20000, 50));
     assert_true(br_window_resolvable(0, 30));
     assert_false(br_window_resolvable(10, 30));
     assert_true(br_window_resolvable(30, 30));
