@@ -36,6 +36,18 @@ void *xcalloc(size_t count, size_t size)
     return p;
 }
 
+void *xaligned_calloc(size_t align, size_t count, size_t size)
+{
+    if (size != 0 && count > (SIZE_MAX - align) / size)
+        out_of_memory(SIZE_MAX);
+    size_t bytes = (count == 0 ? 1 : count) * (size == 0 ? 1 : size);
+    bytes = (bytes + align - 1) / align * align; /* aligned_alloc wants a multiple of the alignment */
+    void *p = aligned_alloc(align, bytes);
+    if (p == NULL)
+        out_of_memory(bytes);
+    return memset(p, 0, bytes);
+}
+
 void *xrealloc(void *ptr, size_t size)
 {
     void *p = realloc(ptr, size == 0 ? 1 : size);

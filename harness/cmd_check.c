@@ -78,7 +78,9 @@ int br_cmd_check(int argc, char **argv, atomic_int *stop)
     /* The same verdict table as run (docs/oracle.md): only an invariant violation reproduces. */
     br_verdict v;
     br_verdict_decide(counts, expect, &v);
-    printf("%d of %zu trials show a violation; expected %s: %s: %s\n", with, trials,
+    char rate[128];
+    printf("%d of %zu trials show a violation; %s; expected %s: %s: %s\n", with, trials,
+           br_run_rate_phrase(counts[BR_TRIAL_VIOLATION], br_verdict_conclusive(counts), rate, sizeof(rate)),
            expect ? "a violation" : "none", v.result, v.reason);
     return v.exit_code;
 }

@@ -23,10 +23,12 @@
 #include <unistd.h>
 
 static const char report_usage[] =
-    "usage: bookrace report RUN.json|load.json [-o report.html]\n"
+    "usage: bookrace report RUN.json|load.json|matrix.json|window.json [-o report.html]\n"
     "\n"
-    "Draws a run or a load result as one HTML page (default: report.html beside "
-    "the input).\n";
+    "Draws a result as one self-contained HTML page (default: report.html beside the input): a run's\n"
+    "violations grouped, the affected inspectors' days as calendars and a timeline with the releases;\n"
+    "a load's latency over time and by percentile (calendars from its streamed history); a matrix's\n"
+    "cells; a window sweep's reproduction rate by delay.\n";
 
 static const char compare_usage[] =
     "usage: bookrace compare BASE NEW [--max-regress 10%] [-o compare.html] [--json FILE] [--junit FILE]\n"
@@ -105,10 +107,16 @@ static int write_via(const char *path, int (*fill)(FILE *f, void *arg), void *ar
     return rc;
 }
 
+typedef struct {
+    json_t *doc;
+    const char *path;
+} report_input;
+
 static int fill_report(FILE *f, void *arg)
 {
     char err[256];
-    if (br_report_html(arg, f, err, sizeof(err)) != 0) {
+    report_input *in = arg;
+    if (br_report_html_source(in->doc, in->path, f, err, sizeof(err)) != 0) {
         fprintf(stderr, "bookrace: %s\n", err);
         return -1;
     }
@@ -142,7 +150,8 @@ int br_cmd_report(int argc, char **argv, atomic_int *stop)
                  "report.html");
         o.out = out_buf;
     }
-    int rc = write_via(o.out, fill_report, doc);
+    report_input in = {doc, path};
+    int rc = write_via(o.out, fill_report, &in);
     json_decref(doc);
     if (rc == 0)
         printf("report: %s\n", o.out);

@@ -288,24 +288,43 @@ typedef struct {
  * racer order, over every trial: the delay the release actually achieved.
  * Returns how many were written to |out| (room for |cap|).
  */
+static size_t racer_gaps_of(const br_trial *tr, int at, int64_t *out, size_t cap, int64_t delay_us,
+                            int64_t precision_us)
+{
+    size_t n = 0;
+    int64_t prev = -1;
+    int prev_step = -1;
+    for (size_t i = 0; i < tr->op_count; i++) {
+        const br_history_op *h = &tr->ops[i];
+        if (h->barrier_step != at || h->last_byte_us <= 0)
+            continue;
+        int64_t gap = h->last_byte_us - prev;
+        if (prev >= 0 && h->rec.step == prev_step && n < cap &&
+            (delay_us < 0 || br_window_slipped(gap, delay_us, precision_us)))
+            out[n++] = gap;
+        prev = h->last_byte_us;
+        prev_step = h->rec.step;
+    }
+    return n;
+}
+
 static size_t racer_gaps(const br_run_result *r, int at, int64_t *out, size_t cap)
 {
     size_t n = 0;
-    for (size_t t = 0; t < r->trial_count; t++) {
-        const br_trial *tr = &r->trials[t];
-        int64_t prev = -1;
-        int prev_step = -1;
-        for (size_t i = 0; i < tr->op_count; i++) {
-            const br_history_op *h = &tr->ops[i];
-            if (h->barrier_step != at || h->last_byte_us <= 0)
-                continue;
-            if (prev >= 0 && h->rec.step == prev_step && n < cap)
-                out[n++] = h->last_byte_us - prev;
-            prev = h->last_byte_us;
-            prev_step = h->rec.step;
-        }
-    }
+    for (size_t t = 0; t < r->trial_count; t++)
+        n += racer_gaps_of(&r->trials[t], at, out + n, cap - n, -1, 0);
     return n;
+}
+
+/* Trials in which some racer of the swept barrier left off the delay asked (br_window_slipped). */
+static size_t slipped_trials(const br_run_result *r, int at, int64_t delay_us, int64_t precision_us)
+{
+    size_t slipped = 0;
+    for (size_t t = 0; t < r->trial_count; t++) {
+        int64_t gap;
+        slipped += racer_gaps_of(&r->trials[t], at, &gap, 1, delay_us, precision_us) > 0;
+    }
+    return slipped;
 }
 
 /* Writes the point's run.json (and junit.xml, summary.txt) under DIR/points/. Returns 0 or -1 (said). */
@@ -375,6 +394,8 @@ static int measure_point(const window_options *o, window_inputs *in, sweep_state
         if (delay_us == 0) { /* the offsets at 0 were made absolute by the precision: measure them again */
             n = racer_gaps(&res, in->at, gaps, cap);
             br_window_point_offsets(p, gaps, n);
+        } else {
+            p->slipped = slipped_trials(&res, in->at, delay_us, s->precision_us);
         }
         free(gaps);
     }
@@ -419,6 +440,8 @@ static void print_point(FILE *f, const br_window_point *p, int barrier)
     fprintf(f, "%s", p->resolvable ? "" : "  unresolvable");
     if (p->inconclusive)
         fprintf(f, "  (%zu inconclusive)", p->inconclusive);
+    if (p->slipped)
+        fprintf(f, "  (%zu slipped)", p->slipped);
     fputc('\n', f);
 }
 
@@ -463,7 +486,7 @@ static void print_table(FILE *f, const window_options *o, const window_inputs *i
     for (size_t i = 0; i < s->measured; i++)
         print_point(f, &s->points[i], o->sweep == BR_SWEEP_BARRIER);
     if (o->sweep == BR_SWEEP_BARRIER)
-        fprintf(f, "release precision: %lld us (90th percentile of the gaps between racers at delay 0)\n",
+        fprintf(f, "release precision: %lld us (median gap between racers at delay 0)\n",
                 (long long)s->precision_us);
     print_window(f, e, s->points, s->measured);
 }
@@ -476,11 +499,11 @@ static json_t *point_json(const br_window_point *p, size_t index)
                       ? json_pack("{s:I, s:I, s:I}", "median", (json_int_t)p->offset_median_us, "max",
                                   (json_int_t)p->offset_max_us, "min", (json_int_t)p->offset_min_us)
                       : json_null();
-    return json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:b, s:o, s:I, s:s}", "delay_us",
+    return json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:b, s:o, s:I, s:I, s:s}", "delay_us",
                      (json_int_t)p->delay_us, "trials", (json_int_t)p->trials, "reproduced",
                      (json_int_t)p->reproduced, "rate", p->rate, "ci_lo", p->ci_lo, "ci_hi", p->ci_hi,
                      "resolvable", p->resolvable, "measured_offset_us", off, "inconclusive",
-                     (json_int_t)p->inconclusive, "run", run);
+                     (json_int_t)p->inconclusive, "slipped", (json_int_t)p->slipped, "run", run);
 }
 
 static json_t *window_json(const window_options *o, const window_inputs *in, const sweep_state *s,

@@ -1044,7 +1044,12 @@ static void describe(const burst *b, br_h2_report *rep, size_t n)
     for (size_t i = 0; i < b->conn_count; i++)
         if (b->conns[i]->mss > 0 && (rep->mss == 0 || b->conns[i]->mss < rep->mss))
             rep->mss = b->conns[i]->mss;
-    if (b->conn_count > 1)
+    if (staggered(b))
+        snprintf(rep->note, sizeof(rep->note),
+                 "HTTP/2 staggered release: %zu racers over %d connection(s), each final frame in a write of "
+                 "its own at its offset: %d writes, %d TCP segments (control frames included)",
+                 n, rep->connections, rep->writes, rep->segments);
+    else if (b->conn_count > 1)
         snprintf(
             rep->note, sizeof(rep->note),
             "HTTP/2 single-packet: %zu racers split over %d connections (the server allows %u concurrent "

@@ -234,7 +234,7 @@ br_history_writer *br_history_open(const char *path, int threads, const char *he
     w->threads = threads < 1 ? 1 : threads;
     w->compress = compress;
     pthread_mutex_init(&w->lock, NULL);
-    w->tb = xcalloc((size_t)w->threads, sizeof(thread_buf));
+    w->tb = xaligned_calloc(_Alignof(thread_buf), (size_t)w->threads, sizeof(thread_buf));
     for (int t = 0; t < w->threads; t++) {
         w->tb[t].buf = xmalloc(BR_HISTORY_CHUNK + BR_HISTORY_LINE_MAX);
         if (compress) {

@@ -85,8 +85,14 @@ int64_t br_window_precision(int64_t *gaps_at_zero_us, size_t n)
         return 0;
     for (size_t i = 0; i < n; i++)
         gaps_at_zero_us[i] = llabs(gaps_at_zero_us[i]);
-    int64_t p90 = br_window_percentile(gaps_at_zero_us, n, 90);
-    return p90 < 1 ? 1 : p90;
+    int64_t median = br_window_percentile(gaps_at_zero_us, n, 50);
+    return median < 1 ? 1 : median;
+}
+
+int br_window_slipped(int64_t gap_us, int64_t delay_us, int64_t precision_us)
+{
+    int64_t tolerance = delay_us / 10 > precision_us ? delay_us / 10 : precision_us;
+    return llabs(gap_us - delay_us) > tolerance;
 }
 
 int br_window_resolvable(int64_t delay_us, int64_t precision_us)

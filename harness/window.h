@@ -37,6 +37,7 @@ typedef struct {
     size_t trials;             /* conclusive trials: the n of the rate */
     size_t reproduced;         /* trials that reproduced the violation: the k */
     size_t inconclusive;       /* trials that raced nothing (a barrier short of racers), not in n */
+    size_t slipped;            /* trials (of all) whose release missed the delay asked (br_window_slipped) */
     double rate, ci_lo, ci_hi; /* k/n and its 95% Wilson interval (br_window_point_rate) */
     int resolvable;            /* the delay is 0 or at least the release precision */
     /* The measured delay between consecutive racers over all trials (barrier sweeps; has_offsets 0
@@ -55,12 +56,24 @@ void br_window_point_offsets(br_window_point *p, int64_t *gaps_us, size_t n);
 int64_t br_window_percentile(int64_t *v, size_t n, double pct);
 
 /*
- * The release precision: the 90th percentile of the gaps between consecutive
- * racers of a release meant to be simultaneous (delay 0), at least 1 us. A
- * delay below it cannot be told from the simultaneous release's own jitter.
+ * The release precision: the median of the gaps (absolute) between
+ * consecutive racers of a release meant to be simultaneous (delay 0), at
+ * least 1 us. A delay below it cannot be told from the simultaneous release's
+ * own jitter. The median, not a high percentile: with the few trials of a
+ * sweep point a high percentile is the largest gap, and one stall of a shared
+ * machine (5 ms under ASan) would make every delay below it unresolvable.
  * 0 when |n| is 0 (nothing measured: every delay is taken as resolvable).
  */
 int64_t br_window_precision(int64_t *gaps_at_zero_us, size_t n);
+
+/*
+ * Whether a measured gap between two consecutive racers missed the delay
+ * asked: by more than the precision, or than a tenth of the delay when that
+ * is larger. A point's trials that slipped are counted and shown, not
+ * dropped: the rate stays that of the delay asked, and the count says how
+ * far to trust it on a busy machine.
+ */
+int br_window_slipped(int64_t gap_us, int64_t delay_us, int64_t precision_us);
 
 /* Whether a delay can be resolved at |precision_us|: 0 (the reference release) or at least the precision. */
 int br_window_resolvable(int64_t delay_us, int64_t precision_us);

@@ -7,6 +7,7 @@
  */
 #include "api.h"
 
+#include "alloc.h"
 #include "http_head.h"
 #include "iso8601.h"
 #include "slots.h"
@@ -39,9 +40,7 @@ struct bookd_api {
 
 bookd_api *bookd_api_new(const bookd_api_shared *shared, bookd_store *store)
 {
-    bookd_api *api = calloc(1, sizeof(*api));
-    if (api == NULL)
-        return NULL;
+    bookd_api *api = xcalloc(1, sizeof(*api));
     api->shared = *shared;
     api->store = store;
     api->booking = (bookd_booking){
@@ -71,20 +70,11 @@ void bookd_response_clear(bookd_response *res)
 
 /* ---- responses ---------------------------------------------------------------------------------------- */
 
+/* Response buffers have no limit and grow with xrealloc (strbuf.h), so taking one yields the whole body. */
 static void set_body(bookd_response *res, int status, bookd_strbuf *b)
 {
-    size_t len = 0;
-    char *body = bookd_strbuf_take(b, &len);
-    if (body == NULL) {
-        static const char oom[] = "{\"error\":\"internal\",\"detail\":\"out of memory\"}";
-        res->status = 500;
-        res->body = strdup(oom);
-        res->body_len = res->body ? sizeof(oom) - 1 : 0;
-    } else {
-        res->status = status;
-        res->body = body;
-        res->body_len = len;
-    }
+    res->status = status;
+    res->body = bookd_strbuf_take(b, &res->body_len);
     res->content_type = JSON_TYPE;
 }
 
@@ -539,8 +529,7 @@ static void handle_metrics(bookd_api *api, bookd_response *res)
     char *text = bookd_metrics_render(api->shared.metrics, &len);
     bookd_strbuf b;
     bookd_strbuf_init(&b, len + 512, 0);
-    if (text != NULL)
-        bookd_strbuf_append(&b, text, len);
+    bookd_strbuf_append(&b, text, len);
     free(text);
     /* The slot cache's footprint, next to its budget (--slot-cache-bytes). */
     bookd_strbuf_printf(&b,
@@ -549,11 +538,8 @@ static void handle_metrics(bookd_api *api, bookd_response *res)
                         "# HELP bookd_slot_cache_entries Entries in the optimal-slots cache.\n"
                         "# TYPE bookd_slot_cache_entries gauge\nbookd_slot_cache_entries %zu\n",
                         bookd_slot_cache_bytes(api->shared.cache), bookd_slot_cache_size(api->shared.cache));
-    if (text == NULL)
-        b.failed = 1;
     set_body(res, 200, &b);
-    if (res->status == 200)
-        res->content_type = "text/plain; version=0.0.4";
+    res->content_type = "text/plain; version=0.0.4";
 }
 
 /* Busy ranges per inspector of one company, index-aligned with company->inspectors. */
@@ -562,7 +548,6 @@ typedef struct {
     bookd_interval **busy;
     size_t *busy_count, *busy_cap;
     int64_t valid_until_us; /* the earliest expiry of any hold collected: the list changes then */
-    int failed;
 } busy_collector;
 
 static void collect_busy(void *arg, const char *inspector, int64_t start_us, int64_t end_us,
@@ -576,12 +561,7 @@ static void collect_busy(void *arg, const char *inspector, int64_t start_us, int
             continue;
         if (bc->busy_count[i] == bc->busy_cap[i]) {
             size_t cap = bc->busy_cap[i] ? bc->busy_cap[i] * 2 : 8;
-            bookd_interval *grown = realloc(bc->busy[i], cap * sizeof(*grown));
-            if (grown == NULL) {
-                bc->failed = 1;
-                return;
-            }
-            bc->busy[i] = grown;
+            bc->busy[i] = xreallocarray(bc->busy[i], cap, sizeof(*bc->busy[i]));
             bc->busy_cap[i] = cap;
         }
         bc->busy[i][bc->busy_count[i]++] = (bookd_interval){start_us, end_us};
@@ -611,21 +591,18 @@ static int compute_slots(bookd_api *api, const bookd_company *company, const boo
     busy_collector bc = {
         .company = company,
         .valid_until_us = INT64_MAX,
-        .busy = calloc(n + 1, sizeof(*bc.busy)),
-        .busy_count = calloc(n + 1, sizeof(size_t)),
-        .busy_cap = calloc(n + 1, sizeof(size_t)),
+        .busy = xcalloc(n + 1, sizeof(*bc.busy)),
+        .busy_count = xcalloc(n + 1, sizeof(size_t)),
+        .busy_cap = xcalloc(n + 1, sizeof(size_t)),
     };
-    slot_entry *slots = calloc(n * BOOKD_MAX_SLOTS_PER_INSPECTOR + 1, sizeof(*slots));
-    int rc = -1;
-    if (bc.busy && bc.busy_count && bc.busy_cap && slots) {
-        int64_t now = bookd_clock_now_us(api->shared.clock);
-        rc = api->store->ops->list_busy(api->store, company->id, day_us, day_us + USEC_PER_DAY, now,
+    slot_entry *slots = xcalloc(n * BOOKD_MAX_SLOTS_PER_INSPECTOR + 1, sizeof(*slots));
+    int64_t now = bookd_clock_now_us(api->shared.clock);
+    int rc = api->store->ops->list_busy(api->store, company->id, day_us, day_us + USEC_PER_DAY, now,
                                         collect_busy, &bc);
-    }
     int offset = bookd_travel_offset_minutes(lat, lng);
     int64_t duration = service->duration_minutes * USEC_PER_MIN;
     size_t count = 0;
-    if (rc == 0 && !bc.failed) {
+    if (rc == 0) {
         for (size_t i = 0; i < n; i++) {
             if (only_inspector && strcmp(only_inspector, company->inspectors[i]) != 0)
                 continue;
@@ -650,15 +627,14 @@ static int compute_slots(bookd_api *api, const bookd_company *company, const boo
         }
         bookd_strbuf_puts(out, "]}");
     }
-    int failed = rc != 0 || bc.failed;
     *valid_until_us = bc.valid_until_us;
     free(slots);
-    for (size_t i = 0; bc.busy && i < n; i++)
+    for (size_t i = 0; i < n; i++)
         free(bc.busy[i]);
     free(bc.busy);
     free(bc.busy_count);
     free(bc.busy_cap);
-    return failed ? -1 : 0;
+    return rc != 0 ? -1 : 0;
 }
 
 static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const bookd_company *company,
@@ -717,8 +693,7 @@ static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const
         }
         char *cached;
         size_t cached_len;
-        if (!key.failed &&
-            bookd_slot_cache_lookup(api->shared.cache, key.data, key.len, now, &cached, &cached_len) == 1) {
+        if (bookd_slot_cache_lookup(api->shared.cache, key.data, key.len, now, &cached, &cached_len) == 1) {
             bookd_strbuf_free(&key);
             bookd_metrics_cache(api->shared.metrics, 1);
             res->status = 200;
@@ -739,7 +714,7 @@ static void handle_optimal_slots(bookd_api *api, const bookd_request *req, const
         store_error(api, res, BOOKD_WRITE_ERROR);
         return;
     }
-    if (mode != BOOKD_CACHE_OFF && !key.failed && !body.failed)
+    if (mode != BOOKD_CACHE_OFF)
         bookd_slot_cache_store(api->shared.cache, key.data, key.len, now,
                                mode == BOOKD_CACHE_VERSIONED ? valid_until : INT64_MAX, body.data, body.len);
     bookd_strbuf_free(&key);
@@ -826,12 +801,7 @@ static void handle_book_job(bookd_api *api, const bookd_request *req, const book
     json_t *root = parse_body(req, res);
     if (root == NULL)
         return;
-    bookd_pending_write *p = calloc(1, sizeof(*p));
-    if (p == NULL) {
-        json_decref(root);
-        set_error(res, 500, "internal", NULL, "out of memory");
-        return;
-    }
+    bookd_pending_write *p = xcalloc(1, sizeof(*p));
     bookd_inspection *in = &p->inspection;
     json_t *customer;
     const bookd_service *service;
@@ -899,12 +869,7 @@ static void handle_event(bookd_api *api, const bookd_request *req, const bookd_c
     json_t *root = parse_body(req, res);
     if (root == NULL)
         return;
-    bookd_pending_write *p = calloc(1, sizeof(*p));
-    if (p == NULL) {
-        json_decref(root);
-        set_error(res, 500, "internal", NULL, "out of memory");
-        return;
-    }
+    bookd_pending_write *p = xcalloc(1, sizeof(*p));
     bookd_hold *h = &p->hold;
     char type[32];
     if (reject_unknown_keys(root, allowed, "", res) ||

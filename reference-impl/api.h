@@ -73,11 +73,11 @@ typedef struct {
 
 typedef struct bookd_api bookd_api;
 
-/* Takes ownership of |store| (deleted with the api). Returns NULL when out of memory. */
+/* Takes ownership of |store| (deleted with the api). */
 bookd_api *bookd_api_new(const bookd_api_shared *shared, bookd_store *store);
 void bookd_api_del(bookd_api *api);
 
-/* Handles one request. Always fills |res| (with status 500 when out of memory). */
+/* Handles one request. Always fills |res|. */
 void bookd_api_handle(bookd_api *api, const bookd_request *req, bookd_response *res);
 
 /* Finishes a deferred write and fills |res|; frees |pending|. */

@@ -5,6 +5,8 @@
  */
 #include "clock.h"
 
+#include "alloc.h"
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -30,9 +32,7 @@ int64_t bookd_monotonic_now_us(void)
 
 bookd_clock *bookd_clock_new(bookd_clock_kind kind, int64_t start_us)
 {
-    bookd_clock *clock = malloc(sizeof(*clock));
-    if (clock == NULL)
-        return NULL;
+    bookd_clock *clock = xmalloc(sizeof(*clock));
     clock->kind = kind;
     atomic_init(&clock->virtual_now_us, start_us);
     return clock;

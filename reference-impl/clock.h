@@ -15,7 +15,7 @@ typedef struct bookd_clock bookd_clock;
 
 typedef enum { BOOKD_CLOCK_REAL, BOOKD_CLOCK_VIRTUAL } bookd_clock_kind;
 
-/* Returns NULL on allocation failure. |start_us| is the virtual clock's first reading (ignored for real). */
+/* |start_us| is the virtual clock's first reading (ignored for real). */
 bookd_clock *bookd_clock_new(bookd_clock_kind kind, int64_t start_us);
 void bookd_clock_del(bookd_clock *clock);
 

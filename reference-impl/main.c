@@ -3,6 +3,7 @@
  * server (server.c) until SIGINT or SIGTERM. Exit codes: 0 after a signal,
  * 1 when the server could not start, 2 for a bad command line.
  */
+#include "alloc.h"
 #include "options.h"
 #include "server.h"
 #include "version.h"
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
 {
     bookd_options options;
     char err[512];
+    xalloc_install_json();
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         char line[128];
         br_version_line(line, sizeof(line), "bookd");

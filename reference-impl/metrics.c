@@ -6,6 +6,7 @@
  */
 #include "metrics.h"
 
+#include "alloc.h"
 #include "strbuf.h"
 
 #include <stdatomic.h>
@@ -53,9 +54,9 @@ const char *bookd_conflict_reason_name(bookd_conflict_reason reason)
 
 bookd_metrics *bookd_metrics_new(void)
 {
-    /* calloc gives all-zero bits, which is a valid zero for lock-free atomics on every target we build for.
+    /* xcalloc gives all-zero bits, which is a valid zero for lock-free atomics on every target we build for.
      */
-    return calloc(1, sizeof(bookd_metrics));
+    return xcalloc(1, sizeof(bookd_metrics));
 }
 
 void bookd_metrics_del(bookd_metrics *metrics)

@@ -45,7 +45,7 @@ void bookd_metrics_cache(bookd_metrics *metrics, int hit);
 /* Writes paused in an A-notx race window right now (a gauge; +1 on entry, -1 on exit). */
 void bookd_metrics_deferred(bookd_metrics *metrics, int delta);
 
-/* Renders the exposition text into a malloc'd string (caller frees); NULL when out of memory. */
+/* Renders the exposition text into a malloc'd string (caller frees). */
 char *bookd_metrics_render(bookd_metrics *metrics, size_t *len);
 
 #endif

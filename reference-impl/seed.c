@@ -5,6 +5,8 @@
  */
 #include "seed.h"
 
+#include "alloc.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,12 +195,7 @@ int bookd_seed(bookd_store *store, const char *what, char *err, size_t errlen)
                 snprintf(err, errlen, "%s: seed file larger than 16 MiB", what);
                 goto fail;
             }
-            char *grown = realloc(text, cap);
-            if (grown == NULL) {
-                snprintf(err, errlen, "%s: out of memory", what);
-                goto fail;
-            }
-            text = grown;
+            text = xrealloc(text, cap);
         }
         size_t n = fread(text + len, 1, cap - len, f);
         len += n;

@@ -16,6 +16,7 @@
 #define H2O_USE_LIBUV 0
 #include "server.h"
 
+#include "alloc.h"
 #include "api.h"
 #include "clock.h"
 #include "metrics.h"
@@ -144,8 +145,10 @@ struct server {
 static int open_store(server *srv, bookd_store **out, char *err, size_t errlen)
 {
 #ifdef BOOKRACE_HAVE_MONGO
-    if (srv->opts->store == BOOKD_STORE_MONGO)
-        return bookd_store_mongo_open(srv->mongo, out, err, errlen);
+    if (srv->opts->store == BOOKD_STORE_MONGO) {
+        *out = bookd_store_mongo_open(srv->mongo);
+        return 0;
+    }
 #endif
     static const char *const pragma[] = {"OFF", "NORMAL", "FULL"};
     int rc = bookd_store_sqlite_open(srv->opts->db_path, BUSY_TIMEOUT_MS, out, err, errlen);
@@ -276,16 +279,10 @@ static void on_timer(h2o_socket_t *sock, const char *err)
     arm_timer(w);
 }
 
-static int defer_request(worker *w, h2o_req_t *req, bookd_response *res, int64_t started_us)
+static void defer_request(worker *w, h2o_req_t *req, bookd_response *res, int64_t started_us)
 {
-    deferred_write *d = calloc(1, sizeof(*d));
+    deferred_write *d = xcalloc(1, sizeof(*d));
     deferred_write **ref = h2o_mem_alloc_shared(&req->pool, sizeof(*ref), on_request_pool_disposed);
-    if (d == NULL) {
-        /* Out of memory: finish the write now rather than lose it. */
-        bookd_api_resume(w->api, res->deferred, res);
-        res->deferred = NULL;
-        return -1;
-    }
     *ref = d;
     d->req = req;
     d->pool_ref = ref;
@@ -301,7 +298,6 @@ static int defer_request(worker *w, h2o_req_t *req, bookd_response *res, int64_t
     w->deferred_count++;
     if (w->queue_head == d)
         arm_timer(w);
-    return 0;
 }
 
 static void on_connection_closed(void *data);
@@ -322,10 +318,8 @@ static void trace_arrival(worker *w, int64_t now_us)
         w->trace_dropped++;
         return;
     }
-    if (w->trace == NULL && (w->trace = malloc(TRACE_MAX_PER_THREAD * sizeof(*w->trace))) == NULL) {
-        w->trace_dropped++;
-        return;
-    }
+    if (w->trace == NULL)
+        w->trace = xmalloc(TRACE_MAX_PER_THREAD * sizeof(*w->trace));
     w->trace[w->trace_len++] = now_us;
 }
 
@@ -377,8 +371,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 
     bookd_response res;
     bookd_api_handle(w->api, &in, &res);
-    if (res.status == 0 && res.deferred != NULL && defer_request(w, req, &res, started) == 0)
+    if (res.status == 0 && res.deferred != NULL) {
+        defer_request(w, req, &res, started);
         return 0;
+    }
     bookd_metrics_request(w->srv->metrics, res.route, res.status, bookd_monotonic_now_us() - started);
     send_response(req, &res);
     bookd_response_clear(&res);
@@ -473,12 +469,7 @@ static size_t format_busy_response(char *out, size_t cap)
 
 static void watch_new_connection(worker *w, h2o_socket_t *sock)
 {
-    conn_watch *cw = calloc(1, sizeof(*cw));
-    if (cw ==
-        NULL) { /* no memory for the watchdog's record: refuse the connection rather than not guard it */
-        h2o_socket_close(sock);
-        return;
-    }
+    conn_watch *cw = xcalloc(1, sizeof(*cw));
     cw->w = w;
     cw->sock = sock;
     cw->next = w->watched;
@@ -701,10 +692,7 @@ static int worker_init(server *srv, worker *w, int listen_fd)
         fprintf(stderr, "bookd: %s\n", err);
         goto fail_store;
     }
-    if ((w->api = bookd_api_new(&srv->shared, store)) == NULL) {
-        bookd_store_del(store);
-        goto fail_store;
-    }
+    w->api = bookd_api_new(&srv->shared, store);
     w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     w->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -868,15 +856,12 @@ static void write_arrival_trace(server *srv)
     size_t total = 0, dropped = 0, n = 0;
     for (int i = 0; i < srv->worker_count; i++)
         total += srv->workers[i].trace_len, dropped += srv->workers[i].trace_dropped;
-    int64_t *all = malloc((total ? total : 1) * sizeof(*all));
     FILE *f = fopen(path, "w");
-    if (all == NULL || f == NULL) {
+    if (f == NULL) {
         fprintf(stderr, "bookd: cannot write the arrival trace %s: %s\n", path, strerror(errno));
-        free(all);
-        if (f)
-            fclose(f);
         return;
     }
+    int64_t *all = xmalloc(total * sizeof(*all));
     for (int i = 0; i < srv->worker_count; i++)
         for (size_t j = 0; j < srv->workers[i].trace_len; j++)
             all[n++] = srv->workers[i].trace[j];
@@ -946,13 +931,13 @@ int bookd_server_run(const bookd_options *o)
     srv.clock = bookd_clock_new(o->clock_kind, clock_start);
     srv.metrics = bookd_metrics_new();
     srv.cache = bookd_slot_cache_new(o->cache_mode, o->cache_ttl_us, o->slot_cache_bytes);
-    srv.workers = calloc((size_t)o->threads, sizeof(worker));
-    if (!srv.clock || !srv.metrics || !srv.cache || !srv.workers) {
-        fprintf(stderr, "bookd: out of memory\n");
-        goto fail_alloc;
+    srv.workers = xcalloc((size_t)o->threads, sizeof(worker));
+    if (srv.cache == NULL) {
+        fprintf(stderr, "bookd: cannot initialise the slot cache's lock\n");
+        goto fail_setup;
     }
     if (prepare_database(&srv) != 0 || setup_tls(&srv) != 0)
-        goto fail_alloc;
+        goto fail_setup;
     srv.shared = (bookd_api_shared){
         .catalog = &srv.catalog,
         .clock = srv.clock,
@@ -971,7 +956,7 @@ int bookd_server_run(const bookd_options *o)
         worker_dispose(&srv.workers[i]);
     h2o_config_dispose(&srv.config);
     bookd_catalog_free(&srv.catalog);
-fail_alloc:
+fail_setup:
 #ifdef BOOKRACE_HAVE_MONGO
     bookd_mongo_del(srv.mongo);
 #endif

@@ -5,6 +5,8 @@
  */
 #include "slot_cache.h"
 
+#include "alloc.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,9 +75,7 @@ size_t bookd_slot_cache_entry_cost(size_t key_len, size_t body_len)
 
 bookd_slot_cache *bookd_slot_cache_new(bookd_cache_mode mode, int64_t ttl_us, size_t max_bytes)
 {
-    bookd_slot_cache *cache = calloc(1, sizeof(*cache));
-    if (cache == NULL)
-        goto fail_cache;
+    bookd_slot_cache *cache = xcalloc(1, sizeof(*cache));
     cache->mode = mode;
     cache->ttl_us = ttl_us;
     cache->max_bytes = max_bytes;
@@ -83,19 +83,13 @@ bookd_slot_cache *bookd_slot_cache_new(bookd_cache_mode mode, int64_t ttl_us, si
     cache->bucket_count = 64;
     while (cache->bucket_count < max_bytes / 4096 && cache->bucket_count < (1u << 20))
         cache->bucket_count <<= 1;
-    cache->buckets = calloc(cache->bucket_count, sizeof(*cache->buckets));
-    if (cache->buckets == NULL)
-        goto fail_buckets;
-    if (pthread_mutex_init(&cache->lock, NULL) != 0)
-        goto fail_lock;
+    cache->buckets = xcalloc(cache->bucket_count, sizeof(*cache->buckets));
+    if (pthread_mutex_init(&cache->lock, NULL) != 0) {
+        free(cache->buckets);
+        free(cache);
+        return NULL;
+    }
     return cache;
-
-fail_lock:
-    free(cache->buckets);
-fail_buckets:
-    free(cache);
-fail_cache:
-    return NULL;
 }
 
 static void unlink_entry(bookd_slot_cache *cache, cache_entry *e)
@@ -156,34 +150,22 @@ int bookd_slot_cache_lookup(bookd_slot_cache *cache, const char *key, size_t key
         e = NULL;
     }
     if (e != NULL) {
-        *body = malloc(e->body_len + 1);
-        if (*body == NULL) {
-            result = -1;
-        } else {
-            memcpy(*body, e->body, e->body_len);
-            (*body)[e->body_len] = '\0';
-            *len = e->body_len;
-            result = 1;
-        }
+        *body = xmemdup0(e->body, e->body_len);
+        *len = e->body_len;
+        result = 1;
     }
     pthread_mutex_unlock(&cache->lock);
     return result;
 }
 
-int bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,
-                           int64_t valid_until_us, const char *body, size_t len)
+void bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,
+                            int64_t valid_until_us, const char *body, size_t len)
 {
     size_t cost = bookd_slot_cache_entry_cost(key_len, len);
     if (cache->mode == BOOKD_CACHE_OFF || cost > cache->max_bytes)
-        return 0;
-    cache_entry *e = malloc(sizeof(*e) + key_len);
-    if (e == NULL)
-        return -1;
-    e->body = malloc(len ? len : 1);
-    if (e->body == NULL) {
-        free(e);
-        return -1;
-    }
+        return;
+    cache_entry *e = xmalloc(sizeof(*e) + key_len);
+    e->body = xmalloc(len);
     memcpy(e->body, body, len);
     memcpy(e->key, key, key_len);
     e->key_len = key_len;
@@ -212,7 +194,6 @@ int bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_
     cache->size++;
     cache->bytes += cost;
     pthread_mutex_unlock(&cache->lock);
-    return 0;
 }
 
 size_t bookd_slot_cache_size(bookd_slot_cache *cache)

@@ -34,7 +34,7 @@ typedef struct bookd_slot_cache bookd_slot_cache;
 /* Parses "off", "ttl:SECONDS" (1..86400) or "versioned". Returns 0 or -1. */
 int bookd_cache_mode_parse(const char *text, bookd_cache_mode *mode, int64_t *ttl_us);
 
-/* Returns NULL on allocation failure. |ttl_us| is used in BOOKD_CACHE_TTL mode only. */
+/* Returns NULL if its lock cannot be initialised. |ttl_us| is used in BOOKD_CACHE_TTL mode only. */
 bookd_slot_cache *bookd_slot_cache_new(bookd_cache_mode mode, int64_t ttl_us, size_t max_bytes);
 
 /* What one entry counts against |max_bytes|: its key, its body and a fixed overhead. */
@@ -46,7 +46,7 @@ bookd_cache_mode bookd_slot_cache_mode(const bookd_slot_cache *cache);
 /*
  * Looks |key| up at server time |now_us|. On a hit returns 1 and a malloc'd
  * copy of the body in |*body| / |*len| (the caller frees it); returns 0 on a
- * miss and -1 when out of memory.
+ * miss.
  */
 int bookd_slot_cache_lookup(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,
                             char **body, size_t *len);
@@ -54,11 +54,10 @@ int bookd_slot_cache_lookup(bookd_slot_cache *cache, const char *key, size_t key
 /*
  * Stores a copy of |body| under |key|, replacing any entry there; the entry
  * expires at |valid_until_us| or (ttl mode) now + ttl, whichever is first.
- * An entry costing more than the whole budget is not stored. Returns 0 or -1
- * (out of memory).
+ * An entry costing more than the whole budget is not stored.
  */
-int bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,
-                           int64_t valid_until_us, const char *body, size_t len);
+void bookd_slot_cache_store(bookd_slot_cache *cache, const char *key, size_t key_len, int64_t now_us,
+                            int64_t valid_until_us, const char *body, size_t len);
 
 /* The number of entries held, and the bytes they count (for tests and /metrics). */
 size_t bookd_slot_cache_size(bookd_slot_cache *cache);

@@ -8,6 +8,8 @@
 #include "store_mongo.h"
 #include "store_mongo_bson.h"
 
+#include "alloc.h"
+
 #include <mongoc/mongoc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +52,7 @@ int bookd_mongo_new(const char *uri_text, const char *db_name, bookd_mongo **out
         initialised = 1;
     }
     bson_error_t error;
-    bookd_mongo *m = calloc(1, sizeof(*m));
-    if (m == NULL)
-        goto fail_alloc;
+    bookd_mongo *m = xcalloc(1, sizeof(*m));
     m->uri = mongoc_uri_new_with_error(uri_text, &error);
     if (m->uri == NULL) {
         snprintf(err, errlen, "invalid --mongo-uri: %s", error.message);
@@ -75,9 +75,6 @@ fail_pool:
     mongoc_uri_destroy(m->uri);
 fail_uri:
     free(m);
-    return -1;
-fail_alloc:
-    snprintf(err, errlen, "out of memory");
     return -1;
 }
 
@@ -344,21 +341,10 @@ static bson_t *id_filter(const char *company, const char *id)
     return f;
 }
 
-typedef struct {
-    bookd_catalog *cat;
-    int failed;
-} catalog_reader;
-
 static void read_company(void *arg, const bson_t *doc)
 {
-    catalog_reader *r = arg;
-    bookd_catalog *cat = r->cat;
-    bookd_company *grown = realloc(cat->companies, (cat->company_count + 1) * sizeof(bookd_company));
-    if (grown == NULL) {
-        r->failed = 1;
-        return;
-    }
-    cat->companies = grown;
+    bookd_catalog *cat = arg;
+    cat->companies = xreallocarray(cat->companies, cat->company_count + 1, sizeof(*cat->companies));
     bookd_company *c = &cat->companies[cat->company_count++];
     memset(c, 0, sizeof(*c));
     snprintf(c->id, sizeof(c->id), "%s", doc_utf8(doc, "_id"));
@@ -368,20 +354,14 @@ static void read_company(void *arg, const bson_t *doc)
 static void read_inspector(void *arg, const bson_t *doc)
 {
     bookd_company *c = arg;
-    void *grown = realloc(c->inspectors, (c->inspector_count + 1) * sizeof(*c->inspectors));
-    if (grown == NULL)
-        return;
-    c->inspectors = grown;
+    c->inspectors = xreallocarray(c->inspectors, c->inspector_count + 1, sizeof(*c->inspectors));
     snprintf(c->inspectors[c->inspector_count++], BOOKD_NAME_MAX + 1, "%s", doc_utf8(doc, "inspectorId"));
 }
 
 static void read_service(void *arg, const bson_t *doc)
 {
     bookd_company *c = arg;
-    bookd_service *grown = realloc(c->services, (c->service_count + 1) * sizeof(*c->services));
-    if (grown == NULL)
-        return;
-    c->services = grown;
+    c->services = xreallocarray(c->services, c->service_count + 1, sizeof(*c->services));
     bookd_service *svc = &c->services[c->service_count++];
     snprintf(svc->id, sizeof(svc->id), "%s", doc_utf8(doc, "serviceId"));
     bson_iter_t it;
@@ -393,10 +373,9 @@ static int mongo_load_catalog(bookd_store *base, bookd_catalog *out)
 {
     mongo_store *s = (mongo_store *)base;
     memset(out, 0, sizeof(*out));
-    catalog_reader r = {.cat = out};
     bson_t empty = BSON_INITIALIZER;
     bson_t *by_id = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}");
-    int rc = find_each(s, "companies", &empty, by_id, read_company, &r);
+    int rc = find_each(s, "companies", &empty, by_id, read_company, out);
     for (size_t i = 0; rc == 0 && i < out->company_count; i++) {
         bookd_company *c = &out->companies[i];
         bson_t *f = BCON_NEW("_companyId", BCON_UTF8(c->id));
@@ -411,9 +390,9 @@ static int mongo_load_catalog(bookd_store *base, bookd_catalog *out)
     }
     bson_destroy(by_id);
     bson_destroy(&empty);
-    if (rc != 0 || r.failed) {
+    if (rc != 0) {
         bookd_catalog_free(out);
-        return rc ? rc : BOOKD_STORE_EIO;
+        return rc;
     }
     return 0;
 }
@@ -716,16 +695,11 @@ static const bookd_store_ops mongo_ops = {
     .version_bump = mongo_version_bump,
 };
 
-int bookd_store_mongo_open(bookd_mongo *m, bookd_store **out, char *err, size_t errlen)
+bookd_store *bookd_store_mongo_open(bookd_mongo *m)
 {
-    mongo_store *s = calloc(1, sizeof(*s));
-    if (s == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return BOOKD_STORE_EIO;
-    }
+    mongo_store *s = xcalloc(1, sizeof(*s));
     s->base.ops = &mongo_ops;
     s->m = m;
     bson_init(&s->last_reply);
-    *out = &s->base;
-    return 0;
+    return &s->base;
 }

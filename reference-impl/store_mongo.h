@@ -39,7 +39,7 @@ void bookd_mongo_del(bookd_mongo *m);
  */
 int bookd_mongo_supports_transactions(bookd_mongo *m, char *err, size_t errlen);
 
-/* A store on the shared pool, for one thread. Returns 0, or a negative code with |err|. */
-int bookd_store_mongo_open(bookd_mongo *m, bookd_store **out, char *err, size_t errlen);
+/* A store on the shared pool, for one thread (no round trip, so it cannot fail). */
+bookd_store *bookd_store_mongo_open(bookd_mongo *m);
 
 #endif

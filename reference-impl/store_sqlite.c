@@ -5,6 +5,8 @@
  */
 #include "store.h"
 
+#include "alloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -293,9 +295,7 @@ static int sqlite_load_catalog(bookd_store *base, bookd_catalog *out)
         return BOOKD_STORE_EIO;
     if (ncompanies == 0)
         return 0;
-    out->companies = calloc((size_t)ncompanies, sizeof(*out->companies));
-    if (out->companies == NULL)
-        return BOOKD_STORE_EIO;
+    out->companies = xcalloc((size_t)ncompanies, sizeof(*out->companies));
     if (sqlite3_prepare_v2(s->db, "SELECT id, api_key FROM companies ORDER BY id", -1, &st, NULL) !=
         SQLITE_OK)
         goto fail;
@@ -312,10 +312,8 @@ static int sqlite_load_catalog(bookd_store *base, bookd_catalog *out)
         int64_t ns = count_rows(s->db, "SELECT count(*) FROM services WHERE company_id = ?1", c->id);
         if (ni < 0 || ns < 0)
             goto fail;
-        c->inspectors = calloc((size_t)ni + 1, sizeof(*c->inspectors));
-        c->services = calloc((size_t)ns + 1, sizeof(*c->services));
-        if (c->inspectors == NULL || c->services == NULL)
-            goto fail;
+        c->inspectors = xcalloc((size_t)ni + 1, sizeof(*c->inspectors));
+        c->services = xcalloc((size_t)ns + 1, sizeof(*c->services));
         if (sqlite3_prepare_v2(s->db, "SELECT id FROM inspectors WHERE company_id = ?1 ORDER BY id", -1, &st,
                                NULL) != SQLITE_OK)
             goto fail;
@@ -616,11 +614,7 @@ static const bookd_store_ops sqlite_ops = {
 int bookd_store_sqlite_open(const char *path, int busy_timeout_ms, bookd_store **out, char *errbuf,
                             size_t errlen)
 {
-    sqlite_store *s = calloc(1, sizeof(*s));
-    if (s == NULL) {
-        snprintf(errbuf, errlen, "out of memory");
-        return BOOKD_STORE_EIO;
-    }
+    sqlite_store *s = xcalloc(1, sizeof(*s));
     s->base.ops = &sqlite_ops;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {

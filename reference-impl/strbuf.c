@@ -4,6 +4,7 @@
  */
 #include "strbuf.h"
 
+#include "alloc.h"
 #include "iso8601.h"
 
 #include <stdarg.h>
@@ -16,10 +17,9 @@ void bookd_strbuf_init(bookd_strbuf *b, size_t initial, size_t limit)
     b->cap = initial < 16 ? 16 : initial;
     b->len = 0;
     b->limit = limit;
-    b->data = malloc(b->cap);
-    b->failed = b->data == NULL;
-    if (b->data)
-        b->data[0] = '\0';
+    b->data = xmalloc(b->cap);
+    b->failed = 0;
+    b->data[0] = '\0';
 }
 
 void bookd_strbuf_free(bookd_strbuf *b)
@@ -43,12 +43,7 @@ static int reserve(bookd_strbuf *b, size_t extra)
     size_t cap = b->cap;
     while (cap < need)
         cap *= 2;
-    char *grown = realloc(b->data, cap);
-    if (grown == NULL) {
-        b->failed = 1;
-        return -1;
-    }
-    b->data = grown;
+    b->data = xrealloc(b->data, cap);
     b->cap = cap;
     return 0;
 }
@@ -177,6 +172,8 @@ char *bookd_strbuf_take(bookd_strbuf *b, size_t *len)
 {
     if (b->failed) {
         bookd_strbuf_free(b);
+        if (len)
+            *len = 0;
         return NULL;
     }
     char *data = b->data;

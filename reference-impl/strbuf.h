@@ -1,8 +1,10 @@
 /*
- * A growable byte buffer for building response bodies. Appends never fail
- * loudly: the first allocation failure sets |failed| and later appends do
- * nothing, so a builder checks once at the end instead of after every call.
- * |limit| caps the size (0 = no cap); going past it also sets |failed|.
+ * A growable byte buffer for building response bodies. It grows with
+ * xrealloc, so running out of memory aborts (common/alloc.h) and never shows
+ * here. |limit| caps the size (0 = no cap): going past it sets |failed| and
+ * later appends do nothing, so a builder checks once at the end instead of
+ * after every call. Without a limit only a vsnprintf error sets it, which
+ * bookd's formats (no wide characters, nothing near INT_MAX bytes) never make.
  */
 #ifndef BOOKD_STRBUF_H
 #define BOOKD_STRBUF_H
@@ -11,7 +13,7 @@
 #include <stdint.h>
 
 typedef struct {
-    char *data; /* malloc'd, NUL-terminated when not failed; owned by the buffer until taken */
+    char *data; /* xmalloc'd, NUL-terminated; owned by the buffer until taken */
     size_t len, cap, limit;
     int failed;
 } bookd_strbuf;
@@ -35,7 +37,7 @@ size_t bookd_utf8_sequence_len(const unsigned char *s, size_t len);
 int bookd_utf8_valid(const char *s, size_t len);
 /* The longest prefix of |s| (at most |len| bytes) that does not end inside a UTF-8 sequence. */
 size_t bookd_utf8_trim_len(const char *s, size_t len);
-/* Hands the data to the caller (who frees it) and resets the buffer; NULL if it failed. */
+/* Hands the data to the caller (who frees it) and resets the buffer; NULL (and *len 0) if it failed. */
 char *bookd_strbuf_take(bookd_strbuf *b, size_t *len);
 
 #endif

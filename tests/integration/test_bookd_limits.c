@@ -141,7 +141,8 @@ static size_t h2_frame(unsigned char *out, unsigned type, unsigned flags, unsign
     out[3] = (unsigned char)type, out[4] = (unsigned char)flags;
     out[5] = (unsigned char)(stream >> 24), out[6] = (unsigned char)(stream >> 16);
     out[7] = (unsigned char)(stream >> 8), out[8] = (unsigned char)stream;
-    memcpy(out + 9, payload, len);
+    if (len > 0)
+        memcpy(out + 9, payload, len);
     return 9 + len;
 }
 

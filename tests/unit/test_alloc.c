@@ -27,6 +27,18 @@ static void test_calloc_zeroes(void **state)
     free(p);
 }
 
+static void test_aligned_calloc(void **state)
+{
+    (void)state;
+    for (size_t count = 1; count < 5; count++) {
+        unsigned char *p = xaligned_calloc(64, count, 72); /* 72: not a multiple of the alignment */
+        assert_int_equal((uintptr_t)p % 64, 0);
+        for (size_t i = 0; i < count * 72; i++)
+            assert_int_equal(p[i], 0);
+        free(p);
+    }
+}
+
 static void test_copies(void **state)
 {
     (void)state;
@@ -105,6 +117,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calloc_zeroes),
+        cmocka_unit_test(test_aligned_calloc),
         cmocka_unit_test(test_copies),
         cmocka_unit_test(test_realloc_grows_and_keeps),
         cmocka_unit_test(test_impossible_requests_abort),

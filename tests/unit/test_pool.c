@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "pool.h"
+#include "ports.h"
 
 /* ---- the server: one thread, poll over the listener and its connections ---------------------------- */
 
@@ -321,18 +322,6 @@ static void test_recorded_headers(void **state)
     done_with(q, 1);
 }
 
-/* A port nothing listens on: bound, then closed. */
-static int closed_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static void test_failures_end_their_request_with_a_reason(void **state)
 {
     server *s = *state;
@@ -341,7 +330,7 @@ static void test_failures_end_their_request_with_a_reason(void **state)
     make(&q[1], s, 1, "POST", "/hang", "z");
     q[1].r.timeout_ms = 200;
     make(&q[2], NULL, 0, "POST", "/", "y");
-    snprintf(q[2].url, sizeof(q[2].url), "http://127.0.0.1:%d/refused", closed_port());
+    snprintf(q[2].url, sizeof(q[2].url), "http://127.0.0.1:%d/refused", test_closed_port());
     make(&q[3], s, 1, "GET", "/fine", NULL);
     run(q, 4, 2, 1, BR_RELEASE_LAST_BYTE, NULL);
     /* A response over BR_MAX_RESPONSE is cut off: the request is indeterminate, memory bounded. */

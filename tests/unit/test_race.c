@@ -9,15 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "race.h"
+#include "ports.h"
 
 static br_slot slot(const char *inspector, int start_h, int start_min, int hours)
 {
@@ -155,18 +152,6 @@ static void test_trial_counts(void **state)
     assert_int_equal(counts[BR_TRIAL_CLEAN], 1);
 }
 
-/* A port nothing listens on: bound, then closed, so the kernel refuses connections to it. */
-static int closed_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* Runs same-slot-burst against the bookd profile pointed at a closed port, with or without its health check.
  */
 static int run_unreachable(int with_health, char *url, size_t urlcap, br_run_result *r)
@@ -182,7 +167,7 @@ static int run_unreachable(int with_health, char *url, size_t urlcap, br_run_res
         fail_msg("%s", err);
     assert_true(tg->ops[BR_OP_HEALTH].present);
     tg->ops[BR_OP_HEALTH].present = with_health;
-    snprintf(url, urlcap, "http://127.0.0.1:%d", closed_port());
+    snprintf(url, urlcap, "http://127.0.0.1:%d", test_closed_port());
     char *urls[] = {url};
     assert_int_equal(br_target_set_base_urls(tg, urls, 1), 0);
     atomic_int stop = 0;

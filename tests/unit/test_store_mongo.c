@@ -203,8 +203,7 @@ static void test_store_against_server(void **state)
     char err[256];
     int tx = bookd_mongo_supports_transactions(m, err, sizeof(err));
     assert_true(tx >= 0);
-    bookd_store *s;
-    assert_int_equal(bookd_store_mongo_open(m, &s, err, sizeof(err)), 0);
+    bookd_store *s = bookd_store_mongo_open(m);
     assert_int_equal(s->ops->put_company(s, "acme", "acme-key"), 0);
     assert_int_equal(s->ops->put_inspector(s, "acme", "martin"), 0);
     assert_int_equal(s->ops->put_service(s, "acme", "full-inspection", 120), 0);

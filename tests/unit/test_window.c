@@ -77,10 +77,17 @@ static void test_precision(void **state)
     (void)state;
     /* Gaps at delay 0 may be negative (racer 1 before racer 0): their size counts. */
     int64_t gaps[] = {-20, 15, 30, 12, -8, 25, 18, 40, 11, 9};
-    assert_int_equal(br_window_precision(gaps, 10), 30);
+    assert_int_equal(br_window_precision(gaps, 10), 15); /* median of 8 9 11 12 15 18 20 25 30 40 */
     int64_t zero[] = {0, 0};
     assert_int_equal(br_window_precision(zero, 2), 1);
     assert_int_equal(br_window_precision(NULL, 0), 0);
+    /* A gap misses its delay by more than the precision, or than a tenth of the delay when larger. */
+    assert_false(br_window_slipped(1090, 1000, 50)); /* within a tenth of 1 ms */
+    assert_true(br_window_slipped(1120, 1000, 50));
+    assert_true(br_window_slipped(160, 100, 50)); /* within a tenth, but not within the precision */
+    assert_true(br_window_slipped(-40, 250, 50)); /* the first racer left late: the delay collapsed */
+    assert_false(br_window_slipped(21900, 20000, 50));
+    assert_true(br_window_slipped(22100, 20000, 50));
     assert_true(br_window_resolvable(0, 30));
     assert_false(br_window_resolvable(10, 30));
     assert_true(br_window_resolvable(30, 30));
