@@ -402,6 +402,8 @@ static int measure_point(const window_options *o, window_inputs *in, sweep_state
     *write_failed |= write_point(dir, in, &cfg, &res, index, delay_us) != 0;
     if (status != BR_RUN_OK)
         snprintf(s->error, sizeof(s->error), "%s", res.error);
+    else if (br_run_target_failure(&res, s->error, sizeof(s->error)))
+        status = BR_RUN_ETARGET; /* a rate over no trial is no measurement: stop, as for a dead target */
     br_run_result_free(&res);
     return status;
 }
@@ -485,10 +487,17 @@ static void print_table(FILE *f, const window_options *o, const window_inputs *i
             o->sweep == BR_SWEEP_BARRIER ? "    measured delay (median / max)" : "");
     for (size_t i = 0; i < s->measured; i++)
         print_point(f, &s->points[i], o->sweep == BR_SWEEP_BARRIER);
-    if (o->sweep == BR_SWEEP_BARRIER)
+    if (o->sweep == BR_SWEEP_BARRIER && s->measured > 0 && s->points[0].has_offsets)
         fprintf(f, "release precision: %lld us (median gap between racers at delay 0)\n",
                 (long long)s->precision_us);
-    print_window(f, e, s->points, s->measured);
+    else if (o->sweep == BR_SWEEP_BARRIER)
+        fprintf(f, "release precision: not measured (no racers were released at delay 0)\n");
+    char d[32];
+    if (s->status == BR_RUN_ETARGET || s->status == BR_RUN_EINTERNAL) /* no verdict on a window */
+        fprintf(f, "window: not measured: the sweep stopped at delay %s: %s\n",
+                fmt_delay(s->points[s->measured - 1].delay_us, d, sizeof(d)), s->error);
+    else
+        print_window(f, e, s->points, s->measured);
 }
 
 static json_t *point_json(const br_window_point *p, size_t index)
