@@ -107,6 +107,21 @@ typedef struct {
     json_t *cli_vars;
 } window_options;
 
+/* A delay of --max, --step or --delays: a duration of at most a day. 0 or -1 (said in |err|). */
+static int parse_delay(const char *what, const char *v, double *out_s, char *err, size_t errlen)
+{
+    if (br_cli_duration(v, out_s) != 0) {
+        snprintf(err, errlen, "%s: '%s' is not a duration (250us, 5ms, 2s, 1m)", what, v);
+        return -1;
+    }
+    if (*out_s > BR_WINDOW_MAX_DELAY_S) {
+        snprintf(err, errlen, "%s: '%s' is longer than a day (%.0f s), the longest delay a sweep takes", what,
+                 v, BR_WINDOW_MAX_DELAY_S);
+        return -1;
+    }
+    return 0;
+}
+
 static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
 {
     window_options *o = arg;
@@ -125,9 +140,13 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
         o->sweep = strcmp(v, "advance") == 0 ? BR_SWEEP_ADVANCE : BR_SWEEP_BARRIER;
         return 0;
     case OPT_MAX:
-        return br_cli_duration(v, &o->max_s);
+        return parse_delay("--max", v, &o->max_s, err, errlen);
     case OPT_STEP:
-        return br_cli_duration(v, &o->step_s) != 0 || o->step_s <= 0 ? -1 : 0;
+        if (parse_delay("--step", v, &o->step_s, err, errlen) != 0)
+            return -1;
+        if (llround(o->step_s * 1e6) <= 0)
+            snprintf(err, errlen, "--step: '%s' is not a positive number of microseconds", v);
+        return llround(o->step_s * 1e6) <= 0 ? -1 : 0;
     case OPT_TRIALS:
         return br_cli_long(v, 1, 100000, &o->trials);
     case OPT_AT:
@@ -203,14 +222,16 @@ static int parse_delays(const char *list, window_inputs *in)
 {
     in->points = 0;
     in->grid[in->points++] = 0;
-    char *copy = xstrdup(list), *save = NULL;
+    char *copy = xstrdup(list), *tok = copy, err[256];
     int rc = BR_EXIT_HELD;
-    for (char *tok = strtok_r(copy, ",", &save); tok && rc == BR_EXIT_HELD;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (char *next; tok && rc == BR_EXIT_HELD; tok = next) { /* strsep: an empty item is an error */
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
         double s;
         int64_t us = 0;
-        if (br_cli_duration(tok, &s) != 0)
-            rc = br_cli_usage_error(&spec, "--delays: '%s' is not a duration (250us, 5ms, 2s, 1m)", tok);
+        if (parse_delay("--delays", tok, &s, err, sizeof(err)) != 0)
+            rc = br_cli_usage_error(&spec, "%s", err);
         else if ((us = llround(s * 1e6)) == 0 && in->points == 1)
             continue; /* the 0 already there */
         else if (us <= in->grid[in->points - 1])

@@ -282,6 +282,16 @@ static void test_refusals(void **state)
     rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
                 (const char *const[]){"--step", "0", NULL}, &doc, out, sizeof(out));
     assert_int_equal(rc, 2);
+    /* A delay whose microseconds overflow was refused as "negative"; an empty item was skipped silently. */
+    rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
+                (const char *const[]){"--max", "99999999999999s", NULL}, &doc, out, sizeof(out));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "longer than a day"));
+    rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
+                (const char *const[]){"--delays", "5ms,,10ms", NULL}, &doc, out, sizeof(out));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "'' is not a duration"));
+    assert_null(doc);
     /* A target that cannot be reached: exit 3, and window.json says so with what was measured (nothing). */
     rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
                 (const char *const[]){"--delays", "5ms", "--trials", "1", NULL}, &doc, out, sizeof(out));
