@@ -312,6 +312,8 @@ static void run_candidate(shrink_ctx *c, json_t *doc, candidate_result *r)
     br_new_run_id(cfg.run_id);
     br_run_result result;
     r->status = br_run(&cfg, &result);
+    if (r->status == BR_RUN_OK && br_run_target_failure(&result, result.error, sizeof(result.error)))
+        r->status = BR_RUN_ETARGET; /* "does not reproduce" would be a lie: the target refused */
     if (r->status != BR_RUN_OK) {
         char *clean = br_redact_text(&result.secrets, result.error, strlen(result.error), NULL, NULL);
         snprintf(r->error, sizeof(r->error), "%s", clean);

@@ -107,6 +107,21 @@ typedef struct {
     json_t *cli_vars;
 } window_options;
 
+/* A delay of --max, --step or --delays: a duration of at most a day. 0 or -1 (said in |err|). */
+static int parse_delay(const char *what, const char *v, double *out_s, char *err, size_t errlen)
+{
+    if (br_cli_duration(v, out_s) != 0) {
+        snprintf(err, errlen, "%s: '%s' is not a duration (250us, 5ms, 2s, 1m)", what, v);
+        return -1;
+    }
+    if (*out_s > BR_WINDOW_MAX_DELAY_S) {
+        snprintf(err, errlen, "%s: '%s' is longer than a day (%.0f s), the longest delay a sweep takes", what,
+                 v, BR_WINDOW_MAX_DELAY_S);
+        return -1;
+    }
+    return 0;
+}
+
 static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
 {
     window_options *o = arg;
@@ -125,9 +140,13 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
         o->sweep = strcmp(v, "advance") == 0 ? BR_SWEEP_ADVANCE : BR_SWEEP_BARRIER;
         return 0;
     case OPT_MAX:
-        return br_cli_duration(v, &o->max_s);
+        return parse_delay("--max", v, &o->max_s, err, errlen);
     case OPT_STEP:
-        return br_cli_duration(v, &o->step_s) != 0 || o->step_s <= 0 ? -1 : 0;
+        if (parse_delay("--step", v, &o->step_s, err, errlen) != 0)
+            return -1;
+        if (llround(o->step_s * 1e6) <= 0)
+            snprintf(err, errlen, "--step: '%s' is not a positive number of microseconds", v);
+        return llround(o->step_s * 1e6) <= 0 ? -1 : 0;
     case OPT_TRIALS:
         return br_cli_long(v, 1, 100000, &o->trials);
     case OPT_AT:
@@ -203,14 +222,16 @@ static int parse_delays(const char *list, window_inputs *in)
 {
     in->points = 0;
     in->grid[in->points++] = 0;
-    char *copy = xstrdup(list), *save = NULL;
+    char *copy = xstrdup(list), *tok = copy, err[256];
     int rc = BR_EXIT_HELD;
-    for (char *tok = strtok_r(copy, ",", &save); tok && rc == BR_EXIT_HELD;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (char *next; tok && rc == BR_EXIT_HELD; tok = next) { /* strsep: an empty item is an error */
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
         double s;
         int64_t us = 0;
-        if (br_cli_duration(tok, &s) != 0)
-            rc = br_cli_usage_error(&spec, "--delays: '%s' is not a duration (250us, 5ms, 2s, 1m)", tok);
+        if (parse_delay("--delays", tok, &s, err, sizeof(err)) != 0)
+            rc = br_cli_usage_error(&spec, "%s", err);
         else if ((us = llround(s * 1e6)) == 0 && in->points == 1)
             continue; /* the 0 already there */
         else if (us <= in->grid[in->points - 1])
@@ -402,6 +423,8 @@ static int measure_point(const window_options *o, window_inputs *in, sweep_state
     *write_failed |= write_point(dir, in, &cfg, &res, index, delay_us) != 0;
     if (status != BR_RUN_OK)
         snprintf(s->error, sizeof(s->error), "%s", res.error);
+    else if (br_run_target_failure(&res, s->error, sizeof(s->error)))
+        status = BR_RUN_ETARGET; /* a rate over no trial is no measurement: stop, as for a dead target */
     br_run_result_free(&res);
     return status;
 }
@@ -485,10 +508,17 @@ static void print_table(FILE *f, const window_options *o, const window_inputs *i
             o->sweep == BR_SWEEP_BARRIER ? "    measured delay (median / max)" : "");
     for (size_t i = 0; i < s->measured; i++)
         print_point(f, &s->points[i], o->sweep == BR_SWEEP_BARRIER);
-    if (o->sweep == BR_SWEEP_BARRIER)
+    if (o->sweep == BR_SWEEP_BARRIER && s->measured > 0 && s->points[0].has_offsets)
         fprintf(f, "release precision: %lld us (median gap between racers at delay 0)\n",
                 (long long)s->precision_us);
-    print_window(f, e, s->points, s->measured);
+    else if (o->sweep == BR_SWEEP_BARRIER)
+        fprintf(f, "release precision: not measured (no racers were released at delay 0)\n");
+    char d[32];
+    if (s->status == BR_RUN_ETARGET || s->status == BR_RUN_EINTERNAL) /* no verdict on a window */
+        fprintf(f, "window: not measured: the sweep stopped at delay %s: %s\n",
+                fmt_delay(s->points[s->measured - 1].delay_us, d, sizeof(d)), s->error);
+    else
+        print_window(f, e, s->points, s->measured);
 }
 
 static json_t *point_json(const br_window_point *p, size_t index)

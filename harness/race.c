@@ -1295,6 +1295,22 @@ void br_run_class_counts(const br_run_result *r, size_t counts[5])
         counts[r->trials[i].cls]++;
 }
 
+int br_run_target_failure(const br_run_result *r, char *buf, size_t cap)
+{
+    for (size_t i = 0; i < r->trial_count; i++) {
+        const br_trial *t = &r->trials[i];
+        if (t->cls != BR_TRIAL_TARGET_ERROR)
+            continue;
+        if (t->target_answers[0])
+            snprintf(buf, cap, "trial %d: the target failed every request: it answered %s", t->index,
+                     t->target_answers);
+        else
+            snprintf(buf, cap, "trial %d: the target failed its pre-check", t->index);
+        return 1;
+    }
+    return 0;
+}
+
 size_t br_run_trials_inconclusive(const br_run_result *r)
 {
     size_t counts[5];

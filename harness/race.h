@@ -148,5 +148,12 @@ size_t br_run_trials_inconclusive(const br_run_result *r);
 size_t br_run_trials_reproduced(const br_run_result *r);
 /* Trials of each class, indexed by br_trial_class, for br_verdict_decide. */
 void br_run_class_counts(const br_run_result *r, size_t counts[5]);
+/*
+ * A run that ended at a trial the target failed (every request 401/5xx/no answer, or the pre-check):
+ * br_run stops there with BR_RUN_OK, since the verdict is the caller's. Says it in |buf| ("trial 3: the
+ * target failed every request: it answered 2 x 401") and returns 1; 0 (|buf| untouched) when none did.
+ * What run, window and shrink tell the user instead of a rate over no trials.
+ */
+int br_run_target_failure(const br_run_result *r, char *buf, size_t cap);
 
 #endif

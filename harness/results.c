@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -625,13 +626,40 @@ int br_results_write(const char *dir, const br_run_config *cfg, const br_run_res
 
 /* ---- check: the oracle again, on a saved run -------------------------------------------------------- */
 
-static int64_t parse_time_field(json_t *obj, const char *key)
+/*
+ * The fields of a saved run are read strictly: absent or null is the writer's "none", anything else must
+ * have the type the writer gives it. A time that does not parse used to read as 0, which can hide every
+ * overlap (a failing run re-checked as a pass); now it is an error naming its JSON path.
+ */
+static int opt_time(json_t *obj, const char *key, int64_t *dst)
 {
     json_t *v = json_object_get(obj, key);
-    int64_t us = 0;
-    if (json_is_string(v))
-        br_time_parse(json_string_value(v), json_string_length(v), &us);
-    return us;
+    *dst = 0;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    return json_is_string(v) && br_time_parse(json_string_value(v), json_string_length(v), dst) == 0 ? 0 : -1;
+}
+
+static int opt_int(json_t *obj, const char *key, int64_t lo, int64_t hi, int64_t *dst)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return -1;
+    *dst = json_integer_value(v);
+    return 0;
+}
+
+static int opt_str(json_t *obj, const char *key, char *dst, size_t cap)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) >= cap)
+        return -1;
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return 0;
 }
 
 static int op_kind_from_name(const char *name)
@@ -650,8 +678,11 @@ static int outcome_from_name(const char *name)
     return -1;
 }
 
-/* The bookings of a saved run.json list ("groundTruth" or "bookingsBefore"): malloc'd, |*n| of them. */
-static br_truth_booking *bookings_from_json(json_t *list, size_t *n, int *checked)
+/*
+ * The bookings of a saved run.json list ("groundTruth" or "bookingsBefore"): malloc'd, |*n| of them. NULL
+ * with the offending field's name in |bad| (and its index in |*n|) when one has a wrong type.
+ */
+static br_truth_booking *bookings_from_json(json_t *list, size_t *n, int *checked, const char **bad)
 {
     json_t *bookings = json_object_get(list, "bookings");
     *checked = json_is_true(json_object_get(list, "checked"));
@@ -659,19 +690,69 @@ static br_truth_booking *bookings_from_json(json_t *list, size_t *n, int *checke
     br_truth_booking *truth = xcalloc(*n + 1, sizeof(br_truth_booking));
     size_t i;
     json_t *b;
+    *bad = NULL;
     json_array_foreach (bookings, i, b) {
-        json_t *s;
-        if (json_is_string(s = json_object_get(b, "id")))
-            snprintf(truth[i].id, sizeof(truth[i].id), "%s", json_string_value(s));
-        if (json_is_string(s = json_object_get(b, "inspector")))
-            snprintf(truth[i].inspector, sizeof(truth[i].inspector), "%s", json_string_value(s));
-        truth[i].start_us = parse_time_field(b, "start");
-        truth[i].end_us = parse_time_field(b, "end");
-        truth[i].active = json_is_true(json_object_get(b, "active"));
-        json_t *ours = json_object_get(b, "ours");
+        json_t *ours = json_object_get(b, "ours"), *active = json_object_get(b, "active");
+        *bad = !json_is_object(b)                                                        ? ""
+               : opt_str(b, "id", truth[i].id, sizeof(truth[i].id))                      ? "id"
+               : opt_str(b, "inspector", truth[i].inspector, sizeof(truth[i].inspector)) ? "inspector"
+               : opt_time(b, "start", &truth[i].start_us)                                ? "start"
+               : opt_time(b, "end", &truth[i].end_us)                                    ? "end"
+               : active && !json_is_boolean(active) && !json_is_null(active)             ? "active"
+               : ours && !json_is_boolean(ours) && !json_is_null(ours)                   ? "ours"
+                                                                                         : NULL;
+        if (*bad) {
+            *n = i;
+            free(truth);
+            return NULL;
+        }
+        truth[i].active = json_is_true(active);
         truth[i].ours = json_is_null(ours) || ours == NULL ? -1 : json_is_true(ours);
     }
     return truth;
+}
+
+/* One saved history record into |o|. NULL, or the name of the field that is missing or malformed. */
+static const char *op_from_json(json_t *h, br_op_record *o, int index)
+{
+    json_t *op = json_object_get(h, "op"), *outcome = json_object_get(h, "outcome");
+    json_t *expect = json_object_get(h, "expect");
+    int kind = json_is_string(op) ? op_kind_from_name(json_string_value(op)) : -1;
+    int oc = json_is_string(outcome) ? outcome_from_name(json_string_value(outcome)) : -1;
+    int64_t actor = -1, step = -1, status = 0;
+    o->index = index;
+    if (kind < 0)
+        return "op";
+    if (oc < 0)
+        return "outcome";
+    if (!json_is_integer(json_object_get(h, "completeUs")))
+        return "completeUs";
+    const char *bad =
+        opt_int(h, "actor", -1, INT_MAX, &actor)                                  ? "actor"
+        : opt_int(h, "step", -1, INT_MAX, &step)                                  ? "step"
+        : opt_int(h, "status", 0, 999, &status)                                   ? "status"
+        : opt_int(h, "invokeUs", INT64_MIN / 2, INT64_MAX / 2, &o->invoke_us)     ? "invokeUs"
+        : opt_int(h, "completeUs", INT64_MIN / 2, INT64_MAX / 2, &o->complete_us) ? "completeUs"
+        : opt_int(h, "invokeScenarioUs", INT64_MIN / 2, INT64_MAX / 2, &o->invoke_scenario_us)
+            ? "invokeScenarioUs"
+        : opt_int(h, "completeScenarioUs", INT64_MIN / 2, INT64_MAX / 2, &o->complete_scenario_us)
+            ? "completeScenarioUs"
+        : opt_str(h, "actorName", o->actor_name, sizeof(o->actor_name)) ? "actorName"
+        : opt_str(h, "inspector", o->inspector, sizeof(o->inspector))   ? "inspector"
+        : opt_str(h, "id", o->id, sizeof(o->id))                        ? "id"
+        : opt_time(h, "start", &o->start_us)                            ? "start"
+        : opt_time(h, "end", &o->end_us)                                ? "end"
+        : expect && !json_is_null(expect) &&
+                (!json_is_string(expect) || outcome_from_name(json_string_value(expect)) < 0)
+            ? "expect"
+            : NULL;
+    o->op = (br_op_kind)kind;
+    o->outcome = (br_outcome)oc;
+    o->actor = (int)actor;
+    o->step = (int)step;
+    o->status = (long)status;
+    o->expect = json_is_string(expect) ? outcome_from_name(json_string_value(expect)) : -1;
+    return bad;
 }
 
 /*
@@ -679,13 +760,25 @@ static br_truth_booking *bookings_from_json(json_t *list, size_t *n, int *checke
  * explained refusals, returns its class. (The conflict answers' evidence is
  * not re-read: the saved bookings before and after the trial decide.)
  */
-static br_trial_class recheck_trial(json_t *trial, br_op_record *ops, size_t n, size_t t, FILE *out)
+static int recheck_trial(json_t *trial, br_op_record *ops, size_t n, size_t t, FILE *out, br_trial_class *cls,
+                         const char *path, char *err, size_t errlen)
 {
     size_t tn, bn;
     int checked, before_checked;
-    br_truth_booking *truth = bookings_from_json(json_object_get(trial, "groundTruth"), &tn, &checked);
+    const char *bad, *bad_before;
+    br_truth_booking *truth = bookings_from_json(json_object_get(trial, "groundTruth"), &tn, &checked, &bad);
     br_truth_booking *before =
-        bookings_from_json(json_object_get(trial, "bookingsBefore"), &bn, &before_checked);
+        bookings_from_json(json_object_get(trial, "bookingsBefore"), &bn, &before_checked, &bad_before);
+    if (truth == NULL || before == NULL) {
+        int in_truth = truth == NULL;
+        const char *field = in_truth ? bad : bad_before;
+        snprintf(err, errlen, "%s: trials[%zu].%s.bookings[%zu]%s%s: %s", path, t,
+                 in_truth ? "groundTruth" : "bookingsBefore", in_truth ? tn : bn, field[0] ? "." : "", field,
+                 field[0] ? "wrong type, too long or not a time" : "not an object");
+        free(truth);
+        free(before);
+        return -1;
+    }
     unsigned char *raced = xcalloc(n + 1, 1);
     json_t *history = json_object_get(trial, "history");
     for (size_t i = 0; i < n; i++)
@@ -712,7 +805,8 @@ static br_trial_class recheck_trial(json_t *trial, br_op_record *ops, size_t n, 
     free(raced);
     free(before);
     free(truth);
-    return br_trial_classify(&tally);
+    *cls = br_trial_classify(&tally);
+    return 0;
 }
 
 int br_results_check(const char *path, FILE *out, int *expect_violation, size_t *trials_out, char *err,
@@ -756,39 +850,22 @@ int br_results_check_ex(const char *path, FILE *out, int *expect_violation, size
         size_t i;
         json_t *h;
         json_array_foreach (history, i, h) {
-            br_op_record *o = &ops[i];
-            json_t *op = json_object_get(h, "op"), *outcome = json_object_get(h, "outcome");
-            int kind = json_is_string(op) ? op_kind_from_name(json_string_value(op)) : -1;
-            int oc = json_is_string(outcome) ? outcome_from_name(json_string_value(outcome)) : -1;
-            if (kind < 0 || oc < 0 || !json_is_integer(json_object_get(h, "completeUs"))) {
-                snprintf(err, errlen, "%s: trials[%zu].history[%zu] lacks a valid op, outcome or completeUs",
-                         path, t, i);
+            const char *bad = op_from_json(h, &ops[i], (int)i);
+            if (bad) {
+                snprintf(err, errlen, "%s: trials[%zu].history[%zu].%s: %s", path, t, i, bad,
+                         strcmp(bad, "op") == 0 || strcmp(bad, "outcome") == 0 ||
+                                 strcmp(bad, "completeUs") == 0
+                             ? "missing or not valid"
+                             : "wrong type, out of range, too long or not a time");
                 free(ops);
                 goto done;
             }
-            o->index = (int)i;
-            o->op = (br_op_kind)kind;
-            o->outcome = (br_outcome)oc;
-            o->actor = (int)json_integer_value(json_object_get(h, "actor"));
-            o->step = (int)json_integer_value(json_object_get(h, "step"));
-            o->status = (long)json_integer_value(json_object_get(h, "status"));
-            o->invoke_us = json_integer_value(json_object_get(h, "invokeUs"));
-            o->complete_us = json_integer_value(json_object_get(h, "completeUs"));
-            o->invoke_scenario_us = json_integer_value(json_object_get(h, "invokeScenarioUs"));
-            o->complete_scenario_us = json_integer_value(json_object_get(h, "completeScenarioUs"));
-            json_t *s;
-            if (json_is_string(s = json_object_get(h, "actorName")))
-                snprintf(o->actor_name, sizeof(o->actor_name), "%s", json_string_value(s));
-            if (json_is_string(s = json_object_get(h, "inspector")))
-                snprintf(o->inspector, sizeof(o->inspector), "%s", json_string_value(s));
-            if (json_is_string(s = json_object_get(h, "id")))
-                snprintf(o->id, sizeof(o->id), "%s", json_string_value(s));
-            json_t *expect = json_object_get(h, "expect");
-            o->expect = json_is_string(expect) ? outcome_from_name(json_string_value(expect)) : -1;
-            o->start_us = parse_time_field(h, "start");
-            o->end_us = parse_time_field(h, "end");
         }
-        br_trial_class cls = recheck_trial(trial, ops, n, t, out);
+        br_trial_class cls;
+        if (recheck_trial(trial, ops, n, t, out, &cls, path, err, errlen) != 0) {
+            free(ops);
+            goto done;
+        }
         with_violations += cls == BR_TRIAL_VIOLATION || cls == BR_TRIAL_EXPECTATION;
         counts[cls]++;
         free(ops);

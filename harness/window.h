@@ -18,6 +18,9 @@
 
 /* The most points one sweep measures: every point is N trials against a real target. */
 #define BR_WINDOW_MAX_POINTS 1001
+/* The longest delay a sweep takes (one day): beyond it a barrier's racers outlive every request timeout
+ * and an advance outlives every cache, and microseconds of larger durations overflow int64 arithmetic. */
+#define BR_WINDOW_MAX_DELAY_S 86400.0
 
 typedef enum { BR_SWEEP_BARRIER, BR_SWEEP_ADVANCE } br_sweep_kind;
 

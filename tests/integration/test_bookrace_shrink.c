@@ -4,8 +4,9 @@
  * loads and which reproduces in 10/10 trials against --fix none and 0/10
  * against --fix A+C; hold-race shrinks to two actors and keeps the hold their
  * bookings convert; a run without a violation, a file that is not a run and a
- * target where the bug no longer reproduces are refused with their exit codes
- * and write nothing.
+ * target where the bug no longer reproduces, one that refuses every request
+ * (401) and one that is down are refused with their exit codes and write
+ * nothing.
  *
  * The verdicts are deterministic, not lucky: --fix none has no overlap check
  * at all, so every racer of a burst is acknowledged (each trial double-books),
@@ -170,6 +171,16 @@ static void test_burst_shrinks_to_two_actors(void **state)
     assert_int_equal(run(sc, none.url, "2027-08-01", "1", out, output, sizeof(output)), 1);
     assert_int_equal(shrink(out, none_min, fixed.url, output, sizeof(output)), 1);
     assert_non_null(strstr(output, "no longer reproduces"));
+    assert_int_equal(access(none_min, F_OK), -1);
+    /* A target that refuses every request (401) or is down failed: exit 3 with its answer, never
+     * "no longer reproduces" (exit 1), and nothing written. */
+    setenv("BOOKRACE_API_KEY", "expired-key-0042", 1);
+    rc = shrink(out, none_min, none.url, output, sizeof(output));
+    unsetenv("BOOKRACE_API_KEY");
+    if (rc != 3 || strstr(output, " x 401") == NULL)
+        fail_msg("shrink against a 401 target: exit %d: %s", rc, output);
+    assert_null(strstr(output, "no longer reproduces"));
+    assert_int_equal(shrink(out, none_min, "http://127.0.0.1:9", output, sizeof(output)), 3);
     assert_int_equal(access(none_min, F_OK), -1);
     /* Not a run at all: refused with the reason. */
     test_temp_path(out, sizeof(out), "-notrun");

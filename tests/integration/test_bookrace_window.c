@@ -12,8 +12,9 @@
  * any delay and --expect-no-window holds. The advance sweep against the
  * incident's five-minute slot cache (virtual clock) reproduces at 0 and 200 s
  * and not at 400 s; against the versioned cache never. And the refusals: a
- * barrier sweep of a scenario without a barrier, bad --delays. No timing is
- * asserted, only what reproduced.
+ * barrier sweep of a scenario without a barrier, bad --delays; a target that
+ * is down or refuses every request (401) is exit 3, never "no window". No
+ * timing is asserted, only what reproduced.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -281,6 +282,16 @@ static void test_refusals(void **state)
     rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
                 (const char *const[]){"--step", "0", NULL}, &doc, out, sizeof(out));
     assert_int_equal(rc, 2);
+    /* A delay whose microseconds overflow was refused as "negative"; an empty item was skipped silently. */
+    rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
+                (const char *const[]){"--max", "99999999999999s", NULL}, &doc, out, sizeof(out));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "longer than a day"));
+    rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
+                (const char *const[]){"--delays", "5ms,,10ms", NULL}, &doc, out, sizeof(out));
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(out, "'' is not a duration"));
+    assert_null(doc);
     /* A target that cannot be reached: exit 3, and window.json says so with what was measured (nothing). */
     rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
                 (const char *const[]){"--delays", "5ms", "--trials", "1", NULL}, &doc, out, sizeof(out));
@@ -288,7 +299,35 @@ static void test_refusals(void **state)
     assert_non_null(doc);
     assert_string_equal(json_string_value(json_object_get(doc, "outcome")), "target-error");
     assert_true(json_is_null(json_object_get(doc, "window_us")));
+    assert_null(strstr(out, "window: none")); /* no verdict on a window the target never let us measure */
     json_decref(doc);
+}
+
+/*
+ * A target that answers, but refuses every request (expired credentials: 401): exit 3 at the first delay,
+ * with what it answered, never "window: none" and exit 0 (a sweep of rates over no trial at all).
+ */
+static void test_refusing_target(void **state)
+{
+    (void)state;
+    server s;
+    serve(&s, (const char *const[]){"--fix", "none", NULL});
+    setenv("BOOKRACE_API_KEY", "expired-key-0042", 1);
+    char out[65536];
+    json_t *doc;
+    int rc =
+        window("scenarios/window-pair.json", s.url,
+               (const char *const[]){"--delays", "5ms,10ms", "--trials", "2", NULL}, &doc, out, sizeof(out));
+    unsetenv("BOOKRACE_API_KEY");
+    if (rc != 3 || doc == NULL)
+        fail_msg("a sweep against a 401 target exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "answered 2 x 401"));
+    assert_null(strstr(out, "window: none"));
+    assert_string_equal(json_string_value(json_object_get(doc, "outcome")), "target-error");
+    assert_non_null(strstr(json_string_value(json_object_get(doc, "error")), "401"));
+    assert_int_equal(json_array_size(json_object_get(doc, "points")), 1); /* stopped at the first delay */
+    json_decref(doc);
+    unserve(&s);
 }
 
 int main(void)
@@ -299,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_no_window_with_the_fix),
         cmocka_unit_test(test_advance_sweep_of_the_ttl_cache),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_refusing_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

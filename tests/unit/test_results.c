@@ -98,11 +98,46 @@ static void test_check_reruns_the_oracle(void **state)
     remove(path);
 }
 
+/*
+ * A damaged saved run is refused with the JSON path of the field, never read with a default: times that
+ * do not parse used to read as 0, so the double booking below (09:26 and 09:29) vanished and a failing run
+ * re-checked as a pass.
+ */
+static void test_check_refuses_damaged_fields(void **state)
+{
+    (void)state;
+    const char *path = "check-damaged-run.json";
+    char err[600];
+    int expect = 0;
+    size_t trials = 0;
+    FILE *out = fopen("/dev/null", "w");
+    write_text(path, "{\"schema\":\"bookrace.run/1\",\"trials\":[{\"history\":[" BOOK(
+                         0, "09:26", "11:26", "ok") "," BOOK(1, "09:29", "11:29", "ok") "]}]}");
+    assert_int_equal(br_results_check(path, out, &expect, &trials, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "check-damaged-run.json: trials[0].history[0].start:"));
+    write_text(path, "{\"schema\":\"bookrace.run/1\",\"trials\":[{\"history\":[{\"op\":\"book\","
+                     "\"outcome\":\"ok\",\"completeUs\":2,\"status\":\"201\"}]}]}");
+    assert_int_equal(br_results_check(path, out, &expect, &trials, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "trials[0].history[0].status:"));
+    write_text(path, "{\"schema\":\"bookrace.run/1\",\"trials\":[{\"history\":[],\"groundTruth\":{"
+                     "\"checked\":true,\"bookings\":[{\"id\":\"a\",\"start\":\"2026-12-01T09:26:00Z\"},"
+                     "{\"id\":\"b\",\"end\":\"tomorrow\"}]}}]}");
+    assert_int_equal(br_results_check(path, out, &expect, &trials, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "trials[0].groundTruth.bookings[1].end:"));
+    /* Absent and null are the writer's "none": still read. */
+    write_text(path, "{\"schema\":\"bookrace.run/1\",\"trials\":[{\"history\":[{\"op\":\"health\","
+                     "\"outcome\":\"ok\",\"completeUs\":2,\"start\":null,\"expect\":null}]}]}");
+    assert_int_equal(br_results_check(path, out, &expect, &trials, err, sizeof(err)), 0);
+    fclose(out);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_atomic_write_leaves_no_temp_files),
         cmocka_unit_test(test_check_reruns_the_oracle),
+        cmocka_unit_test(test_check_refuses_damaged_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
