@@ -217,6 +217,18 @@ static int find_swept_step(const window_options *o, window_inputs *in)
     return BR_EXIT_HELD;
 }
 
+/* A barrier sweep staggers racer k by k*d: with one racer there is no race, and "no window" would be a
+ * vacuous verdict. BR_EXIT_HELD or USAGE. */
+static int check_racers(const window_options *o, const window_inputs *in)
+{
+    size_t racers = in->sc->steps[in->at].actor_count;
+    if (o->sweep != BR_SWEEP_BARRIER || racers >= 2)
+        return BR_EXIT_HELD;
+    return br_cli_usage_error(
+        &spec, "steps[%d] (barrier) of %s releases %zu racer: a barrier sweep needs two or more", in->at,
+        in->scenario_file, racers);
+}
+
 /* --delays: increasing durations, 0 first (added when missing). BR_EXIT_HELD or USAGE. */
 static int parse_delays(const char *list, window_inputs *in)
 {
@@ -282,6 +294,8 @@ static int load_inputs(const window_options *o, window_inputs *in)
     if (o->date)
         br_date_parse(day, 10, &in->day_us);
     int rc = find_swept_step(o, in);
+    if (rc == BR_EXIT_HELD)
+        rc = check_racers(o, in);
     if (rc == BR_EXIT_HELD)
         rc = make_grid(o, in);
     if (rc == BR_EXIT_HELD && o->sweep == BR_SWEEP_ADVANCE && !in->tg->ops[BR_OP_CLOCK].present)

@@ -292,6 +292,22 @@ static void test_refusals(void **state)
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "'' is not a duration"));
     assert_null(doc);
+    /* One racer: nothing to stagger, so "no window" would be vacuous (it exited 0). */
+    char one[512];
+    test_temp_path(one, sizeof(one), "-one-racer.json");
+    char pair[1024];
+    json_error_t jerr;
+    json_t *sc = json_load_file(source_path("scenarios/window-pair.json", pair, sizeof(pair)), 0, &jerr);
+    assert_non_null(sc);
+    json_object_set_new(json_object_get(sc, "actors"), "count", json_integer(1));
+    assert_int_equal(json_dump_file(sc, one, 0), 0);
+    json_decref(sc);
+    rc = window(one, "http://127.0.0.1:9", (const char *const[]){"--delays", "5ms", NULL}, &doc, out,
+                sizeof(out));
+    if (rc != 2 || strstr(out, "releases 1 racer") == NULL)
+        fail_msg("a sweep of a one-racer barrier: exit %d: %s", rc, out);
+    assert_null(doc);
+    remove(one);
     /* A target that cannot be reached: exit 3, and window.json says so with what was measured (nothing). */
     rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
                 (const char *const[]){"--delays", "5ms", "--trials", "1", NULL}, &doc, out, sizeof(out));
