@@ -37,7 +37,7 @@ static const char usage[] =
     "days); auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). --start-at waits for a\n"
     "wall-clock time; --start-when-ready polls URL?segment=K&count=N, once prepared, until it answers 2xx.\n"
     "                     [--threshold EXPR]... [--no-oracle] [--history-plain] [--csv FILE]\n"
-    "                     [--openmetrics FILE]\n"
+    "                     [--openmetrics FILE] [--runs N]\n"
     "\n"
     "--mix          weights of the operations, e.g. fetch_slots=10,book=1 or book=1\n"
     "--threshold    a gate judged at the end: 'book:p99<50ms', 'all:rate>=1000/s', 'errors<0.1%',\n"
@@ -46,6 +46,8 @@ static const char usage[] =
     "--history-plain  history.jsonl instead of zstd-compressed history.jsonl.zst\n"
     "--csv          the per-second series (whole seconds) as CSV\n"
     "--openmetrics  the final counters and histograms as OpenMetrics text (a textfile collector reads it)\n"
+    "--runs N       N loads one after another, each planned afresh, into OUT/run-1 ... OUT/run-N: the\n"
+    "               samples `bookrace compare` judges a release by (compare OUT_BASE OUT_NEW)\n"
     "\n"
     "exit codes: 0 clean; 1 the oracle found a violation (or a result could not be written); 2 bad command\n"
     "            line, scenario or profile; 3 the target refused connections or answered nothing;\n"
@@ -77,6 +79,7 @@ enum {
     OPT_THRESHOLD,
     OPT_NO_ORACLE,
     OPT_HISTORY_PLAIN,
+    OPT_RUNS,
     OPT_CSV,
     OPT_OPENMETRICS,
 };
@@ -107,6 +110,7 @@ static const br_cli_option options[] = {
     {"threshold", 0, 1, OPT_THRESHOLD},
     {"no-oracle", 0, 0, OPT_NO_ORACLE},
     {"history-plain", 0, 0, OPT_HISTORY_PLAIN},
+    {"runs", 0, 1, OPT_RUNS},
     {"csv", 0, 1, OPT_CSV},
     {"openmetrics", 0, 1, OPT_OPENMETRICS},
     {NULL, 0, 0, 0},
@@ -202,6 +206,8 @@ static int on_option(void *arg, int id, const char *v, char *err, size_t errlen)
     case OPT_HISTORY_PLAIN:
         o->history_plain = 1;
         return 0;
+    case OPT_RUNS:
+        return br_cli_long(v, 1, 1000, &o->runs);
     case OPT_CSV:
         o->csv_path = v;
         return 0;
@@ -251,6 +257,7 @@ static int parse_options(int argc, char **argv, br_load_options *o)
                            .duration_s = 10,
                            .fetch_weight = 10,
                            .book_weight = 1,
+                           .runs = 1,
                            .start_timeout_s = 300};
     const char *args[1];
     size_t nargs;
@@ -266,6 +273,12 @@ static int parse_options(int argc, char **argv, br_load_options *o)
         o->threads = br_cpu_count();
     if (o->connections == 0)
         o->connections = o->threads * 16;
+    if (o->runs > 1 && (o->json_path || o->csv_path || o->openmetrics_path))
+        return br_cli_usage_error(&spec, "--runs writes each run's files into OUT/run-K: --json, --csv and "
+                                         "--openmetrics name one file");
+    if (o->runs > 1 && (o->segment.count || o->start_at_wall_us || o->start_when_ready))
+        return br_cli_usage_error(&spec, "--runs is not for a fleet's segments (--segment, --start-at, "
+                                         "--start-when-ready)");
     return segment_share(o);
 }
 
@@ -492,18 +505,54 @@ static int run_load(const br_load_options *o, br_load_config *cfg, br_load_plan 
     return rc;
 }
 
+/* One load: plan it (the target's slot lists as they are now), run it, write it. */
+static int one_load(const br_load_options *o, atomic_int *stop)
+{
+    br_load_config cfg;
+    engine_config(o, stop, &cfg);
+    br_load_plan plan;
+    int rc = br_load_plan_make(o, &plan, &cfg);
+    if (rc == BR_EXIT_HELD)
+        rc = run_load(o, &cfg, &plan, stop);
+    br_load_plan_free(&plan);
+    return rc;
+}
+
+/*
+ * --runs N: the runs one after another into OUT/run-K (OUT defaults to results/<time>-load-runs),
+ * stopping at an interruption, a bad input or a failed target; the exit code is the first run's that
+ * was not 0 (a violation in any run is exit 1).
+ */
+static int several_loads(br_load_options *o, atomic_int *stop)
+{
+    char base[4096], run_dir[4200];
+    if (o->out_dir != NULL)
+        snprintf(base, sizeof(base), "%s", o->out_dir);
+    else
+        br_default_out_dir(base, sizeof(base), "load-runs");
+    int worst = BR_EXIT_HELD;
+    for (long k = 1; k <= o->runs; k++) {
+        snprintf(run_dir, sizeof(run_dir), "%s/run-%ld", base, k);
+        o->out_dir = run_dir;
+        if (!o->quiet)
+            printf("run %ld/%ld: %s\n", k, o->runs, run_dir);
+        int rc = one_load(o, stop);
+        if (worst == BR_EXIT_HELD)
+            worst = rc;
+        if (rc == BR_EXIT_INTERRUPTED || rc == BR_EXIT_USAGE || rc == BR_EXIT_TARGET)
+            return rc;
+    }
+    printf("runs: %s/run-1 ... run-%ld (compare them: bookrace compare BASE_RUNS %s)\n", base, o->runs, base);
+    return worst;
+}
+
 int br_cmd_load(int argc, char **argv, atomic_int *stop)
 {
     br_load_options o;
     int rc = parse_options(argc, argv, &o);
     if (rc != BR_EXIT_HELD)
         return rc < 0 ? BR_EXIT_HELD : rc;
-    br_load_config cfg;
-    engine_config(&o, stop, &cfg);
-    br_load_plan plan;
-    rc = br_load_plan_make(&o, &plan, &cfg);
-    if (rc == BR_EXIT_HELD)
-        rc = run_load(&o, &cfg, &plan, stop);
-    br_load_plan_free(&plan);
-    return rc;
+    if (o.runs > 1)
+        return several_loads(&o, stop);
+    return one_load(&o, stop);
 }

@@ -14,6 +14,7 @@ enum {
     BR_EXIT_THRESHOLD = 4, /* load: a --threshold failed (and the oracle found nothing) */
     BR_EXIT_UNDECIDED =
         5, /* matrix: no cell failed, but a rate expectation could not be decided: more trials */
+    BR_EXIT_REGRESSION = 6, /* compare: a metric's 95% interval is wholly worse than --max-regress */
     BR_EXIT_INTERRUPTED =
         130 /* SIGINT or SIGTERM (128 + 2, as a shell reports it); partial results are written */
 };

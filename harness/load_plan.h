@@ -40,6 +40,7 @@ typedef struct {
     const char *thresholds[BR_THRESHOLD_MAX];
     size_t threshold_count;
     int no_oracle, history_plain;
+    long runs; /* --runs N: N loads one after another, each into OUT/run-K (default 1: into OUT) */
     const char *csv_path, *openmetrics_path;
 } br_load_options;
 

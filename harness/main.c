@@ -36,7 +36,8 @@ static const char usage[] =
     "R/s]\n"
     "                     [--warmup 5s] [--out DIR] [--json FILE] (bookrace load --help for all options)\n"
     "       bookrace report RUN.json|load.json|matrix.json|window.json [-o report.html]\n"
-    "       bookrace compare BASE.json NEW.json [--max-regress 10%] [-o compare.html]\n"
+    "       bookrace compare BASE NEW | BASE... -- NEW... [--max-regress 10%] [-o compare.html] [--json "
+    "FILE]\n"
     "       bookrace merge LOAD.json LOAD.json... -o MERGED.json   (a fleet's segments as one result)\n"
     "       bookrace matrix MATRIX.json [--bookd PATH] [--out DIR] [--threads N] [--scenario NAME] [--mode "
     "NAME]\n"
@@ -68,7 +69,8 @@ static const char usage[] =
     "exit codes: 0 the expectation held (no violation; with --expect-violation, at least one reproduced)\n"
     "            1 it did not; 2 bad command line, scenario or profile; 3 the target could not be reached\n"
     "            or answered nonsense; 4 load: a --threshold failed; 5 matrix: a rate expectation undecided\n"
-    "            (need more trials); 130 interrupted (partial results are still written)\n";
+    "            (need more trials); 6 compare: a metric regressed; 130 interrupted (partial results are\n"
+    "            still written)\n";
 
 typedef struct {
     const char *name;

@@ -186,77 +186,39 @@ int br_report_html(json_t *doc, FILE *out, char *err, size_t errlen)
 
 /* ---- comparison ------------------------------------------------------------------------------------ */
 
-static double change_pct(double base, double next)
+void br_compare_html(const br_cmp_report *r, FILE *f)
 {
-    return base == 0 ? (next == 0 ? 0 : 100) : (next - base) / base * 100;
-}
-
-int br_compare(json_t *base, json_t *next, double max_pct, FILE *md, FILE *html, br_compare_result *out,
-               char *err, size_t errlen)
-{
-    memset(out, 0, sizeof(*out));
-    if (strcmp(rp_str(base, "schema"), "bookrace.load/1") != 0 ||
-        strcmp(rp_str(next, "schema"), "bookrace.load/1") != 0) {
-        snprintf(err, errlen, "compare needs two load results (schema bookrace.load/1)");
-        return -1;
-    }
-    static const char *const metrics[] = {"req/s", "p50", "p90", "p99", "p99.9"};
-    if (html) {
-        rp_page_start(html, "bookrace compare");
-        fputs("<table "
-              "id=\"compare\">\n<tr><th>operation</th><th>metric</th><th>base</th><th>new</th><th>change</th>"
-              "<th></th></tr>\n",
-              html);
-    }
-    fprintf(md, "| operation | metric | base | new | change | |\n|---|---|---:|---:|---:|---|\n");
-    json_t *bops = json_object_get(base, "operations"), *nops = json_object_get(next, "operations");
-    const char *name;
-    json_t *nop;
-    json_object_foreach (nops, name, nop) {
-        json_t *bop = json_object_get(bops, name);
-        if (bop == NULL) {
-            fprintf(md, "| %s | (new operation) | | | | |\n", name);
+    static const char *const words[] = {"no significant change", "better", "worse (within the limit)",
+                                        "REGRESSION"};
+    rp_page_start(f, "bookrace compare");
+    fprintf(f,
+            "<p>base: %zu run(s), new: %zu run(s); one sample per whole second; a regression is a 95%% "
+            "interval wholly worse than %.1f%%</p>\n",
+            r->runs[0], r->runs[1], r->max_regress_pct);
+    fputs("<table id=\"compare\">\n<tr><th>metric</th><th>base median</th><th>new median</th><th>change</th>"
+          "<th>95% CI</th><th>p</th><th>n</th><th>verdict</th></tr>\n",
+          f);
+    for (size_t i = 0; i < r->count; i++) {
+        const br_cmp_metric *m = &r->metrics[i];
+        const br_change *c = &m->change;
+        if (m->empty)
             continue;
-        }
-        for (int m = 0; m < 5; m++) {
-            double b = m == 0 ? rp_num(bop, "throughputPerSecond")
-                              : rp_num(json_object_get(bop, "latencyUs"), metrics[m]);
-            double n = m == 0 ? rp_num(nop, "throughputPerSecond")
-                              : rp_num(json_object_get(nop, "latencyUs"), metrics[m]);
-            double c = change_pct(b, n);
-            /* Throughput regresses when it falls; latency when it rises. p99.9 is reported, not gated. */
-            int gated = m < 4;
-            int worse = gated && (m == 0 ? c < -max_pct : c > max_pct);
-            out->regressions += worse;
-            const char *mark = worse ? "REGRESSION" : "";
-            fprintf(md, "| %s | %s | %.1f | %.1f | %+.1f%% | %s |\n", name, metrics[m], b, n, c, mark);
-            if (html) {
-                fputs("<tr><td>", html);
-                rp_esc(html, name); /* operation names come from the scenario */
-                fprintf(html,
-                        "</td><td>%s</td><td>%.1f</td><td>%.1f</td><td "
-                        "class=\"%s\">%+.1f%%</td><td>%s</td></tr>\n",
-                        metrics[m], b, n, worse ? "bad" : "", c, mark);
-            }
-        }
+        int bad = m->judged && c->verdict == BR_CHANGE_REGRESSION;
+        fputs("<tr><td>", f);
+        rp_esc(f, m->name);
+        fprintf(f, "</td><td>%.1f</td><td>%.1f</td>", m->median[0], m->median[1]);
+        if (m->judged)
+            fprintf(f, "<td class=\"%s\">%+.1f%%</td><td>[%+.1f, %+.1f]</td><td>%.3g</td>", bad ? "bad" : "",
+                    c->change_pct, c->lo_pct, c->hi_pct, c->p_value);
+        else
+            fputs("<td></td><td></td><td></td>", f);
+        fprintf(f, "<td>%zu/%zu</td><td>%s</td></tr>\n", m->side[0].n, m->side[1].n,
+                m->judged ? words[c->verdict] : "too few samples");
     }
-    size_t bv = json_array_size(json_object_get(json_object_get(base, "oracle"), "violations"));
-    size_t nv = json_array_size(json_object_get(json_object_get(next, "oracle"), "violations"));
-    json_t *be = json_object_get(base, "errors"), *ne = json_object_get(next, "errors");
-    double berr = rp_num(be, "connect") + rp_num(be, "read") + rp_num(be, "write") + rp_num(be, "timeout") +
-                  rp_num(be, "parse");
-    double nerr = rp_num(ne, "connect") + rp_num(ne, "read") + rp_num(ne, "write") + rp_num(ne, "timeout") +
-                  rp_num(ne, "parse");
-    out->verdict_worse = nv > bv || nerr > berr;
-    fprintf(md, "\noracle: %zu violations (base %zu); transport errors: %.0f (base %.0f)%s\n", nv, bv, nerr,
-            berr, out->verdict_worse ? " WORSE" : "");
-    if (html) {
-        fprintf(
-            html,
+    fprintf(f,
             "</table>\n<p class=\"%s\">oracle: %zu violations (base %zu); transport errors %.0f (base %.0f)"
             "</p>\n",
-            out->verdict_worse ? "bad" : "good", nv, bv, nerr, berr);
-        rp_page_end(html);
-    }
-    return 0;
+            r->verdict_worse ? "bad" : "good", r->violations[1], r->violations[0], r->errors[1],
+            r->errors[0]);
+    rp_page_end(f);
 }

@@ -1,11 +1,13 @@
 /*
  * Reports: one self-contained HTML file per result (inline CSS and SVG, no
  * scripts, no network, every input text escaped, every list bounded), and
- * the comparison of two load runs that CI gates releases on. The modules
+ * the page of the comparison CI gates releases on (compare_load.h). The modules
  * behind it are report_*.c (report_int.h).
  */
 #ifndef BR_REPORT_H
 #define BR_REPORT_H
+
+#include "compare_load.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -33,19 +35,7 @@ int br_report_html_source(json_t *doc, const char *source_path, FILE *out, char 
 /* br_report_html_source without a source path. */
 int br_report_html(json_t *doc, FILE *out, char *err, size_t errlen);
 
-typedef struct {
-    int regressions;   /* metrics past the threshold */
-    int verdict_worse; /* the oracle found violations the base did not have, or more errors */
-} br_compare_result;
-
-/*
- * Compares two load.json documents: throughput and p50/p90/p99/p99.9 per
- * operation, change in percent. A throughput drop or a p50/p90/p99 rise of
- * more than |max_regress_pct| is a regression (p99.9 is shown, not gated:
- * one slow request moves it). Writes a Markdown table to |md| and, when
- * |html| is not NULL, an HTML page. Returns 0, or -1 with |err|.
- */
-int br_compare(json_t *base, json_t *next, double max_regress_pct, FILE *md, FILE *html,
-               br_compare_result *out, char *err, size_t errlen);
+/* The HTML page of `bookrace compare` (the judged report of compare_load.h). */
+void br_compare_html(const br_cmp_report *r, FILE *out);
 
 #endif

@@ -20,7 +20,7 @@ const char bookd_usage[] =
     "             [--store sqlite|mongo] [--mongo-uri URI] [--mongo-db NAME]\n"
     "             [--max-connections N] [--request-timeout-ms N] [--write-timeout-ms N]\n"
     "             [--slot-cache-bytes N[k|m|g]] [--synchronous off|normal|full]\n"
-    "             [--tls-cert FILE.pem --tls-key FILE.pem] [--arrival-trace FILE]\n"
+    "             [--tls-cert FILE.pem --tls-key FILE.pem] [--arrival-trace FILE] [--delay-us N]\n"
     "\n"
     "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080; port 0 picks a free one)\n"
     "  --db PATH             SQLite database file (default bookd.db; \":memory:\" for one thread)\n"
@@ -46,6 +46,8 @@ const char bookd_usage[] =
     "  --tls-cert FILE       serve TLS with this certificate chain (PEM); h2 and http/1.1 by ALPN\n"
     "  --tls-key FILE        the certificate's private key (PEM)\n"
     "  --arrival-trace FILE  write each request's handler-entry time (monotonic us) there at exit\n"
+    "  --delay-us N          busy-wait N us in every request's handler (default 0): a slower release,\n"
+    "                        for benchmarks that inject a known regression (bench/compare-aa.sh)\n"
     "  --help                this text; --version: the version and the git revision it was built from\n"
     "\n"
     "bookd speaks HTTP/1.1 and HTTP/2 (h2c by prior knowledge; h2 over TLS), every limit applying to both.\n";
@@ -151,6 +153,8 @@ static int apply_flag(const char *name, const char *value, bookd_options *o, int
         bad = parse_clock(value, o);
     else if (strcmp(name, "--race-window-us") == 0)
         bad = parse_long(value, 0, 60L * 1000 * 1000, &n), o->race_window_us = n;
+    else if (strcmp(name, "--delay-us") == 0)
+        bad = parse_long(value, 0, 1000L * 1000, &n), o->delay_us = n;
     else if (strcmp(name, "--threads") == 0)
         bad = parse_long(value, 1, 256, &n), o->threads = (int)n, *threads_given = 1;
     else if (strcmp(name, "--seed") == 0)

@@ -30,6 +30,7 @@ typedef struct {
     bookd_clock_kind clock_kind;
     int64_t clock_start_us; /* virtual only; the real time at start when not given */
     int64_t race_window_us;
+    int64_t delay_us; /* --delay-us: CPU-bound wait in every handler, to inject a known regression */
     int threads;
     const char *seed;       /* "demo", "none" or a JSON file */
     int max_connections;    /* per process; more are answered 503 and closed */

@@ -28,24 +28,6 @@ static json_t *read_json(const char *dir, const char *name)
     return doc;
 }
 
-/* Writes a copy of the load result |from| with every throughput halved into |to|. */
-static void halve_throughput(const char *from, const char *to)
-{
-    json_error_t e;
-    json_t *doc = json_load_file(from, 0, &e);
-    if (doc == NULL)
-        fail_msg("cannot read %s: %s", from, e.text);
-    const char *name;
-    json_t *op;
-    json_object_foreach (json_object_get(doc, "operations"), name, op) {
-        double t = json_number_value(json_object_get(op, "throughputPerSecond"));
-        assert_true(t > 0);
-        json_object_set_new(op, "throughputPerSecond", json_real(t / 2));
-    }
-    assert_int_equal(json_dump_file(doc, to, 0), 0);
-    json_decref(doc);
-}
-
 static int load(const char *scenario, int port, const char *out, const char *extra1, const char *extra2)
 {
     char sc[600], url[64], output[16384];
@@ -125,22 +107,19 @@ static void test_load_on_the_fix_is_clean_and_reports(void **state)
     assert_true(json_integer_value(json_object_get(doc, "lateSends")) >= 0);
     assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "oracle"), "violations")), 0);
     json_decref(doc);
-    char a[600], b[600], slow[600], html[600];
+    char a[600], b[600], html[600];
     snprintf(a, sizeof(a), "%s/load.json", out1);
     snprintf(b, sizeof(b), "%s/load.json", out2);
-    snprintf(slow, sizeof(slow), "%s/slower.json", out2);
-    halve_throughput(a, slow);
     snprintf(html, sizeof(html), "%s/compare.html", out2);
-    /* A result with half the throughput is a regression at 10%, and none at an absurd threshold; a result
-     * compared with itself is none: compare's verdicts, independent of how fast this machine is. */
-    const char *cmp[] = {
-        getenv("BOOKRACE_BIN"), "compare", a, slow, "--max-regress", "10%", "-o", html, NULL};
-    assert_int_equal(test_run(cmp, output, sizeof(output)), 1);
-    assert_non_null(strstr(output, "REGRESSION"));
+    /* One second a side cannot tell a release from noise: not judged (test_bookrace_compare judges
+       longer, hand-made series, independent of this machine's speed); the page and compare.json are
+       written all the same. */
+    const char *cmp[] = {getenv("BOOKRACE_BIN"), "compare", a, b, "--max-regress", "10%", "-o", html, NULL};
+    assert_int_equal(test_run(cmp, output, sizeof(output)), 0);
+    assert_non_null(strstr(output, "too few samples"));
     assert_int_equal(access(html, R_OK), 0);
-    const char *lenient[] = {getenv("BOOKRACE_BIN"), "compare", a, slow, "--max-regress", "1000%", NULL};
-    assert_int_equal(test_run(lenient, output, sizeof(output)), 0);
-    assert_null(strstr(output, "REGRESSION"));
+    snprintf(html, sizeof(html), "%s/compare.json", out2);
+    assert_int_equal(access(html, R_OK), 0);
     const char *same[] = {getenv("BOOKRACE_BIN"), "compare", b, b, "--max-regress", "10%", NULL};
     assert_int_equal(test_run(same, output, sizeof(output)), 0);
     assert_null(strstr(output, "REGRESSION"));

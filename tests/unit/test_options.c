@@ -50,8 +50,10 @@ static void test_every_flag(void **state)
                     "--threads",
                     "3",
                     "--seed",
-                    "none"};
-    assert_int_equal(parse(&o, err, 16, argv), BOOKD_OPTIONS_OK);
+                    "none",
+                    "--delay-us",
+                    "40"};
+    assert_int_equal(parse(&o, err, 18, argv), BOOKD_OPTIONS_OK);
     assert_string_equal(o.listen_host, "0.0.0.0");
     assert_int_equal(o.listen_port, 0);
     assert_string_equal(o.db_path, "x.db");
@@ -62,6 +64,7 @@ static void test_every_flag(void **state)
     assert_int_equal(o.clock_kind, BOOKD_CLOCK_VIRTUAL);
     assert_int_equal(o.clock_start_us, INT64_C(1796112000000000));
     assert_int_equal(o.race_window_us, 2000);
+    assert_int_equal(o.delay_us, 40);
     assert_int_equal(o.threads, 3);
     assert_string_equal(o.seed, "none");
 }
@@ -81,6 +84,7 @@ static void test_errors_name_the_flag(void **state)
         {3, {"bookd", "--clock", "virtual:yesterday"}, "--clock"},
         {3, {"bookd", "--race-window-us", "-1"}, "--race-window-us"},
         {3, {"bookd", "--threads", "0"}, "--threads"},
+        {3, {"bookd", "--delay-us", "2000000"}, "--delay-us"},
         {3, {"bookd", "--slot-cache", "ttl"}, "--slot-cache"},
         {3, {"bookd", "--bogus", "1"}, "unknown flag '--bogus'"},
         {2, {"bookd", "stray"}, "unexpected argument"},

@@ -31,53 +31,6 @@ static json_t *load_doc(double rps, double p50, double p99, double p999, int vio
         "lateSends", 0, "oracle", "checked", 1, "groundTruth", 1, "bookingsAcknowledged", 3, "violations", v);
 }
 
-static br_compare_result compare(json_t *a, json_t *b, double pct)
-{
-    char err[256];
-    br_compare_result r;
-    FILE *md = fopen("/dev/null", "w");
-    assert_int_equal(br_compare(a, b, pct, md, NULL, &r, err, sizeof(err)), 0);
-    fclose(md);
-    json_decref(a);
-    json_decref(b);
-    return r;
-}
-
-static void test_compare_thresholds(void **state)
-{
-    (void)state;
-    /* Within 10%: throughput -5%, p99 +9%, p99.9 doubled (shown, not gated). */
-    br_compare_result r =
-        compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(950, 100, 218, 1000, 0, 0), 10);
-    assert_int_equal(r.regressions, 0);
-    assert_int_equal(r.verdict_worse, 0);
-    /* Throughput -15%: one regression. */
-    r = compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(850, 100, 200, 500, 0, 0), 10);
-    assert_int_equal(r.regressions, 1);
-    /* p50, p90 and p99 all +20%: three. */
-    r = compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(1000, 120, 240, 500, 0, 0), 10);
-    assert_int_equal(r.regressions, 3);
-    /* Faster is never a regression. */
-    r = compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(2000, 50, 100, 250, 0, 0), 10);
-    assert_int_equal(r.regressions, 0);
-    /* A stricter threshold catches the 5%. */
-    r = compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(950, 100, 200, 500, 0, 0), 2);
-    assert_int_equal(r.regressions, 1);
-    /* The oracle's verdict and transport errors. */
-    r = compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(1000, 100, 200, 500, 1, 0), 10);
-    assert_int_equal(r.verdict_worse, 1);
-    r = compare(load_doc(1000, 100, 200, 500, 0, 0), load_doc(1000, 100, 200, 500, 0, 4), 10);
-    assert_int_equal(r.verdict_worse, 1);
-    r = compare(load_doc(1000, 100, 200, 500, 2, 0), load_doc(1000, 100, 200, 500, 1, 0), 10);
-    assert_int_equal(r.verdict_worse, 0);
-    char err[256];
-    json_t *run = json_pack("{s:s}", "schema", "bookrace.run/1");
-    json_t *l = load_doc(1, 1, 1, 1, 0, 0);
-    assert_int_equal(br_compare(run, l, 10, stdout, NULL, &r, err, sizeof(err)), -1);
-    json_decref(run);
-    json_decref(l);
-}
-
 /* Tags open and close in order: the report is well-formed (void tags self-close). */
 static void assert_well_formed(const char *html)
 {
@@ -126,6 +79,39 @@ static int count_occurrences(const char *hay, const char *needle)
     for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
         n++;
     return n;
+}
+
+/* The compare page: a row per shown metric with its interval, the regression marked. */
+static void test_compare_page(void **state)
+{
+    (void)state;
+    br_cmp_report r;
+    br_cmp_init(&r, 5);
+    char err[256];
+    json_t *base = load_doc(1000, 100, 200, 500, 0, 0), *next = load_doc(1000, 100, 200, 500, 0, 0);
+    json_t *series = json_object_get(next, "timeseries"), *bseries = json_object_get(base, "timeseries");
+    json_array_clear(series);
+    json_array_clear(bseries);
+    for (int s = 0; s < 6; s++) {
+        json_array_append_new(bseries, json_pack("{s:i, s:i}", "second", s, "requests", 1000 + s));
+        json_array_append_new(series, json_pack("{s:i, s:i}", "second", s, "requests", 700 + s));
+    }
+    assert_int_equal(br_cmp_add_doc(&r, BR_CMP_BASE, base, "a", err, sizeof(err)), 0);
+    assert_int_equal(br_cmp_add_doc(&r, BR_CMP_NEW, next, "b", err, sizeof(err)), 0);
+    br_cmp_judge(&r);
+    assert_int_equal(r.regressions, 1);
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&html, &len);
+    br_compare_html(&r, f);
+    fclose(f);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "<td>all req/s</td>"));
+    assert_non_null(strstr(html, "REGRESSION"));
+    free(html);
+    br_cmp_free(&r);
+    json_decref(base);
+    json_decref(next);
 }
 
 static void test_load_report(void **state)
@@ -622,7 +608,7 @@ static void test_load_inline_bookings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compare_thresholds),   cmocka_unit_test(test_load_report),
+        cmocka_unit_test(test_compare_page),         cmocka_unit_test(test_load_report),
         cmocka_unit_test(test_race_report),          cmocka_unit_test(test_calendar_overlap),
         cmocka_unit_test(test_timeline_break),       cmocka_unit_test(test_burst_groups),
         cmocka_unit_test(test_cluster_counts),       cmocka_unit_test(test_hostile_names),
