@@ -170,6 +170,9 @@ static void test_race_report(void **state)
     char err[256];
     json_t *other = json_pack("{s:s}", "schema", "x/1");
     assert_int_equal(br_report_html(other, stdout, err, sizeof(err)), -1);
+    /* Given the file, the refusal names it (it said only 'schema "x/1"'). */
+    assert_int_equal(br_report_html_source(other, "scenarios/x.json", stdout, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "scenarios/x.json: not a bookrace run, load, matrix or window result"));
     json_decref(other);
     json_decref(doc);
 }
