@@ -463,6 +463,16 @@ static void test_window_report(void **state)
     assert_non_null(strstr(html, "No window: no resolvable delay reproduced the violation."));
     assert_null(strstr(html, "class=\"window-estimate\""));
     free(html);
+    /* A sweep the target stopped (401) measured nothing: no "no window", its error instead. */
+    json_object_set_new(doc, "outcome", json_string("target-error"));
+    json_object_set_new(doc, "error",
+                        json_string("trial 0: the target failed every request: it answered 2 x 401"));
+    html = render(doc);
+    assert_null(strstr(html, "No window"));
+    assert_non_null(strstr(html,
+                           "No verdict: the target failed, the sweep stopped: trial 0: the target failed "
+                           "every request: it answered 2 x 401"));
+    free(html);
     json_decref(doc);
 }
 
