@@ -165,12 +165,15 @@ static void window_verdict(FILE *f, json_t *doc)
     const char *outcome = rp_str(doc, "outcome");
     /* A sweep the target (or the scenario) stopped measured nothing: "no window" would be a verdict. */
     int failed = strcmp(outcome, "target-error") == 0 || strcmp(outcome, "scenario-error") == 0;
-    fprintf(f, "<p id=\"verdict\" class=\"verdict %s\">", json_is_object(win) || failed ? "bad" : "good");
+    fprintf(f, "<p id=\"verdict\" class=\"verdict %s\">",
+            json_is_object(win) || failed || strcmp(outcome, "inconclusive") == 0 ? "bad" : "good");
     if (failed) {
         fputs(strcmp(outcome, "target-error") == 0 ? "No verdict: the target failed, the sweep stopped: "
                                                    : "No verdict: the scenario failed, the sweep stopped: ",
               f);
         rp_esc(f, rp_str(doc, "error"));
+    } else if (strcmp(outcome, "inconclusive") == 0) {
+        fputs("No verdict: every trial of every delay was inconclusive (each point's run says why).", f);
     } else if (strcmp(outcome, "interrupted") == 0 && !json_is_object(win)) {
         fputs("Interrupted: no window among the delays measured before the sweep was stopped.", f);
     } else if (json_is_object(win)) {
