@@ -448,7 +448,16 @@ int br_mkdir_p(const char *dir)
             return -1;
         *p = '/';
     }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    if (mkdir(buf, 0755) == 0)
+        return 0;
+    struct stat st;
+    if (errno != EEXIST)
+        return -1;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) { /* --out naming a file: said before a run, not after */
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
 }
 
 int br_write_file_atomic(const char *dir, const char *name, const char *data, size_t len)
