@@ -359,6 +359,12 @@ static int run_and_report(run_options *o, br_scenario *sc, br_target *tg, const 
         br_scenario_resolve_day(o->date, day, err, sizeof(err)); /* checked in check_inputs */
         br_date_parse(day, 10, &cfg.day_us);
     }
+    if (o->out_dir && br_mkdir_p(o->out_dir) != 0) { /* before the trials, not after them */
+        fprintf(stderr, "bookrace: cannot create %s: %s\n", o->out_dir, strerror(errno));
+        json_decref(vars);
+        json_decref(meta.variable_sources);
+        return BR_EXIT_USAGE;
+    }
     br_run_result result;
     int status = br_run(&cfg, &result);
     char reason[1024];

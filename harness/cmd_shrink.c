@@ -542,6 +542,30 @@ static void free_ctx(shrink_ctx *c)
     br_target_free(c->tg);
 }
 
+/*
+ * Whether --trials can show --min-rate at all: a candidate is kept when the whole 95% interval of k/n is
+ * at or above the rate, and even n/n has a lower bound below it for small n (2/2: 0.34), so a run that
+ * reproduces every time was reported as "no longer reproduces" (exit 1). BR_EXIT_HELD or USAGE.
+ */
+static int check_rate_reachable(const shrink_options *o)
+{
+    size_t n = (size_t)o->trials;
+    if (br_rate_at_least(n, n, o->min_rate) == 1)
+        return BR_EXIT_HELD;
+    size_t need = n;
+    while (need <= 1000 && br_rate_at_least(need, need, o->min_rate) != 1)
+        need++;
+    if (need > 1000)
+        return br_cli_usage_error(&spec,
+                                  "--min-rate %g cannot be shown with at most 1000 trials per candidate "
+                                  "(its 95%% interval must lie at or above it): lower it",
+                                  o->min_rate);
+    return br_cli_usage_error(&spec,
+                              "--trials %ld cannot show a rate of at least %g: even %zu/%zu has a 95%% "
+                              "interval reaching below it; it takes --trials %zu or more",
+                              o->trials, o->min_rate, n, n, need);
+}
+
 int br_cmd_shrink(int argc, char **argv, atomic_int *stop)
 {
     shrink_options o = {.trials = 10, .min_rate = 0.5, .cli_vars = json_object()};
@@ -554,7 +578,9 @@ int br_cmd_shrink(int argc, char **argv, atomic_int *stop)
     }
     o.run_path = args[0];
     shrink_ctx c = {.o = &o, .stop = stop};
-    int rc = load_inputs(&c);
+    int rc = check_rate_reachable(&o);
+    if (rc == BR_EXIT_HELD)
+        rc = load_inputs(&c);
     char path[PATH_MAX], rate[64];
     br_shrink_set best = {0};
     if (rc == BR_EXIT_HELD) {

@@ -58,8 +58,9 @@ static const char usage[] =
     "unresolvable and not used. Writes window.json, summary.txt and each point's run.json (points/) to\n"
     "results/<UTC stamp>-<scenario>-window/ or --out. docs/window.md explains the estimator.\n"
     "exit codes: 0 measured (with --expect-no-window: and nothing reproduced); 1 something reproduced under\n"
-    "            --expect-no-window, or the results could not be written; 2 bad command line, scenario or\n"
-    "            profile; 3 the target failed; 130 interrupted (the points measured are written)\n";
+    "            --expect-no-window, every trial was inconclusive, or the results could not be written;\n"
+    "            2 bad command line, scenario or profile; 3 the target failed; 130 interrupted (the points\n"
+    "            measured are written)\n";
 
 enum {
     OPT_TARGET = BR_CLI_FIRST_ID,
@@ -217,6 +218,18 @@ static int find_swept_step(const window_options *o, window_inputs *in)
     return BR_EXIT_HELD;
 }
 
+/* A barrier sweep staggers racer k by k*d: with one racer there is no race, and "no window" would be a
+ * vacuous verdict. BR_EXIT_HELD or USAGE. */
+static int check_racers(const window_options *o, const window_inputs *in)
+{
+    size_t racers = in->sc->steps[in->at].actor_count;
+    if (o->sweep != BR_SWEEP_BARRIER || racers >= 2)
+        return BR_EXIT_HELD;
+    return br_cli_usage_error(
+        &spec, "steps[%d] (barrier) of %s releases %zu racer: a barrier sweep needs two or more", in->at,
+        in->scenario_file, racers);
+}
+
 /* --delays: increasing durations, 0 first (added when missing). BR_EXIT_HELD or USAGE. */
 static int parse_delays(const char *list, window_inputs *in)
 {
@@ -282,6 +295,8 @@ static int load_inputs(const window_options *o, window_inputs *in)
     if (o->date)
         br_date_parse(day, 10, &in->day_us);
     int rc = find_swept_step(o, in);
+    if (rc == BR_EXIT_HELD)
+        rc = check_racers(o, in);
     if (rc == BR_EXIT_HELD)
         rc = make_grid(o, in);
     if (rc == BR_EXIT_HELD && o->sweep == BR_SWEEP_ADVANCE && !in->tg->ops[BR_OP_CLOCK].present)
@@ -496,6 +511,15 @@ static void print_window(FILE *f, const br_window_estimate *e, const br_window_p
             fmt_delay(e->last_us, b, sizeof(b)));
 }
 
+/* Trials that could show the violation or its absence, over every point measured. */
+static size_t conclusive_trials(const sweep_state *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->measured; i++)
+        n += s->points[i].trials;
+    return n;
+}
+
 static void print_table(FILE *f, const window_options *o, const window_inputs *in, const sweep_state *s,
                         const br_window_estimate *e)
 {
@@ -517,6 +541,9 @@ static void print_table(FILE *f, const window_options *o, const window_inputs *i
     if (s->status == BR_RUN_ETARGET || s->status == BR_RUN_EINTERNAL) /* no verdict on a window */
         fprintf(f, "window: not measured: the sweep stopped at delay %s: %s\n",
                 fmt_delay(s->points[s->measured - 1].delay_us, d, sizeof(d)), s->error);
+    else if (s->measured > 0 && conclusive_trials(s) == 0)
+        fprintf(f, "window: not measured: every trial of every delay was inconclusive (each point's "
+                   "summary.txt says why, e.g. a day whose slots are taken: --date picks other days)\n");
     else
         print_window(f, e, s->points, s->measured);
 }
@@ -648,11 +675,14 @@ static int measure_and_report(const window_options *o, window_inputs *in, atomic
     int rc = run_sweep(o, in, &s, dir, stop, &write_failed);
     br_window_estimate e;
     br_window_estimate_of(s.points, s.measured, &e);
-    if (rc == BR_EXIT_HELD && o->expect_none && e.found)
+    /* Rates over no conclusive trial are no measurement: "no window" (exit 0) would pass a fix gate. */
+    int inconclusive = rc == BR_EXIT_HELD && conclusive_trials(&s) == 0;
+    if (inconclusive || (rc == BR_EXIT_HELD && o->expect_none && e.found))
         rc = BR_EXIT_NOT_HELD;
     const char *outcome = rc == BR_EXIT_INTERRUPTED ? "interrupted"
                           : rc == BR_EXIT_TARGET    ? "target-error"
                           : rc == BR_EXIT_USAGE     ? "scenario-error"
+                          : inconclusive            ? "inconclusive"
                           : e.found                 ? "window"
                                                     : "no-window";
     table_args t = {o, in, &s, &e};

@@ -10,12 +10,19 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 json_t *br_json_load_file(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen succeeds on one; reading it fails */
+        snprintf(err, errlen, "%s: is a directory, not a JSON file", path);
+        fclose(f);
         return NULL;
     }
     json_error_t jerr;

@@ -160,8 +160,9 @@ static int is_window(json_t *doc)
 int br_report_html_source(json_t *doc, const char *source_path, FILE *out, char *err, size_t errlen)
 {
     const char *schema = rp_str(doc, "schema");
+    const char *file = source_path ? source_path : "", *sep = source_path ? ": " : "";
     if (!json_is_object(doc)) {
-        snprintf(err, errlen, "not a bookrace result: the document is not a JSON object");
+        snprintf(err, errlen, "%s%snot a bookrace result: the document is not a JSON object", file, sep);
         return -1;
     }
     if (strcmp(schema, "bookrace.load/1") == 0)
@@ -173,9 +174,9 @@ int br_report_html_source(json_t *doc, const char *source_path, FILE *out, char 
     if (is_window(doc))
         return rp_window_report(doc, out);
     snprintf(err, errlen,
-             "not a bookrace run, load, matrix or window result (schema \"%s\"; a window sweep has "
+             "%s%snot a bookrace run, load, matrix or window result (schema \"%s\"; a window sweep has "
              "\"kind\": \"window\")",
-             schema);
+             file, sep, schema);
     return -1;
 }
 

@@ -139,7 +139,7 @@ static void trial_section(FILE *f, json_t *trial)
     size_t ncl = rp_clusters(&bs, &cl);
     if (json_array_size(violations)) {
         fputs("<h3>What went wrong</h3>\n", f);
-        rp_violation_groups(f, violations, json_array_size(violations), cl, ncl, "run.json");
+        rp_violation_groups(f, violations, rp_count(trial, "violationCount"), cl, ncl, "run.json");
     }
     if (ncl)
         rp_calendars(f, &bs, cl, ncl);

@@ -162,8 +162,21 @@ static void window_verdict(FILE *f, json_t *doc)
 {
     json_t *win = json_object_get(doc, "window_us");
     int advance = strcmp(rp_str(doc, "sweep"), "advance") == 0;
-    fprintf(f, "<p id=\"verdict\" class=\"verdict %s\">", json_is_object(win) ? "bad" : "good");
-    if (json_is_object(win)) {
+    const char *outcome = rp_str(doc, "outcome");
+    /* A sweep the target (or the scenario) stopped measured nothing: "no window" would be a verdict. */
+    int failed = strcmp(outcome, "target-error") == 0 || strcmp(outcome, "scenario-error") == 0;
+    fprintf(f, "<p id=\"verdict\" class=\"verdict %s\">",
+            json_is_object(win) || failed || strcmp(outcome, "inconclusive") == 0 ? "bad" : "good");
+    if (failed) {
+        fputs(strcmp(outcome, "target-error") == 0 ? "No verdict: the target failed, the sweep stopped: "
+                                                   : "No verdict: the scenario failed, the sweep stopped: ",
+              f);
+        rp_esc(f, rp_str(doc, "error"));
+    } else if (strcmp(outcome, "inconclusive") == 0) {
+        fputs("No verdict: every trial of every delay was inconclusive (each point's run says why).", f);
+    } else if (strcmp(outcome, "interrupted") == 0 && !json_is_object(win)) {
+        fputs("Interrupted: no window among the delays measured before the sweep was stopped.", f);
+    } else if (json_is_object(win)) {
         char e[32], l[32], h[32];
         json_t *hi = json_object_get(win, "hi");
         fprintf(f, "%s %s (95%%: %s to %s)",
@@ -183,8 +196,13 @@ static void window_verdict(FILE *f, json_t *doc)
     rp_esc(f, rp_str(json_object_get(doc, "target"), "name"));
     fputs(", sweep ", f);
     rp_esc(f, rp_str(doc, "sweep"));
-    fprintf(f, ", %zu points; release precision %.0f us (delays below it are not resolvable).</p>\n",
-            json_array_size(json_object_get(doc, "points")), rp_num(doc, "precision_us"));
+    json_t *first = json_array_get(json_object_get(doc, "points"), 0);
+    fprintf(f, ", %zu points; ", json_array_size(json_object_get(doc, "points")));
+    if (!advance && !json_is_object(json_object_get(first, "measured_offset_us")))
+        fputs("release precision not measured (no racers were released at delay 0).</p>\n", f);
+    else
+        fprintf(f, "release precision %.0f us (delays below it are not resolvable).</p>\n",
+                rp_num(doc, "precision_us"));
 }
 
 int rp_window_report(json_t *doc, FILE *f)

@@ -210,6 +210,8 @@ static json_t *trial_json(const br_trial *t)
     for (size_t i = 0; i < t->before_count; i++)
         json_array_append_new(before, booking_json(&t->before[i]));
     json_object_set_new(j, "class", json_string(br_trial_class_name(t->cls)));
+    /* "violations" lists at most BR_VIOLATIONS_LISTED_MAX of each kind; this counts every one. */
+    json_object_set_new(j, "violationCount", json_integer((json_int_t)t->violations.total));
     json_object_set_new(j, "explained", explained);
     json_object_set_new(j, "bookingsBefore",
                         json_pack("{s:b, s:o}", "checked", t->before_checked, "bookings", before));
@@ -269,7 +271,7 @@ json_t *br_results_run_json(const br_run_config *cfg, const br_run_result *r, co
     size_t violations = 0;
     for (size_t i = 0; i < r->trial_count; i++) {
         json_array_append_new(trials, trial_json(&r->trials[i]));
-        violations += r->trials[i].violations.count;
+        violations += r->trials[i].violations.total;
     }
     size_t last_byte_count, plain_count;
     int64_t last_byte_median = median_skew(r, BR_RELEASE_LAST_BYTE, &last_byte_count);
@@ -375,7 +377,7 @@ static void summary_timeline(FILE *out, const br_trial *t)
 
 void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result *r, const br_run_meta *meta)
 {
-    size_t violations = 0;
+    size_t violations = 0, total = 0; /* listed (in run.json), found */
     size_t explained = 0, sources = 0;
     if (r->trial_count == 1)
         summary_timeline(out, &r->trials[0]);
@@ -390,12 +392,16 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
                 fprintf(out, "trial %zu (%s): %s\n", t, tr->date, tr->violations.items[i].text);
             violations++;
         }
+        total += tr->violations.total;
         for (size_t i = 0; i < tr->note_count && (r->trial_count == 1 || (t == 0 && i < 3)); i++)
             fprintf(out, "note: %s%s\n", r->trial_count > 1 ? "trial 0: " : "", tr->notes[i]);
         if (!tr->truth_checked && t == 0 && tr->truth_note[0])
             fprintf(out, "ground truth not checked: %s\n", tr->truth_note);
     }
-    if (violations > 10)
+    if (total > 10 && total > violations)
+        fprintf(out, "... and %zu more violations (run.json lists %zu: at most %d of each kind per trial)\n",
+                total - (violations < 10 ? violations : 10), violations, BR_VIOLATIONS_LISTED_MAX);
+    else if (violations > 10)
         fprintf(out, "... and %zu more violations (run.json has them all)\n", violations - 10);
     size_t lb, pl;
     int64_t lbm = median_skew(r, BR_RELEASE_LAST_BYTE, &lb), plm = median_skew(r, BR_RELEASE_PLAIN, &pl);
@@ -422,7 +428,7 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
     char rate[128];
     br_run_reproduction(r, &k, &n, &first);
     fprintf(out, "%s against %s: %s (%zu findings); expected %s: %s\n", cfg->scenario->name,
-            cfg->target->name, br_run_rate_phrase(k, n, rate, sizeof(rate)), violations,
+            cfg->target->name, br_run_rate_phrase(k, n, rate, sizeof(rate)), total,
             meta->expect_violation ? "a violation" : "none", meta->outcome);
     if (meta->until_reproduced && first)
         fprintf(out, "until reproduced: the first violation came at trial %zu of at most %d\n", first,
@@ -448,7 +454,16 @@ int br_mkdir_p(const char *dir)
             return -1;
         *p = '/';
     }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    if (mkdir(buf, 0755) == 0)
+        return 0;
+    struct stat st;
+    if (errno != EEXIST)
+        return -1;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) { /* --out naming a file: said before a run, not after */
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
 }
 
 int br_write_file_atomic(const char *dir, const char *name, const char *data, size_t len)

@@ -53,7 +53,7 @@ int br_write_file_atomic(const char *dir, const char *name, const char *data, si
 /* The same for a file path in any folder ("out/x.json", "x.json", "/tmp/x.json"). */
 int br_write_path_atomic(const char *path, const char *data, size_t len);
 
-/* Creates |dir| and its parents. Returns 0 or -1. */
+/* Creates |dir| and its parents. Returns 0, or -1 with errno set (ENOTDIR when it exists as a file). */
 int br_mkdir_p(const char *dir);
 
 /* Writes run.json, junit.xml and summary.txt into |dir|. Returns 0, or -1 with a message in |err|. */

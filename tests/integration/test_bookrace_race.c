@@ -776,6 +776,52 @@ static void test_interrupt_writes_partial_results(void **state)
     test_remove_db(db);
 }
 
+/*
+ * 64 racers all acknowledged for one slot (--fix none has no overlap check) are C(64,2) = 2016 double
+ * bookings: run.json lists the first 1000 of the kind and counts every one in the trial's violationCount;
+ * summary.txt said "run.json has them all" and the report "1000 violations".
+ */
+static void test_listing_limit_counts_every_violation(void **state)
+{
+    (void)state;
+    test_process p;
+    char db[512], sc[600], scenario[512], out[512], output[16384], url[64];
+    start_bookd(&p, db, sizeof(db), "none");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", p.port);
+    json_error_t e;
+    json_t *doc = json_load_file(source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)), 0, &e);
+    assert_non_null(doc);
+    json_object_set_new(json_object_get(doc, "actors"), "count", json_integer(64));
+    test_temp_path(scenario, sizeof(scenario), "-burst64.json");
+    assert_int_equal(json_dump_file(doc, scenario, 0), 0);
+    json_decref(doc);
+    test_temp_path(out, sizeof(out), "-burst64");
+    const char *argv[] = {bookrace_bin(), "run", scenario, "--base-url", url, "--out", out, "--quiet", NULL};
+    int rc = test_run(argv, output, sizeof(output));
+    if (rc != 1)
+        fail_msg("a 64-racer burst against --fix none: exit %d: %s", rc, output);
+    json_t *run = load_run(out), *trial = json_array_get(json_object_get(run, "trials"), 0);
+    json_int_t count = json_integer_value(json_object_get(trial, "violationCount"));
+    size_t listed = json_array_size(json_object_get(trial, "violations"));
+    if (count < 2016 || listed >= (size_t)count)
+        fail_msg("violationCount %lld, %zu listed", (long long)count, listed);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(run, "summary"), "violations")),
+                     count);
+    json_decref(run);
+    char summary[600], *text;
+    snprintf(summary, sizeof(summary), "%s/summary.txt", out);
+    FILE *f = fopen(summary, "r");
+    assert_non_null(f);
+    text = calloc(1, 1 << 20);
+    assert_true(fread(text, 1, (1 << 20) - 1, f) > 0);
+    fclose(f);
+    assert_non_null(strstr(text, "at most 1000 of each kind per trial"));
+    assert_null(strstr(text, "has them all"));
+    free(text);
+    assert_int_equal(test_process_stop(&p, SIGTERM), 0);
+    test_remove_db(db);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -788,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_unreachable_target_exits_3_with_results),
         cmocka_unit_test(test_bad_scenario_exits_2),
         cmocka_unit_test(test_interrupt_writes_partial_results),
+        cmocka_unit_test(test_listing_limit_counts_every_violation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,11 +221,29 @@ static void test_hold_race_keeps_the_hold(void **state)
     stop(&none);
 }
 
+/*
+ * --trials that cannot show --min-rate even when every trial reproduces (2/2's 95% interval reaches down
+ * to 0.34) were run to the end and reported as "no longer reproduces" (exit 1): refused up front now,
+ * with the number of trials it takes. Needs no server: nothing is sent.
+ */
+static void test_unreachable_rate_is_refused(void **state)
+{
+    (void)state;
+    char output[8192];
+    const char *two[] = {bookrace_bin(), "shrink", "no-such-run.json", "--trials", "2", NULL};
+    assert_int_equal(test_run(two, output, sizeof(output)), 2);
+    assert_non_null(strstr(output, "it takes --trials 4 or more"));
+    const char *one[] = {bookrace_bin(), "shrink", "no-such-run.json", "--min-rate", "1", NULL};
+    assert_int_equal(test_run(one, output, sizeof(output)), 2);
+    assert_non_null(strstr(output, "--min-rate 1 cannot be shown"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_burst_shrinks_to_two_actors),
         cmocka_unit_test(test_hold_race_keeps_the_hold),
+        cmocka_unit_test(test_unreachable_rate_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,8 @@
  * incident's five-minute slot cache (virtual clock) reproduces at 0 and 200 s
  * and not at 400 s; against the versioned cache never. And the refusals: a
  * barrier sweep of a scenario without a barrier, bad --delays; a target that
- * is down or refuses every request (401) is exit 3, never "no window". No
+ * is down or refuses every request (401) is exit 3, never "no window", and
+ * a sweep whose every trial was inconclusive is exit 1, never "no window". No
  * timing is asserted, only what reproduced.
  */
 #include <setjmp.h>
@@ -292,6 +293,22 @@ static void test_refusals(void **state)
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "'' is not a duration"));
     assert_null(doc);
+    /* One racer: nothing to stagger, so "no window" would be vacuous (it exited 0). */
+    char one[512];
+    test_temp_path(one, sizeof(one), "-one-racer.json");
+    char pair[1024];
+    json_error_t jerr;
+    json_t *sc = json_load_file(source_path("scenarios/window-pair.json", pair, sizeof(pair)), 0, &jerr);
+    assert_non_null(sc);
+    json_object_set_new(json_object_get(sc, "actors"), "count", json_integer(1));
+    assert_int_equal(json_dump_file(sc, one, 0), 0);
+    json_decref(sc);
+    rc = window(one, "http://127.0.0.1:9", (const char *const[]){"--delays", "5ms", NULL}, &doc, out,
+                sizeof(out));
+    if (rc != 2 || strstr(out, "releases 1 racer") == NULL)
+        fail_msg("a sweep of a one-racer barrier: exit %d: %s", rc, out);
+    assert_null(doc);
+    remove(one);
     /* A target that cannot be reached: exit 3, and window.json says so with what was measured (nothing). */
     rc = window("scenarios/window-pair.json", "http://127.0.0.1:9",
                 (const char *const[]){"--delays", "5ms", "--trials", "1", NULL}, &doc, out, sizeof(out));
@@ -326,6 +343,18 @@ static void test_refusing_target(void **state)
     assert_string_equal(json_string_value(json_object_get(doc, "outcome")), "target-error");
     assert_non_null(strstr(json_string_value(json_object_get(doc, "error")), "401"));
     assert_int_equal(json_array_size(json_object_get(doc, "points")), 1); /* stopped at the first delay */
+    json_decref(doc);
+    /* Every trial inconclusive (no slot of that inspector: nothing raced): no window was measured, so not
+     * "window: none" with exit 0, which passed --expect-no-window on zero conclusive trials. */
+    rc = window("scenarios/window-pair.json", s.url,
+                (const char *const[]){"--delays", "5ms", "--trials", "2", "--var", "inspectorId=nobody",
+                                      "--expect-no-window", NULL},
+                &doc, out, sizeof(out));
+    if (rc != 1 || doc == NULL)
+        fail_msg("a sweep of inconclusive trials exited %d:\n%s", rc, out);
+    assert_non_null(strstr(out, "every trial of every delay was inconclusive"));
+    assert_null(strstr(out, "window: none"));
+    assert_string_equal(json_string_value(json_object_get(doc, "outcome")), "inconclusive");
     json_decref(doc);
     unserve(&s);
 }

@@ -26,6 +26,9 @@ static void test_errors_carry_file_line_column(void **state)
     remove("jsonload-test.json");
     assert_null(br_json_load_file("/nonexistent/x.json", err, sizeof(err)));
     assert_non_null(strstr(err, "/nonexistent/x.json: No such file"));
+    /* A folder given for a file (bookrace report results/...) was "1:0: '[' or '{' expected". */
+    assert_null(br_json_load_file(".", err, sizeof(err)));
+    assert_non_null(strstr(err, ".: is a directory"));
 }
 
 static void test_key_check(void **state)

@@ -170,6 +170,9 @@ static void test_race_report(void **state)
     char err[256];
     json_t *other = json_pack("{s:s}", "schema", "x/1");
     assert_int_equal(br_report_html(other, stdout, err, sizeof(err)), -1);
+    /* Given the file, the refusal names it (it said only 'schema "x/1"'). */
+    assert_int_equal(br_report_html_source(other, "scenarios/x.json", stdout, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "scenarios/x.json: not a bookrace run, load, matrix or window result"));
     json_decref(other);
     json_decref(doc);
 }
@@ -459,6 +462,16 @@ static void test_window_report(void **state)
     html = render(doc);
     assert_non_null(strstr(html, "No window: no resolvable delay reproduced the violation."));
     assert_null(strstr(html, "class=\"window-estimate\""));
+    free(html);
+    /* A sweep the target stopped (401) measured nothing: no "no window", its error instead. */
+    json_object_set_new(doc, "outcome", json_string("target-error"));
+    json_object_set_new(doc, "error",
+                        json_string("trial 0: the target failed every request: it answered 2 x 401"));
+    html = render(doc);
+    assert_null(strstr(html, "No window"));
+    assert_non_null(strstr(html,
+                           "No verdict: the target failed, the sweep stopped: trial 0: the target failed "
+                           "every request: it answered 2 x 401"));
     free(html);
     json_decref(doc);
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,13 @@
 #include <unistd.h>
 
 #include "results.h"
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
 
 static void test_atomic_write_leaves_no_temp_files(void **state)
 {
@@ -38,19 +46,18 @@ static void test_atomic_write_leaves_no_temp_files(void **state)
             files++;
     closedir(d);
     assert_int_equal(files, 1);
+    /* --out naming a file: refused (it was 'created' and the results lost after the run). */
+    write_text("mkdir-p-file", "x");
+    errno = 0;
+    assert_int_equal(br_mkdir_p("mkdir-p-file"), -1);
+    assert_int_equal(errno, ENOTDIR);
+    unlink("mkdir-p-file");
     /* A folder that cannot be written: an error, not a crash or a partial file. */
     assert_int_equal(br_write_file_atomic("/nonexistent-dir", "run.json", "{}", 2), -1);
     unlink(path);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
 }
 
 #define BOOK(i, start, end, outcome)                                                                         \
