@@ -18,12 +18,13 @@ tmp=$(mktemp -d)
 db=$(mktemp -u /dev/shm/bookrace-soak.XXXXXX)
 bookd_pid=
 trap '[ -n "$bookd_pid" ] && kill "$bookd_pid" 2>/dev/null; rm -f "$db" "$db"-*; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+cp build/bookrace build/bookd "$tmp/" # copies: a rebuild during the run must not swap them under it
 
 start_bookd() {
   [ -n "$bookd_pid" ] && { kill "$bookd_pid"; wait "$bookd_pid" 2>/dev/null || true; }
   rm -f "$db" "$db"-*
   starts=$((${starts:-0} + 1)) # a fresh file per start: never the port of the bookd before
-  nice -n 10 build/bookd --listen 127.0.0.1:0 --db "$db" --fix C --threads 1 >"$tmp/bookd$starts.out" 2>&1 &
+  nice -n 10 "$tmp/bookd" --listen 127.0.0.1:0 --db "$db" --fix C --threads 1 >"$tmp/bookd$starts.out" 2>&1 &
   bookd_pid=$!
   for _ in $(seq 200); do grep -q listening "$tmp/bookd$starts.out" && break; sleep 0.05; done
   port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/bookd$starts.out")
@@ -32,7 +33,7 @@ start_bookd() {
 load() { # OUT SECONDS [EXTRA...]
   local out=$1 secs=$2
   shift 2
-  nice -n 10 /usr/bin/time -v build/bookrace load scenarios/overlap-burst.json --base-url "http://127.0.0.1:$port" \
+  nice -n 10 /usr/bin/time -v "$tmp/bookrace" load scenarios/overlap-burst.json --base-url "http://127.0.0.1:$port" \
     --connections 16 --threads 1 --duration "$secs" --warmup 0s --mix fetch_slots=0,book=1 --days "$days" \
     --out "$out" --quiet "$@" >"$out.stdout" 2>"$out.time" || true
 }
@@ -50,7 +51,7 @@ if [ "$mode" = soak ]; then
   echo "history:    $(field "$tmp/soak/load.json" "d['history']")"
   grep -E 'Maximum resident|Elapsed \(wall|User time|System time' "$tmp/soak.time"
   echo "--- bookrace check $tmp/soak/load.json"
-  /usr/bin/time -f 'check: %e s, max RSS %M kB' nice -n 10 build/bookrace check "$tmp/soak/load.json" 2>&1 |
+  /usr/bin/time -f 'check: %e s, max RSS %M kB' nice -n 10 "$tmp/bookrace" check "$tmp/soak/load.json" 2>&1 |
     grep -v '^DOUBLE BOOKING\|^LOST' || true
   exit 0
 fi
