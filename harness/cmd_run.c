@@ -322,7 +322,8 @@ static void print_quiet_line(const br_scenario *sc, const br_run_result *result,
     char rate[128], line[2400] /* name and reason < 1024 bytes each */, until[96] = "";
     br_run_reproduction(result, &k, &n, &first);
     if (meta->until_reproduced && first)
-        snprintf(until, sizeof(until), " (first at trial %zu)", first);
+        snprintf(until, sizeof(until), " (first at trial %zu, after %zu trial%s)", first - 1, first,
+                 first == 1 ? "" : "s"); /* the index every "trial N:" line uses, and the count */
     snprintf(line, sizeof(line), "%s: %s%s; %s: %s (exit %d)\n", sc->name,
              br_run_rate_phrase(k, n, rate, sizeof(rate)), until, meta->outcome, reason, rc);
     char *clean = br_redact_text(&result->secrets, line, strlen(line), NULL, NULL);

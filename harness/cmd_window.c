@@ -539,10 +539,10 @@ static void print_table(FILE *f, const window_options *o, const window_inputs *i
         fprintf(f, "release precision: not measured (no racers were released at delay 0)\n");
     char d[32];
     if (s->status == BR_RUN_ETARGET || s->status == BR_RUN_EINTERNAL) /* no verdict on a window */
-        fprintf(f, "window: not measured: the sweep stopped at delay %s: %s\n",
+        fprintf(f, "window: no verdict: the sweep stopped at delay %s: %s\n",
                 fmt_delay(s->points[s->measured - 1].delay_us, d, sizeof(d)), s->error);
     else if (s->measured > 0 && conclusive_trials(s) == 0)
-        fprintf(f, "window: not measured: every trial of every delay was inconclusive (each point's "
+        fprintf(f, "window: no verdict: every trial of every delay was inconclusive (each point's "
                    "summary.txt says why, e.g. a day whose slots are taken: --date picks other days)\n");
     else
         print_window(f, e, s->points, s->measured);

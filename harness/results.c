@@ -431,8 +431,9 @@ void br_results_summary(FILE *out, const br_run_config *cfg, const br_run_result
             cfg->target->name, br_run_rate_phrase(k, n, rate, sizeof(rate)), total,
             meta->expect_violation ? "a violation" : "none", meta->outcome);
     if (meta->until_reproduced && first)
-        fprintf(out, "until reproduced: the first violation came at trial %zu of at most %d\n", first,
-                cfg->repeat);
+        fprintf(out,
+                "until reproduced: the first violation came at trial %zu, after %zu of at most %d trials\n",
+                first - 1, first, cfg->repeat);
     else if (meta->until_reproduced)
         fprintf(out, "until reproduced: no violation in %zu trials (--repeat %d)\n", r->trial_count,
                 cfg->repeat);
