@@ -11,13 +11,13 @@
 # R25 (caught: compare exits 6; the table also says whether "all req/s", resp. "get p99", was the metric
 # flagged), at LIMIT and at 0, 3 and 10%. For contrast it counts the single-number rule compare used
 # before (one run a side, any of throughput, p50, p90, p99 worse than LIMIT). Runs are kept with KEEP=1.
-#   bench/compare-aa.sh [PAIRS] [SECONDS] [LIMIT%] [ROUNDS]   (defaults 20 2 5 3: about 12 minutes)
+#   bench/compare-aa.sh [PAIRS] [SECONDS] [LIMIT%] [ROUNDS]   (defaults 20 2 5 5: about 27 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-20}
 secs=${2:-2}
 limit=${3:-5}
-rounds=${4:-3}
+rounds=${4:-5}
 base_delay=${BASE_DELAY:-30}
 [ -x build/bookrace ] || { cmake -S . -B build >/dev/null && cmake --build build -j2 >/dev/null; }
 tmp=$(mktemp -d)
