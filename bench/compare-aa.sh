@@ -23,16 +23,18 @@ base_delay=${BASE_DELAY:-30}
 tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+# Copies of the binaries: a rebuild during the bench must not swap them under it.
+cp build/bookrace build/bookd "$tmp/"
 
 start_bookd() { # NAME DELAY_US
-  build/bookd --listen 127.0.0.1:0 --db ":memory:" --threads 1 --delay-us "$2" >"$tmp/$1.out" 2>&1 &
+  "$tmp/bookd" --listen 127.0.0.1:0 --db ":memory:" --threads 1 --delay-us "$2" >"$tmp/$1.out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do grep -q listening "$tmp/$1.out" && break; sleep 0.05; done
   sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/$1.out" >"$tmp/$1.port"
 }
 
 load() { # BOOKD OUT
-  build/bookrace load --url "http://127.0.0.1:$(cat "$tmp/$1.port")/health" --connections 16 --threads 1 \
+  "$tmp/bookrace" load --url "http://127.0.0.1:$(cat "$tmp/$1.port")/health" --connections 16 --threads 1 \
     --duration "${secs}s" --warmup 0.5s --no-oracle --quiet --out "$2" >/dev/null
 }
 
@@ -63,4 +65,4 @@ for i in $(seq "$pairs"); do
   done
   echo "pair $i done"
 done
-bench/compare-aa-summary.py "$tmp" "$pairs" "$limit"
+bench/compare-aa-summary.py "$tmp" "$pairs" "$limit" "$tmp/bookrace"
