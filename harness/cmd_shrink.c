@@ -187,8 +187,13 @@ static int load_target(shrink_ctx *c, char *err, size_t errlen)
     const char *given =
         c->o->target_path ? c->o->target_path : json_string_value(json_object_get(target, "file"));
     if (br_datadir_target(given, c->target_file, sizeof(c->target_file), err, errlen) != 0 ||
-        (c->tg = br_target_load(c->target_file, err, errlen)) == NULL)
+        (c->tg = br_target_load(c->target_file, err, errlen)) == NULL) {
+        if (c->o->target_path == NULL) { /* a run.json from another machine names a profile not here */
+            size_t len = strlen(err);
+            snprintf(err + len, errlen - len, " (the profile the run names in target.file; give --target)");
+        }
         return BR_EXIT_USAGE;
+    }
     char *urls[BR_MAX_BASE_URLS];
     size_t n = 0;
     if (c->o->base_url_count) {

@@ -49,7 +49,7 @@ static const char usage[] =
     "                       [--trials N] [--delays 0,5ms,60ms]   (the race window: reproduction rate by "
     "delay)\n"
     "       bookrace --help | --version\n"
-    "       bookrace COMMAND --help   (each command's usage)\n"
+    "       bookrace COMMAND --help | bookrace help COMMAND   (each command's usage)\n"
     "\n"
     "run     runs the scenario's steps against the target (default scenarios/targets/bookd.json) and checks\n"
     "        that no two acknowledged bookings of one inspector overlap and none is lost; several\n"
@@ -113,6 +113,18 @@ int main(int argc, char **argv)
         printf("%s\nlibcurl %s, jansson %s\n", line, curl_version_info(CURLVERSION_NOW)->version,
                JANSSON_VERSION);
         return BR_EXIT_HELD;
+    }
+    /* "bookrace help [COMMAND]", as git and cargo take it: the overview, or COMMAND --help. */
+    char help_flag[] = "--help", *help_argv[] = {argv[0], argc > 2 ? argv[2] : NULL, help_flag, NULL};
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc == 2) {
+            fputs(usage, stdout);
+            return BR_EXIT_HELD;
+        }
+        if (argc > 3)
+            return usage_error("help takes one command, not ", argv[3]);
+        argv = help_argv;
+        argc = 3;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         if (strcmp(argv[1], commands[i].name) != 0)

@@ -45,6 +45,10 @@ for s in $subs; do
     grep -qF -- "$flag" <<<"$own" || fail "bookrace --help gives '$s' $flag, which 'bookrace $s --help' lacks"
   done
 done
+# "bookrace help COMMAND" is COMMAND --help (it was "unknown command help", exit 2).
+for s in $subs; do
+  [ "$("$bookrace" help "$s")" = "$("$bookrace" "$s" --help)" ] || fail "bookrace help $s differs from $s --help"
+done
 # The format pages carry the docs' own headings.
 grep -q 'Top level' < <(MANWIDTH=80 man -l "$man_dir/bookrace-scenario.5" 2>/dev/null) ||
   fail "bookrace-scenario.5 lacks docs/scenarios.md's sections"

@@ -182,6 +182,15 @@ static void test_burst_shrinks_to_two_actors(void **state)
     assert_null(strstr(output, "no longer reproduces"));
     assert_int_equal(shrink(out, none_min, "http://127.0.0.1:9", output, sizeof(output)), 3);
     assert_int_equal(access(none_min, F_OK), -1);
+    /* A run.json from another machine: its profile is not here, and the error says what to give. */
+    char moved[600];
+    snprintf(moved, sizeof(moved), "%s/run.json", out);
+    doc = load(moved);
+    json_object_set_new(json_object_get(doc, "target"), "file", json_string("/nonexistent/profile.json"));
+    assert_int_equal(json_dump_file(doc, moved, 0), 0);
+    json_decref(doc);
+    assert_int_equal(shrink(out, none_min, NULL, output, sizeof(output)), 2);
+    assert_non_null(strstr(output, "give --target"));
     /* Not a run at all: refused with the reason. */
     test_temp_path(out, sizeof(out), "-notrun");
     assert_int_equal(mkdir(out, 0755), 0);
