@@ -58,7 +58,8 @@ static const char usage[] =
     "unresolvable and not used. Writes window.json, summary.txt and each point's run.json (points/) to\n"
     "results/<UTC stamp>-<scenario>-window/ or --out. docs/window.md explains the estimator.\n"
     "exit codes: 0 measured (with --expect-no-window: and nothing reproduced); 1 something reproduced under\n"
-    "            --expect-no-window, every trial was inconclusive, or the results could not be written;\n"
+    "            --expect-no-window, every trial (with --expect-no-window: every trial of some delay) was\n"
+    "            inconclusive, or the results could not be written;\n"
     "            2 bad command line, scenario or profile; 3 the target failed; 130 interrupted (the points\n"
     "            measured are written)\n";
 
@@ -544,6 +545,11 @@ static void print_table(FILE *f, const window_options *o, const window_inputs *i
     else if (s->measured > 0 && conclusive_trials(s) == 0)
         fprintf(f, "window: no verdict: every trial of every delay was inconclusive (each point's "
                    "summary.txt says why, e.g. a day whose slots are taken: --date picks other days)\n");
+    else if (o->expect_none && br_window_unmeasured(s->points, s->measured) > 0)
+        fprintf(f,
+                "window: no verdict for --expect-no-window: %zu of %zu delays had no conclusive trial, and a "
+                "fix gate does not pass over a delay it did not measure\n",
+                br_window_unmeasured(s->points, s->measured), s->measured);
     else
         print_window(f, e, s->points, s->measured);
 }
@@ -676,7 +682,8 @@ static int measure_and_report(const window_options *o, window_inputs *in, atomic
     br_window_estimate e;
     br_window_estimate_of(s.points, s.measured, &e);
     /* Rates over no conclusive trial are no measurement: "no window" (exit 0) would pass a fix gate. */
-    int inconclusive = rc == BR_EXIT_HELD && conclusive_trials(&s) == 0;
+    int inconclusive = rc == BR_EXIT_HELD && (conclusive_trials(&s) == 0 ||
+                                              (o->expect_none && br_window_unmeasured(s.points, s.measured)));
     if (inconclusive || (rc == BR_EXIT_HELD && o->expect_none && e.found))
         rc = BR_EXIT_NOT_HELD;
     const char *outcome = rc == BR_EXIT_INTERRUPTED ? "interrupted"

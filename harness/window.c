@@ -203,3 +203,11 @@ void br_window_estimate_of(const br_window_point *points, size_t n, br_window_es
     }
     free(fit);
 }
+
+size_t br_window_unmeasured(const br_window_point *points, size_t n)
+{
+    size_t empty = 0;
+    for (size_t i = 0; i < n; i++)
+        empty += points[i].trials == 0;
+    return empty;
+}

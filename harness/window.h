@@ -110,4 +110,11 @@ typedef struct {
  */
 void br_window_estimate_of(const br_window_point *points, size_t n, br_window_estimate *out);
 
+/*
+ * The points that measured nothing (no conclusive trial). A fix gate
+ * (--expect-no-window) cannot pass over one: "no window" there is no
+ * evidence, only an absence of trials.
+ */
+size_t br_window_unmeasured(const br_window_point *points, size_t n);
+
 #endif

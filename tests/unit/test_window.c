@@ -221,6 +221,21 @@ static void test_estimate_noisy_machine(void **state)
     assert_int_equal(e.last_us, 7750);
 }
 
+static void test_unmeasured_points(void **state)
+{
+    (void)state;
+    br_window_point p[3];
+    memset(p, 0, sizeof(p));
+    assert_int_equal(br_window_unmeasured(p, 3), 3);
+    p[0].trials = 10;
+    p[2].trials = 1;
+    assert_int_equal(br_window_unmeasured(p, 3), 1); /* the middle delay raced nothing */
+    p[1].trials = 4;
+    p[1].inconclusive = 6;
+    assert_int_equal(br_window_unmeasured(p, 3), 0);
+    assert_int_equal(br_window_unmeasured(p, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_estimate_rare_bug),
         cmocka_unit_test(test_estimate_isolated_witness),
         cmocka_unit_test(test_estimate_noisy_machine),
+        cmocka_unit_test(test_unmeasured_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
