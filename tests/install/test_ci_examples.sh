@@ -27,10 +27,14 @@ trap cleanup EXIT
 mkdir -p "$work/repo" "$work/home" "$work/runner-temp"
 (cd "$src" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$work/repo"
 
+# A port nothing listens on, below the kernel's ephemeral range: a port inside it can be taken by any
+# outgoing connection between this check and the service's bind (a job's bookd once died of that).
 free_port() {
-  local p
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 12000 ] || low=32768
   for ((i = 0; i < 50; i++)); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (low - 10000)))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
   fail "no free port found"
@@ -114,7 +118,11 @@ run_job() {
     (cd "$work/repo" && source "$dir/env.sh" && export PATH="$work/home/.local/bin:$PATH" &&
       bash --noprofile --norc -e "$dir/after.sh") >>"$out" 2>&1 || { [ "$rc" != 0 ] || rc=1; }
   fi
-  [ "$rc" = 0 ] || { tail -n 40 "$out" >&2; fail "$(basename "$file") $job failed (exit $rc) in $s"; }
+  if [ "$rc" != 0 ]; then
+    tail -n 40 "$out" >&2
+    [ -f "$work/repo/bookd.log" ] && { echo "--- the job's bookd.log:" >&2; tail -n 20 "$work/repo/bookd.log" >&2; }
+    fail "$(basename "$file") $job failed (exit $rc) in $s"
+  fi
   for p in "${publish[@]}"; do
     [ -e "$work/repo/$p" ] || fail "$(basename "$file") $job publishes $p, which the job did not write"
     case $p in *junit*.xml) grep -q "<testcase " "$work/repo/$p" || fail "$p holds no test case" ;; esac
