@@ -35,19 +35,6 @@
 
 #include "process.h"
 
-static const char *bookrace_bin(void)
-{
-    const char *b = getenv("BOOKRACE_BIN");
-    return b ? b : "./bookrace";
-}
-
-static const char *source_path(const char *rel, char *buf, size_t cap)
-{
-    const char *root = getenv("BOOKRACE_SOURCE_DIR");
-    snprintf(buf, cap, "%s/%s", root ? root : "..", rel);
-    return buf;
-}
-
 static json_t *load_run(const char *dir)
 {
     char path[600];
@@ -113,10 +100,10 @@ static int run_bookrace(const char *scenario, const char *target, const char *ur
     if (scenario[0] == '/')
         snprintf(sc, sizeof(sc), "%s", scenario);
     else
-        source_path(scenario, sc, sizeof(sc));
+        test_source_path(scenario, sc, sizeof(sc));
     const char *argv[20];
     int n = 0;
-    argv[n++] = bookrace_bin();
+    argv[n++] = test_bookrace_bin();
     argv[n++] = "run";
     argv[n++] = sc;
     if (target) {
@@ -153,7 +140,7 @@ static void profile_with(char *path, size_t cap, const char *extra_json)
 {
     char src[600];
     json_error_t e;
-    json_t *p = json_load_file(source_path("scenarios/targets/bookd.json", src, sizeof(src)), 0, &e);
+    json_t *p = json_load_file(test_source_path("scenarios/targets/bookd.json", src, sizeof(src)), 0, &e);
     assert_non_null(p);
     json_t *extra = json_loads(extra_json, 0, &e);
     assert_non_null(extra);
@@ -169,7 +156,7 @@ static void scenario_without_release(char *path, size_t cap)
 {
     char src[600];
     json_error_t e;
-    json_t *s = json_load_file(source_path("scenarios/same-slot-burst.json", src, sizeof(src)), 0, &e);
+    json_t *s = json_load_file(test_source_path("scenarios/same-slot-burst.json", src, sizeof(src)), 0, &e);
     assert_non_null(s);
     size_t i;
     json_t *step;

@@ -20,19 +20,6 @@
 
 #include "process.h"
 
-static const char *bookrace_bin(void)
-{
-    const char *b = getenv("BOOKRACE_BIN");
-    return b ? b : "./bookrace";
-}
-
-static const char *source_path(const char *rel, char *buf, size_t cap)
-{
-    const char *root = getenv("BOOKRACE_SOURCE_DIR");
-    snprintf(buf, cap, "%s/%s", root ? root : "..", rel);
-    return buf;
-}
-
 /* Writes a one-mode (--fix none) matrix over same-slot-burst: |repeat| trials, then |extra_row| if any. */
 static void write_matrix(const char *path, int repeat, const char *extra_row)
 {
@@ -44,15 +31,16 @@ static void write_matrix(const char *path, int repeat, const char *extra_row)
         "{\"name\": \"rates\", \"target\": \"%s\", \"modes\": [{\"name\": \"none\", \"fix\": \"none\"}],\n"
         " \"scenarios\": [{\"file\": \"%s\", \"repeat\": %d, \"expect\": {\"none\": "
         "\"violation>=0.6\"}}%s]}\n",
-        source_path("scenarios/targets/bookd.json", tg, sizeof(tg)),
-        source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)), repeat, extra_row ? extra_row : "");
+        test_source_path("scenarios/targets/bookd.json", tg, sizeof(tg)),
+        test_source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)), repeat,
+        extra_row ? extra_row : "");
     fclose(f);
 }
 
 static int run_matrix(const char *matrix, const char *out, char *output, size_t cap)
 {
-    const char *argv[] = {bookrace_bin(), "matrix", matrix,    "--bookd", test_bookd_bin(),
-                          "--out",        out,      "--quiet", NULL};
+    const char *argv[] = {test_bookrace_bin(), "matrix", matrix, "--bookd", test_bookd_bin(), "--out", out,
+                          "--quiet",           NULL};
     return test_run(argv, output, cap);
 }
 
@@ -120,7 +108,7 @@ static void test_failure_outranks_undecided(void **state)
     test_temp_path(matrix, sizeof(matrix), "-rates.json");
     snprintf(row, sizeof(row),
              ", {\"name\": \"wrong\", \"file\": \"%s\", \"repeat\": 1, \"expect\": {\"none\": \"clean\"}}",
-             source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)));
+             test_source_path("scenarios/same-slot-burst.json", sc, sizeof(sc)));
     write_matrix(matrix, 2, row);
     test_temp_path(out, sizeof(out), "-rates");
     int rc = run_matrix(matrix, out, output, sizeof(output));

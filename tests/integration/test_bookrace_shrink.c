@@ -29,19 +29,6 @@
 
 #include "process.h"
 
-static const char *bookrace_bin(void)
-{
-    const char *b = getenv("BOOKRACE_BIN");
-    return b ? b : "./bookrace";
-}
-
-static const char *source_path(const char *rel, char *buf, size_t cap)
-{
-    const char *root = getenv("BOOKRACE_SOURCE_DIR");
-    snprintf(buf, cap, "%s/%s", root ? root : "..", rel);
-    return buf;
-}
-
 typedef struct {
     test_process p;
     char db[512], url[64];
@@ -66,8 +53,8 @@ static void stop(server *s)
 static int run(const char *scenario, const char *url, const char *date, const char *repeat, const char *out,
                char *output, size_t cap)
 {
-    const char *argv[] = {bookrace_bin(), "run",  scenario, "--base-url", url,       "--date", date,
-                          "--repeat",     repeat, "--out",  out,          "--quiet", NULL};
+    const char *argv[] = {test_bookrace_bin(), "run",  scenario, "--base-url", url,       "--date", date,
+                          "--repeat",          repeat, "--out",  out,          "--quiet", NULL};
     return test_run(argv, output, cap);
 }
 
@@ -76,16 +63,8 @@ static int shrink(const char *out, const char *minimal, const char *url, char *o
 {
     char run_json[600];
     snprintf(run_json, sizeof(run_json), "%s/run.json", out);
-    const char *argv[] = {bookrace_bin(),
-                          "shrink",
-                          run_json,
-                          "-o",
-                          minimal,
-                          "--trials",
-                          "10",
-                          url ? "--base-url" : NULL,
-                          url,
-                          NULL};
+    const char *argv[] = {test_bookrace_bin(),       "shrink", run_json, "-o", minimal, "--trials", "10",
+                          url ? "--base-url" : NULL, url,      NULL};
     return test_run(argv, output, cap);
 }
 
@@ -129,7 +108,7 @@ static void test_burst_shrinks_to_two_actors(void **state)
     start(&fixed, "A+C");
     char sc[600], out[512], minimal[512], output[16384], kinds[256];
     test_temp_path(out, sizeof(out), "-burst");
-    source_path("scenarios/same-slot-burst.json", sc, sizeof(sc));
+    test_source_path("scenarios/same-slot-burst.json", sc, sizeof(sc));
     assert_int_equal(run(sc, none.url, "2026-12-01", "1", out, output, sizeof(output)), 1);
     test_temp_path(minimal, sizeof(minimal), "-minimal.json");
     int rc = shrink(out, minimal, NULL, output, sizeof(output));
@@ -212,7 +191,7 @@ static void test_hold_race_keeps_the_hold(void **state)
     start(&none, "none");
     char sc[600], out[512], minimal[512], output[16384], kinds[256];
     test_temp_path(out, sizeof(out), "-hold");
-    source_path("scenarios/hold-race.json", sc, sizeof(sc));
+    test_source_path("scenarios/hold-race.json", sc, sizeof(sc));
     assert_int_equal(run(sc, none.url, "2026-12-01", "1", out, output, sizeof(output)), 1);
     test_temp_path(minimal, sizeof(minimal), "-hold-minimal.json");
     int rc = shrink(out, minimal, NULL, output, sizeof(output));
@@ -239,10 +218,10 @@ static void test_unreachable_rate_is_refused(void **state)
 {
     (void)state;
     char output[8192];
-    const char *two[] = {bookrace_bin(), "shrink", "no-such-run.json", "--trials", "2", NULL};
+    const char *two[] = {test_bookrace_bin(), "shrink", "no-such-run.json", "--trials", "2", NULL};
     assert_int_equal(test_run(two, output, sizeof(output)), 2);
     assert_non_null(strstr(output, "it takes --trials 4 or more"));
-    const char *one[] = {bookrace_bin(), "shrink", "no-such-run.json", "--min-rate", "1", NULL};
+    const char *one[] = {test_bookrace_bin(), "shrink", "no-such-run.json", "--min-rate", "1", NULL};
     assert_int_equal(test_run(one, output, sizeof(output)), 2);
     assert_non_null(strstr(output, "--min-rate 1 cannot be shown"));
 }

@@ -30,19 +30,6 @@
 
 #include "process.h"
 
-static const char *bookrace_bin(void)
-{
-    const char *b = getenv("BOOKRACE_BIN");
-    return b ? b : "./bookrace";
-}
-
-static const char *source_path(const char *rel, char *buf, size_t cap)
-{
-    const char *root = getenv("BOOKRACE_SOURCE_DIR");
-    snprintf(buf, cap, "%s/%s", root ? root : "..", rel);
-    return buf;
-}
-
 typedef struct {
     test_process p;
     char db[512];
@@ -73,11 +60,11 @@ static int window(const char *scenario, const char *url, const char *const *extr
 {
     char sc[1024], target[1024], dir[512], file[600];
     test_temp_path(dir, sizeof(dir), "-window");
-    const char *argv[32] = {bookrace_bin(),
+    const char *argv[32] = {test_bookrace_bin(),
                             "window",
-                            scenario[0] == '/' ? scenario : source_path(scenario, sc, sizeof(sc)),
+                            scenario[0] == '/' ? scenario : test_source_path(scenario, sc, sizeof(sc)),
                             "--target",
-                            source_path("scenarios/targets/bookd.json", target, sizeof(target)),
+                            test_source_path("scenarios/targets/bookd.json", target, sizeof(target)),
                             "--base-url",
                             url,
                             "--out",
@@ -167,7 +154,7 @@ static void test_barrier_window_over_http2(void **state)
     serve(&s, (const char *const[]){"--fix", "A-notx", "--race-window-us", "20000", NULL});
     char sc[600], src[1024], out[65536];
     test_temp_path(sc, sizeof(sc), "-pair-h2.json");
-    FILE *in = fopen(source_path("scenarios/window-pair.json", src, sizeof(src)), "r");
+    FILE *in = fopen(test_source_path("scenarios/window-pair.json", src, sizeof(src)), "r");
     assert_non_null(in);
     char text[4096];
     size_t len = fread(text, 1, sizeof(text) - 1, in);
@@ -298,7 +285,7 @@ static void test_refusals(void **state)
     test_temp_path(one, sizeof(one), "-one-racer.json");
     char pair[1024];
     json_error_t jerr;
-    json_t *sc = json_load_file(source_path("scenarios/window-pair.json", pair, sizeof(pair)), 0, &jerr);
+    json_t *sc = json_load_file(test_source_path("scenarios/window-pair.json", pair, sizeof(pair)), 0, &jerr);
     assert_non_null(sc);
     json_object_set_new(json_object_get(sc, "actors"), "count", json_integer(1));
     assert_int_equal(json_dump_file(sc, one, 0), 0);

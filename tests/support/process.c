@@ -69,6 +69,19 @@ const char *test_bookd_bin(void)
     return bin ? bin : "./bookd";
 }
 
+const char *test_bookrace_bin(void)
+{
+    const char *bin = getenv("BOOKRACE_BIN");
+    return bin ? bin : "./bookrace";
+}
+
+const char *test_source_path(const char *rel, char *buf, size_t cap)
+{
+    const char *root = getenv("BOOKRACE_SOURCE_DIR");
+    snprintf(buf, cap, "%s/%s", root ? root : "..", rel);
+    return buf;
+}
+
 void test_temp_path(char *out, size_t cap, const char *suffix)
 {
     static int counter;

@@ -16,6 +16,10 @@ typedef struct {
 
 /* The bookd binary (BOOKD_BIN, set by CTest) and a scratch folder (TEST_TMPDIR). */
 const char *test_bookd_bin(void);
+/* The bookrace binary (BOOKRACE_BIN, set by CTest). */
+const char *test_bookrace_bin(void);
+/* |rel| under the source tree (BOOKRACE_SOURCE_DIR, set by CTest) written into |buf|; returns |buf|. */
+const char *test_source_path(const char *rel, char *buf, size_t cap);
 /* Writes a fresh, unique path under the scratch folder into |out|. */
 void test_temp_path(char *out, size_t cap, const char *suffix);
 /* Removes a SQLite database and its -wal / -shm files. */
